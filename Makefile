@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# kvmini: `make` builds the module against KDIR and the userspace parts.
+#   make KDIR=/usr/src/linux-headers-<ver>   against Debian's packaged headers
+#   make W=1 C=1                             extra warnings, sparse
+#   make check                               host-side unit tests
+#   make payload PAYLOAD=DIR                 what the test machine needs
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+CC ?= gcc
+# Userspace runs in a busybox initramfs with no libc, hence static.
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -static
+UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -std=gnu11 -fsanitize=address,undefined
+
+VM_TESTS := $(patsubst %.c,%,$(wildcard tests/vm/*.c))
+UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all module user check payload clean
+all: module user
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user: $(VM_TESTS)
+
+tests/vm/%: tests/vm/%.c tests/vm/ktest.h
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_caps.c vmx/caps_derive.c
+
+check: $(UNIT_TESTS)
+	@tests/unit/run.sh $(UNIT_TESTS)
+
+payload: module user
+	@test -n "$(PAYLOAD)" || { echo "make payload: set PAYLOAD=DIR" >&2; exit 1; }
+	mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests/vm
+	cp kvmini.ko $(PAYLOAD)/
+	cp $(VM_TESTS) $(PAYLOAD)/bin/
+	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f $(VM_TESTS) $(UNIT_TESTS)

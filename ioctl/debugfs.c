@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/kvmini: what the tests and curious users look at.
+ * "vmx" reads CR4.VMXE on every online CPU, so it shows what the
+ * hardware is doing, not what kvmini believes.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "kvmini.h"
+#include "../vmx/vmx.h"
+
+static struct dentry *kvmini_debugfs_dir;
+
+static int vmx_show(struct seq_file *m, void *unused)
+{
+	vmx_root_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmx);
+
+static int vms_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%u\n", kvmini_vm_count());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vms);
+
+/* debugfs is a debugging aid: kvmini works without it. */
+void kvmini_debugfs_init(void)
+{
+	kvmini_debugfs_dir = debugfs_create_dir("kvmini", NULL);
+	debugfs_create_file("vmx", 0400, kvmini_debugfs_dir, NULL, &vmx_fops);
+	debugfs_create_file("vms", 0400, kvmini_debugfs_dir, NULL, &vms_fops);
+}
+
+void kvmini_debugfs_exit(void)
+{
+	debugfs_remove_recursive(kvmini_debugfs_dir);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of ioctl/ share: the device, the VM fds, the extension
+ * table and debugfs.
+ */
+#ifndef KVMINI_IOCTL_KVMINI_H
+#define KVMINI_IOCTL_KVMINI_H
+
+#include <linux/kvm.h>
+#include <linux/mm.h>
+
+/*
+ * What a vCPU fd maps: struct kvm_run in the first page, the data of
+ * port I/O in the page KVM puts it in (KVM_PIO_PAGE_OFFSET).
+ */
+#define KVMINI_VCPU_MMAP_PAGES	(KVM_PIO_PAGE_OFFSET + 1)
+#define KVMINI_VCPU_MMAP_SIZE	(KVMINI_VCPU_MMAP_PAGES * PAGE_SIZE)
+
+struct kvmini_vm;
+
+int kvmini_dev_init(void);
+void kvmini_dev_exit(void);
+
+int kvmini_vm_create(unsigned long type);
+unsigned int kvmini_vm_count(void);
+
+long kvmini_check_extension(struct kvmini_vm *vm, long ext);
+
+void kvmini_debugfs_init(void);
+void kvmini_debugfs_exit(void);
+
+#endif /* KVMINI_IOCTL_KVMINI_H */

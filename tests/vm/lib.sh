@@ -1,0 +1,85 @@
+# Helpers shared by the in-VM test scripts (busybox sh).  Each script sets
+# T to its name and reports one "KTEST PASS|FAIL|SKIP T.check" line per
+# check; finish() exits non-zero when any check failed.
+
+KVMINI_KO=/kvmini/kvmini.ko
+KMOD_DIR=/kmod
+DBG=/sys/kernel/debug/kvmini
+FAILED=0
+
+pass() { echo "KTEST PASS $T.$1"; }
+fail() { echo "KTEST FAIL $T.$1: $2"; FAILED=1; }
+skip() { echo "KTEST SKIP $T.$1: $2"; }
+finish() { exit "$FAILED"; }
+
+# check NAME CMD...: pass when CMD succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
+}
+
+loaded() { grep -q "^$1 " /proc/modules; }
+kvmini_load() { loaded kvmini || insmod "$KVMINI_KO" "$@"; }
+kvmini_unload() { ! loaded kvmini || rmmod kvmini; }
+
+online_cpus() { grep -c '^processor' /proc/cpuinfo; }
+
+# vmx_all VMXE KVMINI: every online CPU shows CR4.VMXE=VMXE and
+# kvmini ownership KVMINI in debugfs (read on each CPU by the module).
+vmx_all() {
+	lines=$(grep -c "^cpu" "$DBG/vmx")
+	good=$(grep -c "^cpu[0-9]* vmxe $1 kvmini $2\$" "$DBG/vmx")
+	[ "$lines" -eq "$(online_cpus)" ] && [ "$good" -eq "$lines" ]
+}
+
+# cpu_vmx N VMXE KVMINI: what one CPU shows.
+cpu_vmx() { grep -q "^cpu$1 vmxe $2 kvmini $3\$" "$DBG/vmx"; }
+
+# hold_vm DEV: start a process holding a VM on DEV; sets HOLD_PID.
+# Fails (with the errno name in HOLD_ERR) when the VM cannot be created.
+hold_vm() {
+	out=/tmp/hold.$$.$RANDOM
+	vmctl hold "$1" >"$out" 2>&1 &
+	HOLD_PID=$!
+	i=0
+	while [ $i -lt 600 ]; do
+		if grep -q '^held' "$out"; then rm -f "$out"; return 0; fi
+		if ! kill -0 "$HOLD_PID" 2>/dev/null; then
+			HOLD_ERR=$(sed -n 's/.*: \(E[A-Z]*\)$/\1/p' "$out")
+			wait "$HOLD_PID" 2>/dev/null
+			rm -f "$out"
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	HOLD_ERR=timeout
+	return 1
+}
+
+release_vm() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# create_errno DEV: prints "OK" or the errno name of a failed KVM_CREATE_VM.
+create_errno() {
+	out=$(vmctl create "$1" 2>&1) && { echo OK; return; }
+	echo "$out" | sed -n 's/.*: \(E[A-Z]*\)$/\1/p'
+}
+
+# Lines the kernel logged since mark_dmesg.
+mark_dmesg() { DMESG_MARK=$(dmesg | wc -l); }
+new_dmesg() { dmesg | tail -n +"$((DMESG_MARK + 1))"; }
+
+# kvm_load [PARAMS for kvm.ko]: Debian's kvm + kvm_intel, from the image.
+kvm_load() {
+	loaded irqbypass || insmod "$KMOD_DIR/irqbypass.ko" || return 1
+	loaded kvm || insmod "$KMOD_DIR/kvm.ko" "$@" || return 1
+	loaded kvm_intel || insmod "$KMOD_DIR/kvm-intel.ko"
+}
+kvm_unload() {
+	! loaded kvm_intel || rmmod kvm_intel || return 1
+	! loaded kvm || rmmod kvm
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# The in-VM runner: runs every test of tests.cfg that belongs to SUITE,
+# turns a script that dies without saying why into a FAIL line, and dumps
+# the kernel log at the end so the host sees warnings the console hides.
+suite=${1:-vmx}
+dir=/kvmini/tests/vm
+cpus=$(grep -c '^processor' /proc/cpuinfo)
+
+echo "KTEST SUITE $suite on $(uname -r), $cpus CPU(s)"
+grep -v '^#' "$dir/tests.cfg" | while read -r name suites need script; do
+	[ -n "$name" ] || continue
+	case ",$suites," in *",$suite,"*) ;; *) continue ;; esac
+	if [ "$cpus" -lt "$need" ]; then
+		echo "KTEST SKIP $name: needs $need CPUs, has $cpus"
+		continue
+	fi
+	start=$(cut -d. -f1 /proc/uptime)
+	sh "$dir/$script" >/tmp/out.$name 2>&1 </dev/null
+	rc=$?
+	cat /tmp/out.$name
+	if [ $rc -ne 0 ] && ! grep -q "^KTEST FAIL" /tmp/out.$name; then
+		echo "KTEST FAIL $name: exited $rc without reporting a failure"
+	fi
+	echo "KTEST TIME $name $(($(cut -d. -f1 /proc/uptime) - start))s"
+done
+echo "KTEST DMESG BEGIN"
+dmesg
+echo "KTEST DMESG END"

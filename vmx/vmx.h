@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What vmx/ offers the rest of the module: the CPU's capabilities, read
+ * once, and VMX root operation on every online CPU for as long as a VM
+ * needs it.
+ */
+#ifndef KVMINI_VMX_VMX_H
+#define KVMINI_VMX_VMX_H
+
+#include <linux/seq_file.h>
+#include "caps.h"
+
+extern struct vmx_caps kvmini_caps;
+
+int vmx_caps_init(void);
+
+int vmx_root_init(void);
+void vmx_root_exit(void);
+int vmx_root_get(void);
+void vmx_root_put(void);
+void vmx_root_show(struct seq_file *m);
+
+#endif /* KVMINI_VMX_VMX_H */
