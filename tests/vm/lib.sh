@@ -12,11 +12,18 @@ fail() { echo "KTEST FAIL $T.$1: $2"; FAILED=1; }
 skip() { echo "KTEST SKIP $T.$1: $2"; }
 finish() { exit "$FAILED"; }
 
-# check NAME CMD...: pass when CMD succeeds.
+# check NAME CMD...: pass when CMD (a command or a function of this file) succeeds.
 check() {
 	name=$1
 	shift
 	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
+}
+
+# check_not NAME CMD...: pass when CMD fails.
+check_not() {
+	name=$1
+	shift
+	if "$@"; then fail "$name" "succeeded: $*"; else pass "$name"; fi
 }
 
 loaded() { grep -q "^$1 " /proc/modules; }
@@ -69,9 +76,14 @@ create_errno() {
 	echo "$out" | sed -n 's/.*: \(E[A-Z]*\)$/\1/p'
 }
 
+# create_ok DEV: KVM_CREATE_VM on DEV works.
+create_ok() { [ "$(create_errno "$1")" = OK ]; }
+
 # Lines the kernel logged since mark_dmesg.
 mark_dmesg() { DMESG_MARK=$(dmesg | wc -l); }
 new_dmesg() { dmesg | tail -n +"$((DMESG_MARK + 1))"; }
+# new_dmesg_has PATTERN
+new_dmesg_has() { new_dmesg | grep -q "$1"; }
 
 # kvm_load [PARAMS for kvm.ko]: Debian's kvm + kvm_intel, from the image.
 kvm_load() {

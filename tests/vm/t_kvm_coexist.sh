@@ -16,7 +16,7 @@ else
 fi || { fail kvm_load "cannot load kvm/kvm_intel"; finish; }
 pass kvm_loaded
 
-check kvmini_vm_beside_idle_kvm sh -c '[ "$(create_errno /dev/kvmini)" = OK ]'
+check kvmini_vm_beside_idle_kvm create_ok /dev/kvmini
 
 if hold_vm /dev/kvmini; then
 	e=$(create_errno /dev/kvm)
@@ -33,7 +33,7 @@ if hold_vm /dev/kvm; then
 	mark_dmesg
 	e=$(create_errno /dev/kvmini)
 	[ "$e" = EBUSY ] && pass kvmini_busy_while_kvm_vm || fail kvmini_busy_while_kvm_vm "KVM_CREATE_VM on /dev/kvmini gave $e"
-	check kvmini_says_why sh -c "dmesg | tail -n +$((DMESG_MARK + 1)) | grep -q 'already in VMX operation: another hypervisor'"
+	check kvmini_says_why new_dmesg_has 'already in VMX operation: another hypervisor'
 	release_vm "$HOLD_PID"
 else
 	fail kvmini_busy_while_kvm_vm "cannot hold a KVM VM: $HOLD_ERR"

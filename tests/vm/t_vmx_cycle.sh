@@ -44,8 +44,8 @@ fi
 # The transitions are logged once each.
 mark_dmesg
 vmctl create /dev/kvmini
-check dmesg_on_line sh -c "dmesg | tail -n +$((DMESG_MARK + 1)) | grep -q 'kvmini: VMX root operation on'"
-check dmesg_off_line sh -c "dmesg | tail -n +$((DMESG_MARK + 1)) | grep -q 'kvmini: VMX root operation off'"
+check dmesg_on_line new_dmesg_has 'kvmini: VMX root operation on'
+check dmesg_off_line new_dmesg_has 'kvmini: VMX root operation off'
 check vms_zero grep -qx 0 "$DBG/vms"
 check unload kvmini_unload
 finish
