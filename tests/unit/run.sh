@@ -1,19 +1,18 @@
 #!/bin/sh
-# Runs the host-side unit test binaries given as arguments and adds up
-# their counts into the suite's closing line.
-passed=0
-failed=0
+# Runs the host-side unit test binaries given as arguments and turns each
+# check into a result line (PASS|FAIL unit/<binary>: what) for the suite.
+# Exits non-zero when a check failed or a binary died before its summary.
+status=0
 for t in "$@"; do
-	out=$("./$t") ; rc=$?
-	echo "$out" | grep -v '^ok '
-	p=$(echo "$out" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-	f=$(echo "$out" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-	if [ -z "$p" ]; then
-		echo "FAIL $t: exited $rc without its summary line"
-		f=1 p=0
+	name=$(basename "$t")
+	out=$("./$t" 2>&1)
+	rc=$?
+	echo "$out" | sed -n -e "s|^ok   \(.*\)|PASS unit/$name: \1|p" \
+			    -e "s|^FAIL \(.*\)|FAIL unit/$name: \1|p"
+	if ! echo "$out" | grep -q "^$name: [0-9]* passed, [0-9]* failed$"; then
+		echo "FAIL unit/$name: exited $rc before its summary line"
+		status=1
 	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
+	[ $rc -eq 0 ] || status=1
 done
-echo "unit: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+exit $status

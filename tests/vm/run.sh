@@ -23,6 +23,7 @@ grep -v '^#' "$dir/tests.cfg" | while read -r name suites need script; do
 	fi
 	echo "KTEST TIME $name $(($(cut -d. -f1 /proc/uptime) - start))s"
 done
+# Prefixed, so the kernel banner in it is not taken for a second boot.
 echo "KTEST DMESG BEGIN"
-dmesg
+dmesg | sed 's/^/dmesg: /'
 echo "KTEST DMESG END"
