@@ -14,6 +14,9 @@ UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -std=gnu11 -fsanitize=address,undefi
 VM_TESTS := $(patsubst %.c,%,$(wildcard tests/vm/*.c))
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 
+# The tool and the guests describe their own builds.
+-include user/build.mk tests/guests/build.mk
+
 .PHONY: all module user check payload clean
 all: module user
 
@@ -34,7 +37,8 @@ check: $(UNIT_TESTS)
 payload: module user
 	@test -n "$(PAYLOAD)" || { echo "make payload: set PAYLOAD=DIR" >&2; exit 1; }
 	mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests/vm
-	cp kvmini.ko $(PAYLOAD)/
+	# Debug info makes the module 20 times larger and insmod in Bochs that much slower.
+	strip --strip-debug -o $(PAYLOAD)/kvmini.ko kvmini.ko
 	cp $(VM_TESTS) $(PAYLOAD)/bin/
 	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
 

@@ -8,6 +8,7 @@
 #include <linux/seq_file.h>
 
 #include "kvmini.h"
+#include "mem.h"
 #include "../vmx/vmx.h"
 
 static struct dentry *kvmini_debugfs_dir;
@@ -26,12 +27,21 @@ static int vms_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vms);
 
+/* Pages kvmini allocated and guest pages it pins: both 0 with no VM. */
+static int memory_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "pages %ld\npinned %ld\n", kvmini_mem_pages(), kvmini_mem_pinned());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(memory);
+
 /* debugfs is a debugging aid: kvmini works without it. */
 void kvmini_debugfs_init(void)
 {
 	kvmini_debugfs_dir = debugfs_create_dir("kvmini", NULL);
 	debugfs_create_file("vmx", 0400, kvmini_debugfs_dir, NULL, &vmx_fops);
 	debugfs_create_file("vms", 0400, kvmini_debugfs_dir, NULL, &vms_fops);
+	debugfs_create_file("memory", 0400, kvmini_debugfs_dir, NULL, &memory_fops);
 }
 
 void kvmini_debugfs_exit(void)

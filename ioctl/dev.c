@@ -7,8 +7,37 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "kvmini.h"
+#include "../vmx/cpuid.h"
+
+/* As KVM: nent in, nent out; E2BIG when the caller's array is too small. */
+static long get_supported_cpuid(struct kvm_cpuid2 __user *argp)
+{
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 c;
+	long n;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.nent < 1)
+		return -E2BIG;
+	c.nent = min_t(u32, c.nent, KVMINI_MAX_CPUID_ENTRIES);
+	e = kcalloc(c.nent, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	n = vmx_supported_cpuid(e, c.nent);
+	if (n >= 0) {
+		c.nent = n;
+		if (copy_to_user(argp, &c, sizeof(c)) ||
+		    copy_to_user(argp->entries, e, n * sizeof(*e)))
+			n = -EFAULT;
+	}
+	kfree(e);
+	return n < 0 ? n : 0;
+}
 
 static long dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
@@ -25,6 +54,8 @@ static long dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		if (arg)
 			return -EINVAL;
 		return KVMINI_VCPU_MMAP_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return get_supported_cpuid((void __user *)arg);
 	default:
 		/* What KVM answers to a system ioctl it does not know. */
 		return -EINVAL;

@@ -4,12 +4,27 @@
  * listed answers 0, which is how KVM says "not supported".
  */
 #include "kvmini.h"
+#include "vm.h"
+#include "../vmx/cpuid.h"
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 {
 	switch (ext) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IMMEDIATE_EXIT:
 		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+		return KVMINI_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVMINI_MAX_VCPU_ID;
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVMINI_MAX_SLOTS;
 	default:
 		return 0;
 	}

@@ -18,9 +18,13 @@ static int __init kvmini_init(void)
 	err = vmx_caps_init();
 	if (err)
 		return err;
-	err = vmx_root_init();
+	vmx_vcpu_percpu_init();
+	err = vmx_msr_init();
 	if (err)
 		return err;
+	err = vmx_root_init();
+	if (err)
+		goto out_msr;
 	kvmini_debugfs_init();
 	err = kvmini_dev_init();
 	if (err)
@@ -30,6 +34,8 @@ static int __init kvmini_init(void)
 out_debugfs:
 	kvmini_debugfs_exit();
 	vmx_root_exit();
+out_msr:
+	vmx_msr_exit();
 	return err;
 }
 
@@ -38,6 +44,7 @@ static void __exit kvmini_exit(void)
 	kvmini_dev_exit();
 	kvmini_debugfs_exit();
 	vmx_root_exit();
+	vmx_msr_exit();
 }
 
 module_init(kvmini_init);

@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VM file descriptors.  A VM holds VMX root operation on every CPU for
- * as long as its fd is open (vmx_root_get/put), like KVM on 6.1.
+ * VM file descriptors.  A VM holds VMX root operation on every CPU for as
+ * long as it exists (vmx_root_get/put), like KVM on 6.1.  It is counted:
+ * its fd and each of its vCPU fds hold a reference, and the last one
+ * frees the vCPUs, the guest memory mappings and the EPT.
  */
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "kvmini.h"
+#include "vm.h"
 #include "../vmx/vmx.h"
 
-struct kvmini_vm {
-	/* The process that created the VM; only it may use the VM fd. */
-	struct mm_struct *mm;
-};
-
 static atomic_t vm_count = ATOMIC_INIT(0);
+static DEFINE_IDA(vm_ids);
 
 unsigned int kvmini_vm_count(void)
 {
@@ -27,21 +28,81 @@ unsigned int kvmini_vm_count(void)
 
 static void vm_destroy(struct kvmini_vm *vm)
 {
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		kvmini_vcpu_destroy(vm->vcpus[i]);
+	mutex_lock(&vm->mmu_lock);
+	ept_destroy(&vm->ept);
+	mutex_unlock(&vm->mmu_lock);
+	ida_free(&vm_ids, vm->id);
 	mmdrop(vm->mm);
 	kfree(vm);
 	atomic_dec(&vm_count);
 	vmx_root_put();
 }
 
+void kvmini_vm_get(struct kvmini_vm *vm)
+{
+	refcount_inc(&vm->refs);
+}
+
+void kvmini_vm_put(struct kvmini_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->refs))
+		vm_destroy(vm);
+}
+
 static int vm_release(struct inode *inode, struct file *filp)
 {
-	vm_destroy(filp->private_data);
+	kvmini_vm_put(filp->private_data);
 	return 0;
+}
+
+static long vm_set_memory_region(struct kvmini_vm *vm, void __user *argp)
+{
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&mem, argp, sizeof(mem)))
+		return -EFAULT;
+	return kvmini_set_memory_region(vm, &mem);
+}
+
+/* As KVM: the TSS may not overlap the last three pages below 4 GiB. */
+static long vm_set_tss_addr(struct kvmini_vm *vm, unsigned long addr)
+{
+	if (addr > (unsigned int)(-3 * PAGE_SIZE))
+		return -EINVAL;
+	vm->tss_addr = addr;
+	return 0;
+}
+
+/*
+ * KVM needs these two pages to run real mode without unrestricted guest;
+ * kvmini requires unrestricted guest, so it only records them.
+ */
+static long vm_set_identity_map_addr(struct kvmini_vm *vm, void __user *argp)
+{
+	u64 addr;
+	long r = -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus)
+		goto out_unlock;
+	r = -EFAULT;
+	if (copy_from_user(&addr, argp, sizeof(addr)))
+		goto out_unlock;
+	vm->identity_map_addr = addr;
+	r = 0;
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
 }
 
 static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvmini_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
 
 	/* KVM refuses a VM fd inherited by another process the same way. */
 	if (vm->mm != current->mm)
@@ -50,6 +111,14 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 	switch (ioctl) {
 	case KVM_CHECK_EXTENSION:
 		return kvmini_check_extension(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		return vm_set_memory_region(vm, argp);
+	case KVM_CREATE_VCPU:
+		return kvmini_vcpu_create(vm, arg);
+	case KVM_SET_TSS_ADDR:
+		return vm_set_tss_addr(vm, arg);
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return vm_set_identity_map_addr(vm, argp);
 	default:
 		/* What KVM answers to a VM ioctl it does not know. */
 		return -ENOTTY;
@@ -82,22 +151,33 @@ int kvmini_vm_create(unsigned long type)
 	if (err)
 		return err;
 
+	err = -ENOMEM;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
-	if (!vm) {
-		err = -ENOMEM;
+	if (!vm)
 		goto out_put_root;
-	}
+	err = ida_alloc(&vm_ids, GFP_KERNEL);
+	if (err < 0)
+		goto out_free_vm;
+	vm->id = err;
+	err = ept_init(&vm->ept);
+	if (err)
+		goto out_free_id;
+	refcount_set(&vm->refs, 1);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->mmu_lock);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	atomic_inc(&vm_count);
 
 	fd = anon_inode_getfd("kvmini-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0)
 		vm_destroy(vm);
-		return fd;
-	}
 	return fd;
 
+out_free_id:
+	ida_free(&vm_ids, vm->id);
+out_free_vm:
+	kfree(vm);
 out_put_root:
 	vmx_root_put();
 	return err;

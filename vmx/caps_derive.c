@@ -10,16 +10,21 @@
  * must exit so the host keeps its CPU; HLT, I/O and MSR accesses are
  * what the guest uses to talk to the VMM; EPT gives guests their memory
  * and unrestricted guest lets them start in real mode like a PC does.
- * MWAIT/MONITOR exit so a guest cannot park a host CPU.
+ * MWAIT/MONITOR exit so a guest cannot park a host CPU; MOV DR exits so
+ * the guest's debug registers never reach the hardware (vmx/cr.c).
  */
 #define PIN_MIN		(PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING)
 #define PIN_OPT		(PIN_VIRTUAL_NMIS)
 #define PROC_MIN	(PROC_HLT_EXITING | PROC_UNCONDITIONAL_IO_EXITING | \
 			 PROC_USE_MSR_BITMAPS | PROC_MWAIT_EXITING | \
-			 PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY)
+			 PROC_MONITOR_EXITING | PROC_MOV_DR_EXITING | \
+			 PROC_ACTIVATE_SECONDARY)
 #define PROC2_MIN	(PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST)
-#define PROC2_OPT	(PROC2_ENABLE_VPID | PROC2_ENABLE_RDTSCP | \
-			 PROC2_ENABLE_INVPCID)
+/*
+ * VPID waits for its flushes on migration; RDTSCP for the switching of
+ * TSC_AUX, which the host's getcpu() uses.
+ */
+#define PROC2_OPT	(PROC2_ENABLE_INVPCID)
 /* EFER and PAT switch with every entry and exit, so the host never sees the guest's. */
 #define EXIT_MIN	(EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | \
 			 EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT | \
@@ -103,7 +108,7 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC_MIN, 0, msrs->proc_ctls, &caps->proc_ctls)) {
-		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR exiting or secondary controls";
+		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR exiting or secondary controls";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC2_MIN, PROC2_OPT, msrs->proc2_ctls,

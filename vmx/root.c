@@ -96,10 +96,17 @@ static void vmx_cpu_off_this(void)
 	local_irq_restore(flags);
 }
 
+/* A CPU going offline (or the last VM gone): its VMCSs are written back first. */
 static int vmx_cpu_off(unsigned int cpu)
 {
+	vmx_clear_loaded_vmcss();
 	vmx_cpu_off_this();
 	return 0;
+}
+
+bool vmx_root_this_cpu_on(void)
+{
+	return this_cpu_read(vmx_on);
 }
 
 static void vmx_cpu_off_ipi(void *unused)

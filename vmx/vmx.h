@@ -19,5 +19,19 @@ void vmx_root_exit(void);
 int vmx_root_get(void);
 void vmx_root_put(void);
 void vmx_root_show(struct seq_file *m);
+bool vmx_root_this_cpu_on(void);
+
+void vmx_vcpu_percpu_init(void);
+void vmx_clear_loaded_vmcss(void);
+
+int vmx_msr_init(void);
+void vmx_msr_exit(void);
+u64 vmx_msr_bitmap_phys(void);
+
+unsigned long vmx_hw_cr0(unsigned long cr0);
+unsigned long vmx_hw_cr4(unsigned long cr4);
+void vmx_set_guest_cr0(unsigned long cr0);
+void vmx_set_guest_cr4(unsigned long cr4);
+void vmx_set_guest_efer(u64 efer);
 
 #endif /* KVMINI_VMX_VMX_H */

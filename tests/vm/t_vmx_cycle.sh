@@ -8,17 +8,20 @@ T=vmx_cycle
 kvmini_load || { fail load "insmod failed"; finish; }
 check off_after_load vmx_all 0 0
 
-ok=0
+ok=0 why=
 for i in $(seq 10); do
-	hold_vm /dev/kvmini || break
-	vmx_all 1 1 || { release_vm "$HOLD_PID"; break; }
+	hold_vm /dev/kvmini || { why="no VM: $HOLD_ERR"; break; }
+	if ! vmx_all 1 1; then
+		why="with a VM: $(tr '\n' ' ' <"$DBG/vmx")"
+		release_vm "$HOLD_PID"
+		break
+	fi
 	release_vm "$HOLD_PID"
-	vmx_all 0 0 || break
+	vmx_all 0 0 || { why="after the VM: $(tr '\n' ' ' <"$DBG/vmx")"; break; }
 	ok=$i
 done
-[ "$ok" -eq 10 ] && pass on_with_vm_off_without_10x || {
-	fail on_with_vm_off_without_10x "cycle $((ok + 1)) wrong: $(cat $DBG/vmx | tr '\n' ' ')"
-}
+[ "$ok" -eq 10 ] && pass on_with_vm_off_without_10x ||
+	fail on_with_vm_off_without_10x "cycle $((ok + 1)) $why"
 
 check create_close_200 vmctl cycles /dev/kvmini 200
 check off_after_cycles vmx_all 0 0

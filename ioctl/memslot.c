@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_SET_USER_MEMORY_REGION with KVM's rules (virt/kvm/kvm_main.c,
+ * __kvm_set_memory_region): a slot is created, moved, has its flags
+ * changed, or is deleted; its size and its userspace address never
+ * change; slots may not overlap.  What a slot maps is faulted into EPT on
+ * first touch (vmx/exits_ept.c) and unmapped here when it goes or moves.
+ */
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "vm.h"
+
+/* As KVM_MEM_MAX_NR_PAGES: slot sizes in pages must fit in 31 bits. */
+#define KVMINI_MAX_SLOT_PAGES	((1UL << 31) - 1)
+
+struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa)
+{
+	int i;
+
+	for (i = 0; i < KVMINI_MAX_SLOTS; i++) {
+		struct kvmini_slot *s = &vm->slots[i];
+
+		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+static bool overlaps(struct kvmini_vm *vm, int id, u64 gpa, u64 size)
+{
+	int i;
+
+	for (i = 0; i < KVMINI_MAX_SLOTS; i++) {
+		struct kvmini_slot *s = &vm->slots[i];
+
+		if (i != id && s->size && gpa < s->gpa + s->size && s->gpa < gpa + size)
+			return true;
+	}
+	return false;
+}
+
+static int check_region(const struct kvm_userspace_memory_region *mem)
+{
+	if (mem->flags & ~KVM_MEM_READONLY)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(mem->memory_size) || !PAGE_ALIGNED(mem->guest_phys_addr) ||
+	    !PAGE_ALIGNED(mem->userspace_addr))
+		return -EINVAL;
+	if (!access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	/* Address space 1 (SMM) does not exist here. */
+	if (mem->slot >= KVMINI_MAX_SLOTS)
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	if (mem->memory_size >> PAGE_SHIFT > KVMINI_MAX_SLOT_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+int kvmini_set_memory_region(struct kvmini_vm *vm,
+			     const struct kvm_userspace_memory_region *mem)
+{
+	struct kvmini_slot *s;
+	int err = check_region(mem);
+
+	if (err)
+		return err;
+	mutex_lock(&vm->mmu_lock);
+	s = &vm->slots[mem->slot];
+	if (!mem->memory_size) {
+		err = -EINVAL;
+		if (!s->size)
+			goto out_unlock;
+		ept_unmap_range(&vm->ept, s->gpa, s->size);
+		*s = (struct kvmini_slot){ 0 };
+		err = 0;
+		goto out_unlock;
+	}
+	if (s->size) {
+		err = -EINVAL;
+		if (mem->userspace_addr != s->hva || mem->memory_size != s->size ||
+		    ((mem->flags ^ s->flags) & KVM_MEM_READONLY))
+			goto out_unlock;
+		err = 0;
+		if (mem->guest_phys_addr == s->gpa)
+			goto out_unlock;	/* nothing to change */
+	}
+	err = -EEXIST;
+	if (overlaps(vm, mem->slot, mem->guest_phys_addr, mem->memory_size))
+		goto out_unlock;
+	if (s->size)		/* a move: the old range is no longer this slot's */
+		ept_unmap_range(&vm->ept, s->gpa, s->size);
+	s->gpa = mem->guest_phys_addr;
+	s->size = mem->memory_size;
+	s->hva = mem->userspace_addr;
+	s->flags = mem->flags;
+	err = 0;
+out_unlock:
+	mutex_unlock(&vm->mmu_lock);
+	return err;
+}
+
+void kvmini_free_slots(struct kvmini_vm *vm)
+{
+	int i;
+
+	mutex_lock(&vm->mmu_lock);
+	for (i = 0; i < KVMINI_MAX_SLOTS; i++)
+		vm->slots[i] = (struct kvmini_slot){ 0 };
+	mutex_unlock(&vm->mmu_lock);
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU file descriptors: KVM_CREATE_VCPU on the VM fd makes one; its
+ * ioctls (KVM_RUN, the register ioctls, KVM_SET_CPUID2) and its mmap of
+ * struct kvm_run.  As in KVM, a vCPU lives as long as its VM: the fd holds
+ * a reference on the VM, and the VM frees its vCPUs when it goes.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "kvmini.h"
+#include "mem.h"
+#include "vm.h"
+#include "../vmx/cpuid.h"
+#include "../vmx/guest_mem.h"
+#include "../vmx/vcpu.h"
+#include "../vmx/vmx.h"
+
+static vm_fault_t vcpu_fault(struct vm_fault *vmf)
+{
+	struct kvmini_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->pio_data);
+	else
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct vcpu_vm_ops = {
+	.fault = vcpu_fault,
+};
+
+static int vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &vcpu_vm_ops;
+	return 0;
+}
+
+static int vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct kvmini_vcpu *vcpu = filp->private_data;
+
+	kvmini_vm_put(vcpu->vm);
+	return 0;
+}
+
+static long vcpu_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid2 __user *arg)
+{
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 c;
+	long r;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.nent > KVMINI_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	e = memdup_user(arg->entries, c.nent * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	r = vmx_set_cpuid(vcpu, e, c.nent);
+	kfree(e);
+	return r;
+}
+
+/* The register ioctls need the VMCS current on this CPU for a moment. */
+#define WITH_VMCS(vcpu, expr) ({			\
+	long __r;					\
+	preempt_disable();				\
+	vmx_vcpu_load(vcpu);				\
+	__r = (expr);					\
+	vmx_vcpu_put(vcpu);				\
+	preempt_enable();				\
+	__r;						\
+})
+
+static long vcpu_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
+{
+	u64 pdptes[4];
+	bool pae = (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) && !(s->efer & EFER_LMA);
+
+	/* Guest memory is read before the VMCS is loaded: reading may sleep. */
+	if (pae)
+		guest_read_pdptes(vcpu, s->cr3, pdptes);
+	return WITH_VMCS(vcpu, vmx_set_sregs(vcpu, s, pae ? pdptes : NULL));
+}
+
+static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp,
+			      unsigned long arg)
+{
+	union {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+	} u;
+
+	switch (ioctl) {
+	case KVM_RUN:
+		if (arg)
+			return -EINVAL;
+		return vmx_vcpu_run(vcpu);
+	case KVM_GET_REGS:
+		WITH_VMCS(vcpu, vmx_get_regs(vcpu, &u.regs));
+		return copy_to_user(argp, &u.regs, sizeof(u.regs)) ? -EFAULT : 0;
+	case KVM_SET_REGS:
+		if (copy_from_user(&u.regs, argp, sizeof(u.regs)))
+			return -EFAULT;
+		return WITH_VMCS(vcpu, vmx_set_regs(vcpu, &u.regs));
+	case KVM_GET_SREGS:
+		WITH_VMCS(vcpu, vmx_get_sregs(vcpu, &u.sregs));
+		return copy_to_user(argp, &u.sregs, sizeof(u.sregs)) ? -EFAULT : 0;
+	case KVM_SET_SREGS:
+		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
+			return -EFAULT;
+		return vcpu_set_sregs(vcpu, &u.sregs);
+	case KVM_SET_CPUID2:
+		return vcpu_set_cpuid(vcpu, argp);
+	default:
+		/* What KVM answers to a vCPU ioctl it does not know. */
+		return -EINVAL;
+	}
+}
+
+static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct kvmini_vcpu *vcpu = filp->private_data;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->lock))
+		return -EINTR;
+	r = vcpu_ioctl_locked(vcpu, ioctl, (void __user *)arg, arg);
+	mutex_unlock(&vcpu->lock);
+	return r;
+}
+
+static const struct file_operations vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = vcpu_release,
+	.unlocked_ioctl = vcpu_ioctl,
+	.mmap = vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+static void vcpu_free(struct kvmini_vcpu *vcpu)
+{
+	kfree(vcpu->cpuid);
+	kvmini_free_page(vcpu->pio_data);
+	kvmini_free_page(vcpu->run);
+	kfree(vcpu);
+}
+
+/* Called by the VM's last reference: no fd of this vCPU is open. */
+void kvmini_vcpu_destroy(struct kvmini_vcpu *vcpu)
+{
+	vmx_vcpu_uninit(vcpu);
+	vcpu_free(vcpu);
+}
+
+/**
+ * kvmini_vcpu_create - KVM_CREATE_VCPU
+ * @vm: the VM
+ * @id: the vCPU id, below KVMINI_MAX_VCPU_ID
+ *
+ * Return: the vCPU fd; -EINVAL for a bad id or too many vCPUs, -EEXIST
+ * for an id in use, -ENOMEM.
+ */
+int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id)
+{
+	struct kvmini_vcpu *vcpu;
+	char name[24];
+	int i, r;
+
+	if (id >= KVMINI_MAX_VCPU_ID)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	r = -EINVAL;
+	if (vm->nr_vcpus >= KVMINI_MAX_VCPUS)
+		goto out_unlock;
+	r = -EEXIST;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id)
+			goto out_unlock;
+
+	r = -ENOMEM;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		goto out_unlock;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->lock);
+	vmx_vcpu_preempt_init(vcpu);
+	vcpu->run = kvmini_alloc_page();
+	vcpu->pio_data = kvmini_alloc_page();
+	if (!vcpu->run || !vcpu->pio_data)
+		goto out_free_vcpu;
+	r = vmx_default_cpuid(vcpu);
+	if (r)
+		goto out_free_vcpu;
+	r = vmx_vcpu_init(vcpu);
+	if (r)
+		goto out_free_vcpu;
+
+	snprintf(name, sizeof(name), "kvmini-vcpu:%lu", id);
+	kvmini_vm_get(vm);
+	r = anon_inode_getfd(name, &vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (r < 0)
+		goto out_put_vm;
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	mutex_unlock(&vm->lock);
+	return r;
+
+out_put_vm:
+	kvmini_vm_put(vm);
+	vmx_vcpu_uninit(vcpu);
+out_free_vcpu:
+	vcpu_free(vcpu);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* CPUID offered, set and emulated (cpuid.c). */
+#ifndef KVMINI_VMX_CPUID_H
+#define KVMINI_VMX_CPUID_H
+
+#include <linux/kvm.h>
+#include <linux/types.h>
+
+/* As KVM_MAX_CPUID_ENTRIES. */
+#define KVMINI_MAX_CPUID_ENTRIES	256
+
+struct kvmini_vcpu;
+
+u64 vmx_guest_xcr0_allowed(void);
+int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
+int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entries,
+		  int nent);
+int vmx_default_cpuid(struct kvmini_vcpu *vcpu);
+
+#endif /* KVMINI_VMX_CPUID_H */

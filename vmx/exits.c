@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exit dispatcher: one table indexed by the basic exit reason, the
+ * tracing of exits (module parameter "trace" and the kvmini_exit
+ * tracepoint), and the small helpers every handler uses.
+ */
+#include <linux/kvm.h>
+#include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
+#include <asm/processor-flags.h>
+
+#include "exits.h"
+#include "trace.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "../ioctl/vm.h"
+
+/*
+ * 0: no trace; 1: one dmesg line per exit to userspace and per unusual
+ * exit; 2: one line per exit.  Lines are rate limited; the kernel says
+ * how many it dropped ("callbacks suppressed").
+ */
+static int trace;
+module_param(trace, int, 0644);
+MODULE_PARM_DESC(trace, "exit trace in dmesg: 0 off, 1 exits to userspace and unusual exits, 2 every exit");
+
+static DEFINE_RATELIMIT_STATE(trace_rs, HZ, 100);
+
+#define EXIT_NAME(r) [EXIT_REASON_##r] = #r
+static const char * const exit_names[VMX_NR_EXIT_REASONS] = {
+	EXIT_NAME(EXCEPTION_NMI), EXIT_NAME(EXTERNAL_INTERRUPT),
+	EXIT_NAME(TRIPLE_FAULT), EXIT_NAME(INIT_SIGNAL), EXIT_NAME(SIPI),
+	EXIT_NAME(INTERRUPT_WINDOW), EXIT_NAME(NMI_WINDOW),
+	EXIT_NAME(TASK_SWITCH), EXIT_NAME(CPUID), EXIT_NAME(GETSEC),
+	EXIT_NAME(HLT), EXIT_NAME(INVD), EXIT_NAME(INVLPG), EXIT_NAME(RDPMC),
+	EXIT_NAME(RDTSC), EXIT_NAME(RSM), EXIT_NAME(VMCALL),
+	EXIT_NAME(VMCLEAR), EXIT_NAME(VMLAUNCH), EXIT_NAME(VMPTRLD),
+	EXIT_NAME(VMPTRST), EXIT_NAME(VMREAD), EXIT_NAME(VMRESUME),
+	EXIT_NAME(VMWRITE), EXIT_NAME(VMXOFF), EXIT_NAME(VMXON),
+	EXIT_NAME(CR_ACCESS), EXIT_NAME(DR_ACCESS),
+	EXIT_NAME(IO_INSTRUCTION), EXIT_NAME(RDMSR), EXIT_NAME(WRMSR),
+	EXIT_NAME(INVALID_GUEST_STATE), EXIT_NAME(MSR_LOADING),
+	EXIT_NAME(MWAIT), EXIT_NAME(MONITOR_TRAP_FLAG), EXIT_NAME(MONITOR),
+	EXIT_NAME(PAUSE), EXIT_NAME(MACHINE_CHECK),
+	EXIT_NAME(TPR_BELOW_THRESHOLD), EXIT_NAME(APIC_ACCESS),
+	EXIT_NAME(VIRTUALIZED_EOI), EXIT_NAME(GDTR_IDTR), EXIT_NAME(LDTR_TR),
+	EXIT_NAME(EPT_VIOLATION), EXIT_NAME(EPT_MISCONFIG),
+	EXIT_NAME(INVEPT), EXIT_NAME(RDTSCP), EXIT_NAME(PREEMPTION_TIMER),
+	EXIT_NAME(INVVPID), EXIT_NAME(WBINVD), EXIT_NAME(XSETBV),
+	EXIT_NAME(APIC_WRITE), EXIT_NAME(RDRAND), EXIT_NAME(INVPCID),
+	EXIT_NAME(VMFUNC), EXIT_NAME(ENCLS), EXIT_NAME(RDSEED),
+	EXIT_NAME(PML_FULL), EXIT_NAME(XSAVES), EXIT_NAME(XRSTORS),
+};
+
+const char *vmx_exit_name(u32 reason)
+{
+	u32 basic = VMX_EXIT_REASON_BASIC(reason);
+
+	if (basic < VMX_NR_EXIT_REASONS && exit_names[basic])
+		return exit_names[basic];
+	return "UNKNOWN";
+}
+
+/* VM-entry interruption information, SDM Vol. 3C 25.8.3 */
+#define INTR_INFO_VALID			BIT(31)
+#define INTR_INFO_DELIVER_CODE		BIT(11)
+#define INTR_TYPE_HARD_EXCEPTION	(3U << 8)
+#define UD_VECTOR_NR			6
+#define GP_VECTOR_NR			13
+
+static void inject_exception(unsigned int vector, bool has_code, u32 code)
+{
+	u32 info = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | vector;
+
+	/* Real mode delivers no error code (SDM Vol. 3C 27.2.1.3). */
+	if (has_code && (vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+void vmx_inject_ud(struct kvmini_vcpu *vcpu)
+{
+	inject_exception(UD_VECTOR_NR, false, 0);
+}
+
+void vmx_inject_gp(struct kvmini_vcpu *vcpu)
+{
+	inject_exception(GP_VECTOR_NR, true, 0);
+}
+
+bool vmx_guest_long_mode(void)
+{
+	return vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
+}
+
+unsigned int vmx_guest_cpl(void)
+{
+	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
+}
+
+/* Past the instruction that exited, as the CPU would have gone. */
+void vmx_skip_instruction(struct kvmini_vcpu *vcpu)
+{
+	unsigned long rip = vmcs_readl(GUEST_RIP) + vcpu->exit_instr_len;
+	u32 intr;
+
+	if (!(vmx_guest_long_mode() && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13))))
+		rip = (u32)rip;
+	vmcs_writel(GUEST_RIP, rip);
+	/* STI and MOV SS block interrupts for one instruction only. */
+	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & 3)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~3);
+}
+
+/**
+ * vmx_internal_error - stop the vCPU with KVM_EXIT_INTERNAL_ERROR
+ * @vcpu: the vCPU
+ * @suberror: KVM_INTERNAL_ERROR_*
+ * @why: one phrase for dmesg
+ *
+ * Return: 0, so handlers can return it.
+ */
+int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why)
+{
+	struct kvm_run *run = vcpu->run;
+
+	pr_err_ratelimited("kvmini: VM %u vCPU %u: %s (exit %s, qualification %#lx, RIP %#lx)\n",
+			   vcpu->vm->id, vcpu->id, why, vmx_exit_name(vcpu->exit_reason),
+			   vcpu->exit_qual, vmcs_readl(GUEST_RIP));
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 3;
+	run->internal.data[0] = vcpu->exit_reason;
+	run->internal.data[1] = vcpu->exit_qual;
+	run->internal.data[2] = vmcs_readl(GUEST_RIP);
+	return 0;
+}
+
+static int handle_nmi_or_exception(struct kvmini_vcpu *vcpu)
+{
+	/* NMIs were sent back to the host already (run.c). */
+	if (((vcpu->exit_intr_info >> 8) & 7) == 2)
+		return 1;
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				  "exception exit without an intercepted exception");
+}
+
+static int handle_external_interrupt(struct kvmini_vcpu *vcpu)
+{
+	/* The interrupt was taken when the run loop enabled interrupts. */
+	return 1;
+}
+
+static int handle_triple_fault(struct kvmini_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/* Without an in-kernel interrupt controller HLT is userspace's business, as in KVM. */
+static int handle_hlt(struct kvmini_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static int handle_invd(struct kvmini_vcpu *vcpu)
+{
+	/* Guest RAM is write-back host memory: there is nothing to drop. */
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+/* The guest does not see VMX in CPUID: VMX instructions raise #UD. */
+static int handle_vmx_instruction(struct kvmini_vcpu *vcpu)
+{
+	vmx_inject_ud(vcpu);
+	return 1;
+}
+
+/* KVM's hypercall convention: number in RAX, -KVM_ENOSYS for an unknown one. */
+#define KVMINI_ENOSYS	1000
+
+static int handle_vmcall(struct kvmini_vcpu *vcpu)
+{
+	vcpu->regs[GPR_RAX] = (unsigned long)-KVMINI_ENOSYS;
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int handle_entry_failure(struct kvmini_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->stats.entry_failures++;
+	vmx_explain_invalid_state(vcpu);
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = vcpu->exit_reason;
+	run->fail_entry.cpu = vcpu->cpu;
+	return 0;
+}
+
+static const exit_handler_t exit_handlers[VMX_NR_EXIT_REASONS] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_nmi_or_exception,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INVD]			= handle_invd,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_VMCLEAR]			= handle_vmx_instruction,
+	[EXIT_REASON_VMLAUNCH]			= handle_vmx_instruction,
+	[EXIT_REASON_VMPTRLD]			= handle_vmx_instruction,
+	[EXIT_REASON_VMPTRST]			= handle_vmx_instruction,
+	[EXIT_REASON_VMREAD]			= handle_vmx_instruction,
+	[EXIT_REASON_VMRESUME]			= handle_vmx_instruction,
+	[EXIT_REASON_VMWRITE]			= handle_vmx_instruction,
+	[EXIT_REASON_VMXOFF]			= handle_vmx_instruction,
+	[EXIT_REASON_VMXON]			= handle_vmx_instruction,
+	[EXIT_REASON_INVEPT]			= handle_vmx_instruction,
+	[EXIT_REASON_INVVPID]			= handle_vmx_instruction,
+	[EXIT_REASON_VMFUNC]			= handle_vmx_instruction,
+	[EXIT_REASON_GETSEC]			= handle_vmx_instruction,
+	[EXIT_REASON_MWAIT]			= handle_vmx_instruction,
+	[EXIT_REASON_MONITOR]			= handle_vmx_instruction,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_RDMSR]			= handle_rdmsr,
+	[EXIT_REASON_WRMSR]			= handle_wrmsr,
+	[EXIT_REASON_INVALID_GUEST_STATE]	= handle_entry_failure,
+	[EXIT_REASON_MSR_LOADING]		= handle_entry_failure,
+	[EXIT_REASON_MACHINE_CHECK]		= handle_entry_failure,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+};
+
+/* Exits a course reads about; the others are the everyday ones. */
+static bool exit_is_unusual(u32 basic)
+{
+	switch (basic) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_CPUID:
+	case EXIT_REASON_IO_INSTRUCTION:
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_RDMSR:
+	case EXIT_REASON_WRMSR:
+	case EXIT_REASON_HLT:
+	case EXIT_REASON_CR_ACCESS:
+	case EXIT_REASON_XSETBV:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void trace_exit_line(struct kvmini_vcpu *vcpu, unsigned long rip, int r)
+{
+	u32 basic = VMX_EXIT_REASON_BASIC(vcpu->exit_reason);
+	int level = READ_ONCE(trace);
+
+	if (!level || (level == 1 && r != 0 && !exit_is_unusual(basic)))
+		return;
+	if (!__ratelimit(&trace_rs))
+		return;
+	switch (basic) {
+	case EXIT_REASON_IO_INSTRUCTION:
+		pr_info("kvmini: vm%u vcpu%u %s rip %#lx port %#lx size %lu %s%s\n",
+			vcpu->vm->id, vcpu->id, vmx_exit_name(basic), rip,
+			vcpu->exit_qual >> 16, (vcpu->exit_qual & 7) + 1,
+			vcpu->exit_qual & 8 ? "in" : "out", r ? "" : " -> user");
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+	case EXIT_REASON_EPT_MISCONFIG:
+		pr_info("kvmini: vm%u vcpu%u %s rip %#lx gpa %#llx qual %#lx%s\n",
+			vcpu->vm->id, vcpu->id, vmx_exit_name(basic), rip,
+			vmcs_read64(GUEST_PHYSICAL_ADDRESS), vcpu->exit_qual,
+			r ? "" : " -> user");
+		break;
+	default:
+		pr_info("kvmini: vm%u vcpu%u %s rip %#lx qual %#lx%s\n",
+			vcpu->vm->id, vcpu->id, vmx_exit_name(vcpu->exit_reason), rip,
+			vcpu->exit_qual, r ? "" : " -> user");
+	}
+}
+
+int vmx_handle_exit(struct kvmini_vcpu *vcpu)
+{
+	u32 basic = VMX_EXIT_REASON_BASIC(vcpu->exit_reason);
+	unsigned long rip = vmcs_readl(GUEST_RIP);
+	exit_handler_t handler = NULL;
+	int r;
+
+	trace_kvmini_exit(vcpu->vm->id, vcpu->id, vcpu->exit_reason, rip, vcpu->exit_qual);
+	if (basic < VMX_NR_EXIT_REASONS) {
+		vcpu->stats.exits[basic]++;
+		handler = exit_handlers[basic];
+	}
+	if (vcpu->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED)
+		handler = handle_entry_failure;
+	if (handler)
+		r = handler(vcpu);
+	else
+		r = vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				       "exit kvmini does not handle");
+	trace_exit_line(vcpu, rip, r);
+	return r;
+}
+
+/* KVM_RUN again after an exit to userspace: finish what it asked for. */
+int vmx_complete_userspace_exit(struct kvmini_vcpu *vcpu)
+{
+	enum vcpu_pending pending = vcpu->pending;
+
+	vcpu->pending = PENDING_NONE;
+	switch (pending) {
+	case PENDING_PIO_IN:
+	case PENDING_PIO_OUT:
+		return vmx_complete_io(vcpu);
+	case PENDING_MMIO:
+		return vmx_complete_mmio(vcpu);
+	default:
+		return 1;
+	}
+}

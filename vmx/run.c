@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_RUN: enter the guest, take its exits, and loop in the kernel until
+ * an exit needs userspace, a signal is pending, or something failed.
+ *
+ * Around each entry, with interrupts off, the host's state that VMX does
+ * not switch is switched here: CR2, XCR0, DR7 and DEBUGCTL (cleared by a
+ * VM exit), DS/ES selectors, the TSS limit.  The guest's FPU state is the
+ * task's FPU state for the whole KVM_RUN (fpu_swap_kvm_fpstate), so a
+ * context switch saves and restores it like any task's.
+ */
+#include <linux/kvm.h>
+#include <linux/version.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <asm/apic.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <linux/types.h>
+#include <asm/fpu/xcr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "exits.h"
+#include "vcpu.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "../ioctl/vm.h"
+
+int __vmx_vcpu_run(unsigned long *regs, bool launched);
+
+/*
+ * Since 6.10 the kernel's view of the field is called __unsafe: userspace
+ * may change it at any time, so it is read once, here.
+ */
+static bool run_immediate_exit(struct kvm_run *run)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return READ_ONCE(run->immediate_exit__unsafe);
+#else
+	return READ_ONCE(run->immediate_exit);
+#endif
+}
+
+/* Interruption type NMI in VM_EXIT_INTR_INFO, SDM Vol. 3C 25.9.2. */
+#define INTR_INFO_VALID		BIT(31)
+#define INTR_INFO_TYPE_MASK	(7U << 8)
+#define INTR_TYPE_NMI		(2U << 8)
+
+static inline struct kvmini_vcpu *pn_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct kvmini_vcpu, pn);
+}
+
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	vmx_vcpu_load(pn_to_vcpu(pn));
+}
+
+static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	vmx_vcpu_put(pn_to_vcpu(pn));
+}
+
+static struct preempt_ops vcpu_preempt_ops = {
+	.sched_in = vcpu_sched_in,
+	.sched_out = vcpu_sched_out,
+};
+
+static void read_exit_info(struct kvmini_vcpu *vcpu)
+{
+	vcpu->exit_reason = vmcs_read32(VM_EXIT_REASON);
+	vcpu->exit_qual = vmcs_readl(EXIT_QUALIFICATION);
+	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	vcpu->exit_instr_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+}
+
+/*
+ * An NMI that arrived in the guest made it exit and is gone; the host
+ * still wants it (watchdog, perf, backtraces), so send it again.
+ */
+static void reinject_host_nmi(struct kvmini_vcpu *vcpu)
+{
+	if (VMX_EXIT_REASON_BASIC(vcpu->exit_reason) == EXIT_REASON_EXCEPTION_NMI &&
+	    (vcpu->exit_intr_info & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
+	    (INTR_INFO_VALID | INTR_TYPE_NMI))
+		apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+}
+
+/*
+ * One entry and exit.  Return: 0 after an exit (exit info read), 1 when
+ * the loop must look at signals or rescheduling first, -EIO on VMfail.
+ */
+static int enter_guest(struct kvmini_vcpu *vcpu)
+{
+	unsigned long cr3, cr4, dr7 = 0, debugctl;
+	u16 ds, es;
+	u64 host_xcr0;
+	int fail;
+
+	local_irq_disable();
+	if (need_resched() || signal_pending(current)) {
+		local_irq_enable();
+		return 1;
+	}
+	/* A kernel_fpu_begin() in an interrupt may have saved the guest's registers. */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
+	cr3 = __read_cr3();
+	if (cr3 != vcpu->host_cr3) {
+		vmcs_writel(HOST_CR3, cr3);
+		vcpu->host_cr3 = cr3;
+	}
+	cr4 = cr4_read_shadow();
+	if (cr4 != vcpu->host_cr4) {
+		vmcs_writel(HOST_CR4, cr4);
+		vcpu->host_cr4 = cr4;
+	}
+	host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
+	get_debugreg(dr7, 7);
+	debugctl = get_debugctlmsr();
+	savesegment(ds, ds);
+	savesegment(es, es);
+
+	fail = __vmx_vcpu_run(vcpu->regs, vcpu->launched);
+
+	vcpu->cr2 = native_read_cr2();
+	if (vcpu->xcr0 != host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	/* A VM exit sets DR7 to 0x400 and clears DEBUGCTL (SDM Vol. 3C 28.5.1). */
+	if (dr7 != 0x400)
+		set_debugreg(dr7, 7);
+	if (debugctl)
+		update_debugctlmsr(debugctl);
+	if (ds | es) {
+		loadsegment(ds, ds);
+		loadsegment(es, es);
+	}
+	/* A VM exit sets the TR limit to 0x67, cutting off the I/O bitmap. */
+	invalidate_tss_limit();
+
+	if (fail) {
+		local_irq_enable();
+		return -EIO;
+	}
+	vcpu->launched = true;
+	vcpu->stats.entries++;
+	read_exit_info(vcpu);
+	reinject_host_nmi(vcpu);
+	/* A pending host interrupt is taken here: it made the guest exit. */
+	local_irq_enable();
+	return 0;
+}
+
+static void report_vmfail(struct kvmini_vcpu *vcpu)
+{
+	u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->stats.entry_failures++;
+	pr_err_ratelimited("kvmini: VM %u vCPU %u: VM%s failed, VM-instruction error %u\n",
+			   vcpu->vm->id, vcpu->id, vcpu->launched ? "RESUME" : "LAUNCH", err);
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	/* KVM reports a VMfail as the error number with no hardware exit reason. */
+	run->fail_entry.hardware_entry_failure_reason = err;
+	run->fail_entry.cpu = smp_processor_id();
+}
+
+static void vcpu_enter_run(struct kvmini_vcpu *vcpu)
+{
+	preempt_disable();
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+	vmx_vcpu_load(vcpu);
+	preempt_notifier_register(&vcpu->pn);
+	preempt_enable();
+}
+
+static void vcpu_leave_run(struct kvmini_vcpu *vcpu)
+{
+	preempt_disable();
+	preempt_notifier_unregister(&vcpu->pn);
+	vmx_vcpu_put(vcpu);
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+	preempt_enable();
+}
+
+void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu)
+{
+	preempt_notifier_init(&vcpu->pn, &vcpu_preempt_ops);
+}
+
+/**
+ * vmx_vcpu_run - KVM_RUN
+ * @vcpu: the vCPU, its lock held
+ *
+ * Return: 0 with run->exit_reason saying why userspace is needed;
+ * -EINTR with KVM_EXIT_INTR for a signal or immediate_exit; another
+ * negative errno when the vCPU cannot run.
+ */
+int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	vcpu_enter_run(vcpu);
+	run->flags = 0;
+	r = vmx_complete_userspace_exit(vcpu);
+	if (r <= 0)
+		goto out;
+	if (run_immediate_exit(run)) {
+		r = -EINTR;
+		run->exit_reason = KVM_EXIT_INTR;
+		goto out;
+	}
+	for (;;) {
+		if (signal_pending(current)) {
+			r = -EINTR;
+			run->exit_reason = KVM_EXIT_INTR;
+			break;
+		}
+		cond_resched();
+		r = enter_guest(vcpu);
+		if (r > 0)
+			continue;
+		if (r < 0) {
+			report_vmfail(vcpu);
+			r = 0;
+			break;
+		}
+		r = vmx_handle_exit(vcpu);
+		if (r <= 0)
+			break;
+	}
+out:
+	if (r == 0 || r == -EINTR)
+		vcpu->stats.exits_to_user++;
+	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
+	run->apic_base = 0xfee00900;
+	vcpu_leave_run(vcpu);
+	return r;
+}

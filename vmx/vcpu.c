@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU's VMCS: built once from kvmini_caps, then kept active on one CPU
+ * at a time.  A VMCS must be VMCLEARed on the CPU where it is active
+ * before another CPU loads it (SDM Vol. 3C 25.11.1), so each CPU keeps a
+ * list of the VMCSs active on it; loading on a new CPU clears the old one
+ * by IPI, and a CPU going offline clears its whole list.
+ */
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/io.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "vcpu.h"
+#include "vmcs.h"
+#include "vmx.h"
+#include "vmx_ops.h"
+#include "../ioctl/mem.h"
+#include "../ioctl/vm.h"
+
+static DEFINE_PER_CPU(struct list_head, loaded_vmcss);
+static DEFINE_PER_CPU(struct kvmini_vcpu *, current_vmcs);
+
+extern const char vmx_vmexit[];
+
+/* CR0 bits the host keeps for itself: the guest sees its own values in the shadow. */
+#define CR0_HOST_OWNED	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
+#define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_MCE)
+
+/* DR7 after RESET: bit 10 reads as 1. */
+#define GUEST_DR7_INIT	0x400
+/* DR6 after RESET: reserved bits read as 1. */
+#define GUEST_DR6_INIT	0xffff0ff0UL
+
+/* One reporter per instruction, out of line: VMfail here is a kvmini bug. */
+noinline void vmread_error(unsigned long field)
+{
+	pr_err_ratelimited("kvmini: VMREAD of field %#lx failed\n", field);
+}
+
+noinline void vmwrite_error(unsigned long field, unsigned long value)
+{
+	pr_err_ratelimited("kvmini: VMWRITE of %#lx to field %#lx failed, VM-instruction error %u\n",
+			   value, field, (u32)__vmcs_read(VM_INSTRUCTION_ERROR));
+}
+
+void vmx_vcpu_percpu_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		INIT_LIST_HEAD(&per_cpu(loaded_vmcss, cpu));
+}
+
+static void vmcs_clear_local(void *arg)
+{
+	struct kvmini_vcpu *vcpu = arg;
+
+	if (vcpu->cpu != smp_processor_id())
+		return;
+	if (vmx_vmclear(virt_to_phys(vcpu->vmcs)))
+		pr_err("kvmini: VMCLEAR failed for vCPU %u\n", vcpu->id);
+	if (this_cpu_read(current_vmcs) == vcpu)
+		this_cpu_write(current_vmcs, NULL);
+	list_del(&vcpu->loaded_node);
+	/* The next CPU may load it only once it is clear here. */
+	smp_wmb();
+	WRITE_ONCE(vcpu->cpu, -1);
+	vcpu->launched = false;
+}
+
+static void vmcs_clear(struct kvmini_vcpu *vcpu)
+{
+	int cpu = READ_ONCE(vcpu->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmcs_clear_local, vcpu, 1);
+}
+
+/* Called on a CPU about to leave VMX operation (it goes offline). */
+void vmx_clear_loaded_vmcss(void)
+{
+	struct kvmini_vcpu *vcpu, *tmp;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	list_for_each_entry_safe(vcpu, tmp, this_cpu_ptr(&loaded_vmcss), loaded_node)
+		vmcs_clear_local(vcpu);
+	local_irq_restore(flags);
+}
+
+/* The TSS base out of this CPU's GDT: a 16-byte system descriptor. */
+static unsigned long host_tr_base(const struct desc_ptr *gdt)
+{
+	const struct ldttss_desc *d = (void *)(gdt->address + GDT_ENTRY_TSS * 8);
+
+	return d->base0 | ((unsigned long)d->base1 << 16) |
+	       ((unsigned long)d->base2 << 24) | ((unsigned long)d->base3 << 32);
+}
+
+static void write_host_percpu_state(void)
+{
+	struct desc_ptr gdt;
+	u64 val;
+
+	native_store_gdt(&gdt);
+	vmcs_writel(HOST_GDTR_BASE, gdt.address);
+	vmcs_writel(HOST_TR_BASE, host_tr_base(&gdt));
+	rdmsrl(MSR_IA32_SYSENTER_ESP, val);
+	vmcs_writel(HOST_IA32_SYSENTER_ESP, val);
+}
+
+static void syscall_msrs_read(struct vcpu_syscall_msrs *m)
+{
+	rdmsrl(MSR_STAR, m->star);
+	rdmsrl(MSR_LSTAR, m->lstar);
+	rdmsrl(MSR_CSTAR, m->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, m->sfmask);
+	rdmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
+}
+
+static void syscall_msrs_write(const struct vcpu_syscall_msrs *m)
+{
+	wrmsrl(MSR_STAR, m->star);
+	wrmsrl(MSR_LSTAR, m->lstar);
+	wrmsrl(MSR_CSTAR, m->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, m->sfmask);
+	wrmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
+}
+
+/**
+ * vmx_vcpu_load - make @vcpu's VMCS current on this CPU and give the CPU
+ * the guest's SYSCALL MSRs; preemption disabled
+ * @vcpu: the vCPU
+ *
+ * The guest's STAR, LSTAR, CSTAR, SFMASK and KERNEL_GS_BASE stay in the
+ * CPU between exits: nothing in the kernel uses them until it returns to
+ * userspace or switches task, and vmx_vcpu_put() runs before either.
+ */
+void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
+{
+	int cpu = smp_processor_id();
+	unsigned long flags;
+	u64 fs, gs;
+
+	if (vcpu->cpu != cpu) {
+		if (vcpu->cpu >= 0)
+			vcpu->stats.migrations++;
+		vmcs_clear(vcpu);
+		smp_rmb();
+		local_irq_save(flags);
+		list_add(&vcpu->loaded_node, this_cpu_ptr(&loaded_vmcss));
+		vcpu->cpu = cpu;
+		local_irq_restore(flags);
+	}
+	if (this_cpu_read(current_vmcs) != vcpu) {
+		if (vmx_vmptrld(virt_to_phys(vcpu->vmcs)))
+			pr_err("kvmini: VMPTRLD failed for vCPU %u on CPU %d\n", vcpu->id, cpu);
+		this_cpu_write(current_vmcs, vcpu);
+		write_host_percpu_state();
+	}
+	rdmsrl(MSR_FS_BASE, fs);
+	rdmsrl(MSR_GS_BASE, gs);
+	vmcs_writel(HOST_FS_BASE, fs);
+	vmcs_writel(HOST_GS_BASE, gs);
+
+	if (!vcpu->guest_msrs_loaded) {
+		syscall_msrs_read(&vcpu->host_msrs);
+		syscall_msrs_write(&vcpu->guest_msrs);
+		vcpu->guest_msrs_loaded = true;
+	}
+}
+
+/* Gives the CPU its SYSCALL MSRs back; preemption disabled. */
+void vmx_vcpu_put(struct kvmini_vcpu *vcpu)
+{
+	if (vcpu->guest_msrs_loaded) {
+		syscall_msrs_read(&vcpu->guest_msrs);
+		syscall_msrs_write(&vcpu->host_msrs);
+		vcpu->guest_msrs_loaded = false;
+	}
+}
+
+static void setup_host_state(void)
+{
+	struct desc_ptr idt;
+	u64 val;
+
+	vmcs_writel(HOST_CR0, read_cr0());
+	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
+	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
+	vmcs_write16(HOST_DS_SELECTOR, 0);
+	vmcs_write16(HOST_ES_SELECTOR, 0);
+	vmcs_write16(HOST_FS_SELECTOR, 0);
+	vmcs_write16(HOST_GS_SELECTOR, 0);
+	vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	vmcs_writel(HOST_IDTR_BASE, idt.address);
+	vmcs_writel(HOST_RIP, (unsigned long)vmx_vmexit);
+	rdmsrl(MSR_IA32_SYSENTER_CS, val);
+	vmcs_write32(HOST_IA32_SYSENTER_CS, val);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, val);
+	vmcs_writel(HOST_IA32_SYSENTER_EIP, val);
+	rdmsrl(MSR_EFER, val);
+	vmcs_write64(HOST_IA32_EFER, val);
+	rdmsrl(MSR_IA32_CR_PAT, val);
+	vmcs_write64(HOST_IA32_PAT, val);
+}
+
+static void setup_controls(struct kvmini_vcpu *vcpu)
+{
+	const struct vmx_caps *c = &kvmini_caps;
+
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, c->pin_ctls);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, c->proc_ctls);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, c->proc2_ctls);
+	vmcs_write32(VM_EXIT_CONTROLS, c->exit_ctls);
+	vmcs_write32(VM_ENTRY_CONTROLS, c->entry_ctls);
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write64(MSR_BITMAP, vmx_msr_bitmap_phys());
+	vmcs_write64(EPT_POINTER, vcpu->vm->ept.eptp);
+	vmcs_write64(VMCS_LINK_POINTER, -1ULL);
+	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED);
+	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_HOST_OWNED);
+}
+
+/*
+ * What the hardware's CR0/CR4 must hold for the guest's @cr0/@cr4: the
+ * host keeps NE (and VMXE, MCE) set and CD/NW clear whatever the guest
+ * wants; the read shadows tell the guest what it wrote.
+ */
+unsigned long vmx_hw_cr0(unsigned long cr0)
+{
+	return (cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | X86_CR0_NE;
+}
+
+unsigned long vmx_hw_cr4(unsigned long cr4)
+{
+	return (cr4 & ~(X86_CR4_SMXE)) | X86_CR4_VMXE | X86_CR4_MCE;
+}
+
+void vmx_set_guest_cr0(unsigned long cr0)
+{
+	vmcs_writel(CR0_READ_SHADOW, cr0);
+	vmcs_writel(GUEST_CR0, vmx_hw_cr0(cr0));
+}
+
+void vmx_set_guest_cr4(unsigned long cr4)
+{
+	vmcs_writel(CR4_READ_SHADOW, cr4);
+	vmcs_writel(GUEST_CR4, vmx_hw_cr4(cr4));
+}
+
+/* EFER decides whether the next entry is into IA-32e mode. */
+void vmx_set_guest_efer(u64 efer)
+{
+	vmcs_write64(GUEST_IA32_EFER, efer);
+	if (efer & EFER_LMA)
+		vmcs_set_bits32(VM_ENTRY_CONTROLS, ENTRY_IA32E_MODE_GUEST);
+	else
+		vmcs_clear_bits32(VM_ENTRY_CONTROLS, ENTRY_IA32E_MODE_GUEST);
+}
+
+static void seg_reset(enum vmcs_field sel, u16 selector, unsigned long base, u32 ar)
+{
+	/* The selector, limit, AR and base fields of one segment are evenly spaced. */
+	vmcs_write16(sel, selector);
+	__vmcs_write(sel - GUEST_ES_SELECTOR + GUEST_ES_LIMIT, 0xffff);
+	__vmcs_write(sel - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES, ar);
+	__vmcs_write((sel - GUEST_ES_SELECTOR) + GUEST_ES_BASE, base);
+}
+
+/**
+ * vmx_vcpu_reset - the state of an x86 CPU after RESET (SDM Vol. 3A
+ * 10.1.1), as KVM gives a new vCPU; the VMCS is current
+ * @vcpu: the vCPU
+ */
+void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
+{
+	seg_reset(GUEST_CS_SELECTOR, 0xf000, 0xffff0000, 0x9b);
+	seg_reset(GUEST_DS_SELECTOR, 0, 0, 0x93);
+	seg_reset(GUEST_ES_SELECTOR, 0, 0, 0x93);
+	seg_reset(GUEST_SS_SELECTOR, 0, 0, 0x93);
+	seg_reset(GUEST_FS_SELECTOR, 0, 0, 0x93);
+	seg_reset(GUEST_GS_SELECTOR, 0, 0, 0x93);
+	seg_reset(GUEST_LDTR_SELECTOR, 0, 0, 0x82);
+	seg_reset(GUEST_TR_SELECTOR, 0, 0, 0x8b);
+	vmcs_writel(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writel(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+
+	vmcs_writel(GUEST_RIP, 0xfff0);
+	vmcs_writel(GUEST_RSP, 0);
+	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmx_set_guest_cr0(X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	vmx_set_guest_cr4(0);
+	vmcs_writel(GUEST_CR3, 0);
+	vmx_set_guest_efer(0);
+	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	vmcs_writel(GUEST_DR7, GUEST_DR7_INIT);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writel(GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(GUEST_SYSENTER_EIP, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	/* EDX holds the processor signature after RESET. */
+	vcpu->regs[GPR_RDX] = 0x600;
+	vcpu->cr2 = 0;
+	memset(vcpu->dr, 0, sizeof(vcpu->dr));
+	vcpu->dr6 = GUEST_DR6_INIT;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->guest_msrs = (struct vcpu_syscall_msrs){ 0 };
+	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
+	vcpu->mtrr_def_type = 0;
+}
+
+/**
+ * vmx_vcpu_init - allocate @vcpu's VMCS and guest FPU state and set up
+ * the VMCS; @vcpu->vm and @vcpu->id are set
+ * @vcpu: the vCPU
+ *
+ * Return: 0, -ENOMEM.
+ */
+int vmx_vcpu_init(struct kvmini_vcpu *vcpu)
+{
+	vcpu->cpu = -1;
+	INIT_LIST_HEAD(&vcpu->loaded_node);
+	vcpu->vmcs = kvmini_alloc_page();
+	if (!vcpu->vmcs)
+		return -ENOMEM;
+	*(u32 *)vcpu->vmcs = kvmini_caps.revision_id;
+	if (!fpu_alloc_guest_fpstate(&vcpu->fpu)) {
+		kvmini_free_page(vcpu->vmcs);
+		vcpu->vmcs = NULL;
+		return -ENOMEM;
+	}
+
+	preempt_disable();
+	vmx_vcpu_load(vcpu);
+	setup_host_state();
+	setup_controls(vcpu);
+	vmx_vcpu_reset(vcpu);
+	vmx_vcpu_put(vcpu);
+	preempt_enable();
+	return 0;
+}
+
+void vmx_vcpu_uninit(struct kvmini_vcpu *vcpu)
+{
+	vmcs_clear(vcpu);
+	fpu_free_guest_fpstate(&vcpu->fpu);
+	kvmini_free_page(vcpu->vmcs);
+	vcpu->vmcs = NULL;
+}

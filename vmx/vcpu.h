@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A vCPU: its VMCS, the guest state the VMCS does not hold, and what a
+ * KVM_RUN left half done for userspace to finish.
+ */
+#ifndef KVMINI_VMX_VCPU_H
+#define KVMINI_VMX_VCPU_H
+
+#include <linux/kvm.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+
+#include "emulate.h"
+#include "vmcs_fields.h"
+
+struct kvmini_vm;
+
+/* In x86 encoding order, so that instruction decoding can index them. */
+enum vcpu_gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	NR_GPRS
+};
+
+/* What userspace owes the guest when it calls KVM_RUN again. */
+enum vcpu_pending {
+	PENDING_NONE,
+	PENDING_PIO_IN,		/* copy run's I/O data into RAX, skip the IN */
+	PENDING_PIO_OUT,	/* skip the OUT */
+	PENDING_MMIO,		/* a read: copy run->mmio.data into a register */
+};
+
+struct vcpu_stats {
+	u64 exits[VMX_NR_EXIT_REASONS];
+	u64 exits_to_user;
+	u64 ept_faults;
+	u64 entries;
+	u64 entry_failures;
+	u64 migrations;
+};
+
+/* The MSRs the guest uses directly while it runs; switched lazily. */
+struct vcpu_syscall_msrs {
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+};
+
+struct kvmini_vcpu {
+	struct kvmini_vm *vm;
+	unsigned int id;
+	struct mutex lock;		/* one vCPU ioctl at a time, as in KVM */
+	struct kvm_run *run;		/* mmap'ed at page 0 */
+	void *pio_data;			/* mmap'ed at KVM_PIO_PAGE_OFFSET */
+
+	void *vmcs;
+	int cpu;			/* where the VMCS is active, or -1 */
+	bool launched;			/* VMRESUME rather than VMLAUNCH */
+	struct list_head loaded_node;	/* on that CPU's list of active VMCSs */
+	struct preempt_notifier pn;
+	unsigned long host_cr3, host_cr4;	/* what HOST_CR3/CR4 hold */
+
+	unsigned long regs[NR_GPRS];
+	unsigned long cr2;
+	unsigned long dr[4];
+	unsigned long dr6;
+	u64 xcr0;
+	struct vcpu_syscall_msrs guest_msrs, host_msrs;
+	bool guest_msrs_loaded;
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	struct fpu_guest fpu;
+	bool fpu_loaded;
+
+	struct kvm_cpuid_entry2 *cpuid;
+	int cpuid_nent;
+
+	enum vcpu_pending pending;
+	unsigned int pending_len;	/* instruction to skip on completion */
+	struct mmio_insn mmio;		/* the pending MMIO access */
+
+	/* Read once right after each exit. */
+	u32 exit_reason;
+	unsigned long exit_qual;
+	u32 exit_intr_info;
+	u32 exit_instr_len;
+
+	struct vcpu_stats stats;
+};
+
+int vmx_vcpu_init(struct kvmini_vcpu *vcpu);
+void vmx_vcpu_uninit(struct kvmini_vcpu *vcpu);
+int vmx_vcpu_run(struct kvmini_vcpu *vcpu);
+void vmx_vcpu_load(struct kvmini_vcpu *vcpu);
+void vmx_vcpu_put(struct kvmini_vcpu *vcpu);
+
+int vmx_get_regs(struct kvmini_vcpu *vcpu, struct kvm_regs *regs);
+int vmx_set_regs(struct kvmini_vcpu *vcpu, const struct kvm_regs *regs);
+int vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvm_sregs *sregs);
+int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *sregs,
+		  const u64 *pdptes);
+void vmx_vcpu_reset(struct kvmini_vcpu *vcpu);
+void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu);
+
+/* Registers and control registers as the guest sees them (cr.c). */
+unsigned long vcpu_read_gpr(struct kvmini_vcpu *vcpu, int reg);
+void vcpu_write_gpr(struct kvmini_vcpu *vcpu, int reg, unsigned long val);
+unsigned long vcpu_cr0(void);
+unsigned long vcpu_cr4(void);
+unsigned long vcpu_cr4_allowed(void);
+bool vcpu_cr_valid(unsigned long cr0, unsigned long cr4, u64 efer);
+void vmx_explain_invalid_state(struct kvmini_vcpu *vcpu);
+
+#endif /* KVMINI_VMX_VCPU_H */

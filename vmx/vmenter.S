@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only way into the guest and back: __vmx_vcpu_run().
+ *
+ * int __vmx_vcpu_run(unsigned long *regs, bool launched)
+ *   @regs:     the guest's general registers in x86 encoding order
+ *              (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15); the RSP
+ *              slot is unused, the guest's RSP lives in the VMCS
+ *   @launched: VMRESUME if true, VMLAUNCH if false
+ *
+ * Returns 0 after a VM exit (the guest's registers are back in @regs) and
+ * 1 when VMLAUNCH/VMRESUME failed (VMfail; nothing ran).  Called with
+ * interrupts off; everything else about entry and exit is C.
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/ibt.h>
+#include <asm/nospec-branch.h>
+#include <asm/unwind_hints.h>
+
+#define REG(n)		((n) * 8)
+#define HOST_RSP_FIELD	0x6c14
+
+.section .text, "ax"
+
+SYM_FUNC_START(__vmx_vcpu_run)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	/* The exit path finds @regs at the top of the stack HOST_RSP names. */
+	push	%rdi
+
+	mov	$HOST_RSP_FIELD, %rax
+	vmwrite	%rsp, %rax
+	jbe	.Lvmfail
+
+	/* MOVs leave the flags of this test alone until the jump below. */
+	test	%sil, %sil
+	mov	%rdi, %rax
+	mov	REG(1)(%rax), %rcx
+	mov	REG(2)(%rax), %rdx
+	mov	REG(3)(%rax), %rbx
+	mov	REG(5)(%rax), %rbp
+	mov	REG(6)(%rax), %rsi
+	mov	REG(7)(%rax), %rdi
+	mov	REG(8)(%rax), %r8
+	mov	REG(9)(%rax), %r9
+	mov	REG(10)(%rax), %r10
+	mov	REG(11)(%rax), %r11
+	mov	REG(12)(%rax), %r12
+	mov	REG(13)(%rax), %r13
+	mov	REG(14)(%rax), %r14
+	mov	REG(15)(%rax), %r15
+	mov	REG(0)(%rax), %rax
+
+	jnz	.Lresume
+	UNWIND_HINT_SAVE
+	vmlaunch
+	UNWIND_HINT_RESTORE
+	jmp	.Lvmfail_guest_regs
+.Lresume:
+	UNWIND_HINT_SAVE
+	vmresume
+	UNWIND_HINT_RESTORE
+	jmp	.Lvmfail_guest_regs
+
+SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
+	UNWIND_HINT_RESTORE
+	ENDBR
+	push	%rax
+	mov	8(%rsp), %rax
+	mov	%rcx, REG(1)(%rax)
+	mov	%rdx, REG(2)(%rax)
+	mov	%rbx, REG(3)(%rax)
+	mov	%rbp, REG(5)(%rax)
+	mov	%rsi, REG(6)(%rax)
+	mov	%rdi, REG(7)(%rax)
+	mov	%r8, REG(8)(%rax)
+	mov	%r9, REG(9)(%rax)
+	mov	%r10, REG(10)(%rax)
+	mov	%r11, REG(11)(%rax)
+	mov	%r12, REG(12)(%rax)
+	mov	%r13, REG(13)(%rax)
+	mov	%r14, REG(14)(%rax)
+	mov	%r15, REG(15)(%rax)
+	pop	REG(0)(%rax)
+
+	/* The guest may have trained the return stack buffer (as KVM does). */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+
+	/* Leave no guest value in a register the host might speculate on. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	xor	%eax, %eax
+	jmp	.Lout
+
+.Lvmfail_guest_regs:
+	/* The callee-saved registers hold guest values: the pops fix them. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+.Lvmfail:
+	mov	$1, %eax
+.Lout:
+	pop	%rdi
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	pop	%rbp
+	RET
+SYM_FUNC_END(__vmx_vcpu_run)
