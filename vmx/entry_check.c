@@ -12,7 +12,7 @@
 #include "vmx.h"
 #include "../ioctl/vm.h"
 
-static const char *seg_names[] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
+static const char * const seg_names[] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
 
 /* Limit and granularity agree (27.3.1.2): low 12 bits all 1 if G, high 12 all 0 if not. */
 static bool limit_ok(u32 limit, u32 ar)

@@ -26,7 +26,8 @@ MODULE_PARM_DESC(trace, "exit trace in dmesg: 0 off, 1 exits to userspace and un
 
 static DEFINE_RATELIMIT_STATE(trace_rs, HZ, 100);
 
-#define EXIT_NAME(r) [EXIT_REASON_##r] = #r
+#define EXIT_NAME(r) \
+	[EXIT_REASON_##r] = #r
 static const char * const exit_names[VMX_NR_EXIT_REASONS] = {
 	EXIT_NAME(EXCEPTION_NMI), EXIT_NAME(EXTERNAL_INTERRUPT),
 	EXIT_NAME(TRIPLE_FAULT), EXIT_NAME(INIT_SIGNAL), EXIT_NAME(SIPI),

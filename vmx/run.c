@@ -10,7 +10,6 @@
  * context switch saves and restores it like any task's.
  */
 #include <linux/kvm.h>
-#include <linux/version.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -32,12 +31,13 @@
 int __vmx_vcpu_run(unsigned long *regs, bool launched);
 
 /*
- * Since 6.10 the kernel's view of the field is called __unsafe: userspace
- * may change it at any time, so it is read once, here.
+ * Newer kernels call the field immediate_exit__unsafe in kernel code
+ * (Kbuild finds out which): userspace may change it at any time, so it
+ * is read once, here.
  */
 static bool run_immediate_exit(struct kvm_run *run)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef KVMINI_IMMEDIATE_EXIT_UNSAFE
 	return READ_ONCE(run->immediate_exit__unsafe);
 #else
 	return READ_ONCE(run->immediate_exit);

@@ -30,8 +30,6 @@
 static DEFINE_PER_CPU(struct list_head, loaded_vmcss);
 static DEFINE_PER_CPU(struct kvmini_vcpu *, current_vmcs);
 
-extern const char vmx_vmexit[];
-
 /* CR0 bits the host keeps for itself: the guest sees its own values in the shadow. */
 #define CR0_HOST_OWNED	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
 #define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_MCE)
@@ -156,6 +154,7 @@ void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
 		if (vcpu->cpu >= 0)
 			vcpu->stats.migrations++;
 		vmcs_clear(vcpu);
+		/* Pairs with the smp_wmb() in vmcs_clear_local(). */
 		smp_rmb();
 		local_irq_save(flags);
 		list_add(&vcpu->loaded_node, this_cpu_ptr(&loaded_vmcss));

@@ -12,6 +12,9 @@
 
 extern struct vmx_caps kvmini_caps;
 
+/* Where a VM exit lands (vmenter.S): the VMCS's HOST_RIP. */
+extern const char vmx_vmexit[];
+
 int vmx_caps_init(void);
 
 int vmx_root_init(void);
