@@ -39,7 +39,9 @@ payload: module user
 	mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests/vm
 	# Debug info makes the module 20 times larger and insmod in Bochs that much slower.
 	strip --strip-debug -o $(PAYLOAD)/kvmini.ko kvmini.ko
-	cp $(VM_TESTS) $(PAYLOAD)/bin/
+	cp $(VM_TESTS) user/kvmini $(PAYLOAD)/bin/
+	mkdir -p $(PAYLOAD)/guests
+	cp $(GUEST_IMAGES) $(PAYLOAD)/guests/
 	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
 
 clean:

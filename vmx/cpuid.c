@@ -28,9 +28,14 @@
 			 F(21) | F(24) | F(27))
 #define C1_ECX_HYPERVISOR F(31)
 #define C1_ECX_OSXSAVE	F(27)
+/* XSAVE, AVX, F16C, FMA: nothing without XSAVE in the host. */
+#define C1_ECX_XSAVE_AVX (F(12) | F(26) | F(28) | F(29))
 #define C1_EDX_HIDDEN	(F(12) | F(21) | F(22) | F(29) | F(31))
 /* CPUID.7.0 */
 #define C7_EBX_HIDDEN	(F(2) | F(4) | F(11) | F(12) | F(14) | F(15) | F(25))
+/* AVX2 and the AVX-512 family. */
+#define C7_EBX_XSAVE_USERS (F(5) | F(16) | F(17) | F(21) | F(26) | F(27) | F(28) | \
+			    F(30) | F(31))
 #define C7_ECX_HIDDEN	(F(3) | F(4) | F(5) | F(16) | F(30))
 #define C7_EDX_KEPT	(F(2) | F(3) | F(4))
 /* CPUID.0xD.1: XSAVES/XRSTORS */
@@ -43,9 +48,15 @@
 			 XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | \
 			 XFEATURE_MASK_Hi16_ZMM)
 
+/* Guests get XSAVE only where the host turned it on (CR4.OSXSAVE). */
+bool vmx_host_has_xsave(void)
+{
+	return boot_cpu_has(X86_FEATURE_OSXSAVE);
+}
+
 u64 vmx_guest_xcr0_allowed(void)
 {
-	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+	if (!vmx_host_has_xsave())
 		return XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
 	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & GUEST_XCR0_MASK;
 }
@@ -71,6 +82,8 @@ static void filter_entry(struct kvm_cpuid_entry2 *e, u64 xcr0)
 	switch (e->function) {
 	case 1:
 		e->ecx = (e->ecx & ~C1_ECX_HIDDEN) | C1_ECX_HYPERVISOR;
+		if (!vmx_host_has_xsave())
+			e->ecx &= ~C1_ECX_XSAVE_AVX;
 		e->edx &= ~C1_EDX_HIDDEN;
 		break;
 	case 6:
@@ -81,6 +94,8 @@ static void filter_entry(struct kvm_cpuid_entry2 *e, u64 xcr0)
 	case 7:
 		if (e->index == 0) {
 			e->ebx &= ~C7_EBX_HIDDEN;
+			if (!vmx_host_has_xsave())
+				e->ebx &= ~C7_EBX_XSAVE_USERS;
 			if (!(kvmini_caps.proc2_ctls & PROC2_ENABLE_INVPCID))
 				e->ebx &= ~F(10);
 			e->ecx &= ~C7_ECX_HIDDEN;
@@ -90,7 +105,9 @@ static void filter_entry(struct kvm_cpuid_entry2 *e, u64 xcr0)
 		}
 		break;
 	case 0xd:
-		if (e->index == 0) {
+		if (!vmx_host_has_xsave()) {
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		} else if (e->index == 0) {
 			e->eax = (u32)xcr0;
 			e->edx = (u32)(xcr0 >> 32);
 		} else if (e->index == 1) {

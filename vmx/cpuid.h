@@ -11,6 +11,7 @@
 
 struct kvmini_vcpu;
 
+bool vmx_host_has_xsave(void);
 u64 vmx_guest_xcr0_allowed(void);
 int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
 int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entries,

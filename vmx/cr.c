@@ -50,8 +50,11 @@ unsigned long vcpu_cr4(void)
 /* CR4 bits a guest may set: what VMX allows, less what kvmini hides in CPUID. */
 unsigned long vcpu_cr4_allowed(void)
 {
-	return kvmini_caps.cr4_fixed1 & ~(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE |
-					  X86_CR4_LA57);
+	unsigned long hidden = X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE | X86_CR4_LA57;
+
+	if (!vmx_host_has_xsave())
+		hidden |= X86_CR4_OSXSAVE;
+	return kvmini_caps.cr4_fixed1 & ~hidden;
 }
 
 /*

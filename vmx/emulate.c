@@ -5,7 +5,7 @@
  * userspace as KVM_EXIT_MMIO.  Only the MOV forms compilers emit for
  * device registers are decoded: MOV r/m,r and r,r/m (88, 89, 8A, 8B),
  * MOV r/m,imm (C6, C7), MOV with a memory offset (A0-A3), MOVZX and MOVSX
- * (0F B6, B7, BE, BF).  Anything else stops the vCPU with
+ * (0F B6, B7, BE, BF), MOVSXD (63).  Anything else stops the vCPU with
  * KVM_EXIT_INTERNAL_ERROR (KVM_INTERNAL_ERROR_EMULATION).
  */
 #include <linux/kvm.h>
@@ -119,6 +119,12 @@ int mmio_decode(const u8 *b, unsigned int avail, bool lma, u32 cs_ar, struct mmi
 		m->dst_size = m->size;
 		m->len = i + 1 + addr;
 		return m->len <= avail ? 0 : -EINVAL;
+	case 0x63:
+		m->size = 4;
+		m->dst_size = op;
+		m->sign_extend = true;
+		i++;
+		break;
 	case 0x0f:
 		if (i + 1 >= avail)
 			return -EINVAL;
@@ -212,7 +218,8 @@ int vmx_complete_mmio(struct kvmini_vcpu *vcpu)
 
 		memcpy(&val, vcpu->run->mmio.data, m->size);
 		if (m->sign_extend)
-			val = m->size == 1 ? (u64)(s64)(s8)val : (u64)(s64)(s16)val;
+			val = m->size == 1 ? (u64)(s64)(s8)val :
+			      m->size == 2 ? (u64)(s64)(s16)val : (u64)(s64)(s32)val;
 		if (m->high_byte)
 			val = (old & ~0xff00UL) | ((val & 0xff) << 8);
 		else if (m->dst_size == 1)

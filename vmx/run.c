@@ -22,6 +22,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "cpuid.h"
 #include "exits.h"
 #include "vcpu.h"
 #include "vmcs.h"
@@ -119,9 +120,13 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 		vmcs_writel(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
 	}
-	host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	if (vcpu->xcr0 != host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	/* Without XSAVE in the host, guests have none either (cpuid.c). */
+	host_xcr0 = vcpu->xcr0;
+	if (vmx_host_has_xsave()) {
+		host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+		if (vcpu->xcr0 != host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	}
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	get_debugreg(dr7, 7);

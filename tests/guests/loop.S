@@ -1,0 +1,6 @@
+/* loop (real mode, flat): never finishes; the VMM's --timeout must stop it. */
+	.code16
+	.text
+	.globl _start
+_start:
+	jmp _start

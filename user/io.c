@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_EXIT_IO: port accesses of 1, 2 or 4 bytes, possibly a string
+ * (rep ins/outs: run->io.count accesses packed at data_offset).  A wide
+ * access is a run of byte accesses at consecutive ports, as on an ISA
+ * bus, except on the 0xe9 debug port, which prints every byte it is
+ * given.  Ports nobody decodes read as all ones and drop writes.
+ */
+#include "kvmini.h"
+
+#define DEBUG_PORT	0xe9
+
+static bool port_access(uint16_t port, bool out, uint8_t *data, unsigned int size)
+{
+	bool handled = false;
+	unsigned int i;
+
+	for (i = 0; i < size; i++) {
+		uint16_t p = port == DEBUG_PORT ? port : (uint16_t)(port + i);
+
+		if (console_port(p, out, &data[i]))
+			handled = true;
+		else if (!out)
+			data[i] = 0xff;
+	}
+	return handled;
+}
+
+void io_exit(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+	unsigned int size = run->io.size, i;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	if (size != 1 && size != 2 && size != 4)
+		die_running("KVM_EXIT_IO with size %u at port 0x%x", size, run->io.port);
+	if ((uint64_t)run->io.data_offset + (uint64_t)size * run->io.count > vm->run_size)
+		die_running("KVM_EXIT_IO data (offset %llu, %u x %u bytes) lies outside the vCPU mapping",
+		    (unsigned long long)run->io.data_offset, run->io.count, size);
+	for (i = 0; i < run->io.count; i++) {
+		bool handled = port_access(run->io.port, out, data + i * size, size);
+
+		stats_port(run->io.port, out, handled);
+	}
+}

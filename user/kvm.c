@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device, the VM and its one vCPU, through the KVM ioctls kvmini
+ * implements and nothing else, so a run on /dev/kvm proves the tool and
+ * a run on /dev/kvmini tests the module.  Failures here are setup errors:
+ * one line naming the ioctl, and what to do when the cause is common.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvmini.h"
+
+#define CPUID_1_ECX_VMX		(1u << 5)
+
+static const char *load_hint(const char *device)
+{
+	if (strstr(device, "kvmini"))
+		return "is the module loaded? (insmod kvmini.ko)";
+	if (strstr(device, "kvm"))
+		return "is KVM loaded? (modprobe kvm_intel or kvm_amd)";
+	return "is the module loaded?";
+}
+
+int kvm_open(const char *device)
+{
+	int fd = open(device, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		die("%s: no such device -- %s", device, load_hint(device));
+	case EACCES:
+	case EPERM:
+		die("%s: permission denied -- run as root, or give your user "
+		    "read/write access to it (e.g. chgrp a group you are in; chmod g+rw)",
+		    device);
+	default:
+		die("%s: %s", device, strerror(errno));
+	}
+}
+
+void kvm_check_api(int sys_fd, const char *device)
+{
+	int v = ioctl(sys_fd, KVM_GET_API_VERSION, 0);
+
+	if (v < 0)
+		die("%s: KVM_GET_API_VERSION: %s -- not a KVM-compatible device?",
+		    device, strerror(errno));
+	if (v != KVM_API_VERSION)
+		die("%s: API version %d, this tool speaks %d", device, v,
+		    KVM_API_VERSION);
+}
+
+/*
+ * The host's CPUID as KVM would offer it, minus VMX: KVM offers nested
+ * VMX and kvmini does not, and the guests must see the same CPU on both.
+ */
+static void set_cpuid(struct vm *vm)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	unsigned int n = 64, i;
+
+	for (;;) {
+		cpuid = realloc(cpuid, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		if (!cpuid)
+			die("out of memory");
+		memset(cpuid, 0, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+		cpuid->nent = n;
+		if (ioctl(vm->sys_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG || n >= 4096)
+			die("%s: KVM_GET_SUPPORTED_CPUID: %s", vm->device, strerror(errno));
+		n *= 2;
+	}
+	for (i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == 1)
+			cpuid->entries[i].ecx &= ~CPUID_1_ECX_VMX;
+	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+		die("%s: KVM_SET_CPUID2: %s", vm->device, strerror(errno));
+	free(cpuid);
+}
+
+/* Before vm_create(), so a bad image is reported before the device is opened. */
+void ram_alloc(struct vm *vm, uint64_t mem_size)
+{
+	/* Anonymous memory reads as zeroes: guests may rely on a clean .bss. */
+	vm->mem_size = mem_size;
+	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		die("cannot allocate %llu bytes of guest RAM: %s",
+		    (unsigned long long)mem_size, strerror(errno));
+}
+
+void vm_create(struct vm *vm, const char *device)
+{
+	struct kvm_userspace_memory_region region;
+	long size;
+
+	vm->device = device;
+	vm->sys_fd = kvm_open(device);
+	kvm_check_api(vm->sys_fd, device);
+
+	vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		if (errno == EBUSY)
+			die("%s: KVM_CREATE_VM: busy -- VMX is held by another "
+			    "hypervisor (KVM or VirtualBox?): stop its VMs or unload it", device);
+		die("%s: KVM_CREATE_VM: %s", device, strerror(errno));
+	}
+
+	/* Both must come before the first vCPU, as with QEMU. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
+		die("%s: KVM_SET_TSS_ADDR: %s", device, strerror(errno));
+	{
+		__u64 addr = KVM_IDENTITY_MAP_ADDR;
+
+		if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
+			die("%s: KVM_SET_IDENTITY_MAP_ADDR: %s", device, strerror(errno));
+	}
+
+	memset(&region, 0, sizeof(region));
+	region.slot = 0;
+	region.guest_phys_addr = 0;
+	region.memory_size = vm->mem_size;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die("%s: KVM_SET_USER_MEMORY_REGION: %s", device, strerror(errno));
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		die("%s: KVM_CREATE_VCPU: %s", device, strerror(errno));
+	size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (long)sizeof(struct kvm_run))
+		die("%s: KVM_GET_VCPU_MMAP_SIZE: %s", device,
+		    size < 0 ? strerror(errno) : "smaller than struct kvm_run");
+	vm->run_size = size;
+	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		die("%s: mmap of the vCPU: %s", device, strerror(errno));
+
+	set_cpuid(vm);
+}
+
+void vm_get_regs(struct vm *vm, struct kvm_regs *regs)
+{
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0)
+		die("%s: KVM_GET_REGS: %s", vm->device, strerror(errno));
+}
+
+void vm_set_regs(struct vm *vm, const struct kvm_regs *regs)
+{
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0)
+		die("%s: KVM_SET_REGS: %s", vm->device, strerror(errno));
+}
+
+void vm_get_sregs(struct vm *vm, struct kvm_sregs *sregs)
+{
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, sregs) < 0)
+		die("%s: KVM_GET_SREGS: %s", vm->device, strerror(errno));
+}
+
+void vm_set_sregs(struct vm *vm, const struct kvm_sregs *sregs)
+{
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, sregs) < 0)
+		die("%s: KVM_SET_SREGS: %s", vm->device, strerror(errno));
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Putting the image into guest RAM: a static ELF (32 or 64-bit x86, its
+ * PT_LOAD segments at their physical addresses) or, for anything not
+ * starting with the ELF magic, a flat binary at FLAT_LOAD_ADDR.  Nothing
+ * may reach into the tool's area at the top of RAM.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvmini.h"
+
+uint64_t tool_area_base(const struct vm *vm)
+{
+	return vm->mem_size - TOOL_AREA_SIZE;
+}
+
+static uint8_t *read_file(const char *path, size_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		die("%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die("%s: not a regular file", path);
+	if (st.st_size == 0)
+		die("%s: empty image", path);
+	if ((uint64_t)st.st_size > MEM_MAX)
+		die("%s: %lld bytes is more than any guest RAM (max %llu MiB)",
+		    path, (long long)st.st_size, MEM_MAX >> 20);
+	buf = malloc(st.st_size);
+	if (!buf)
+		die("out of memory");
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("%s: read: %s", path, n ? strerror(errno) : "file shrank");
+		done += n;
+	}
+	close(fd);
+	*size = done;
+	return buf;
+}
+
+/* [gpa, gpa + len) must lie in RAM below the tool's area. */
+static void place(struct vm *vm, const char *path, const char *what,
+		  uint64_t gpa, uint64_t len)
+{
+	uint64_t limit = tool_area_base(vm);
+
+	if (gpa > limit || len > limit - gpa)
+		die("%s: %s at 0x%llx-0x%llx does not fit in guest RAM: must end "
+		    "by 0x%llx with --mem %lluK (the top 64 KiB is the tool's)",
+		    path, what, (unsigned long long)gpa,
+		    (unsigned long long)(gpa + len), (unsigned long long)limit,
+		    (unsigned long long)(vm->mem_size >> 10));
+}
+
+static void widen(struct image *img, uint64_t lo, uint64_t hi)
+{
+	if (lo < img->lo)
+		img->lo = lo;
+	if (hi > img->hi)
+		img->hi = hi;
+}
+
+/*
+ * One loop for both classes: the fields are read into 64-bit locals
+ * through the matching struct, after checking the header can hold them.
+ */
+static void load_elf(struct vm *vm, const char *path, const uint8_t *buf,
+		     size_t size, struct image *img)
+{
+	const Elf64_Ehdr *e64 = (const void *)buf;
+	const Elf32_Ehdr *e32 = (const void *)buf;
+	bool is64;
+	uint64_t phoff, phentsize, phnum, i, nload = 0;
+	unsigned int type, machine;
+
+	if (size < EI_NIDENT)
+		die("%s: not a valid ELF: truncated header", path);
+	if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
+		die("%s: not a valid ELF: class %u is neither ELF32 nor ELF64", path,
+		    buf[EI_CLASS]);
+	is64 = buf[EI_CLASS] == ELFCLASS64;
+	if (buf[EI_DATA] != ELFDATA2LSB)
+		die("%s: not a valid ELF: not little-endian", path);
+	if (size < (is64 ? sizeof(*e64) : sizeof(*e32)))
+		die("%s: not a valid ELF: truncated header", path);
+
+	type = is64 ? e64->e_type : e32->e_type;
+	machine = is64 ? e64->e_machine : e32->e_machine;
+	if (type != ET_EXEC)
+		die("%s: not a valid ELF: type %u, only static executables (ET_EXEC) run",
+		    path, type);
+	if (machine != (is64 ? EM_X86_64 : EM_386))
+		die("%s: not a valid ELF: machine %u is not %s", path, machine,
+		    is64 ? "x86-64" : "i386");
+	img->kind = is64 ? IMAGE_ELF64 : IMAGE_ELF32;
+	img->entry = is64 ? e64->e_entry : e32->e_entry;
+	phoff = is64 ? e64->e_phoff : e32->e_phoff;
+	phentsize = is64 ? e64->e_phentsize : e32->e_phentsize;
+	phnum = is64 ? e64->e_phnum : e32->e_phnum;
+	if (phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
+	    phoff > size || phnum * phentsize > size - phoff)
+		die("%s: not a valid ELF: bad program header table", path);
+
+	img->lo = ~0ULL;
+	img->hi = 0;
+	for (i = 0; i < phnum; i++) {
+		const uint8_t *ph = buf + phoff + i * phentsize;
+		const Elf64_Phdr *p64 = (const void *)ph;
+		const Elf32_Phdr *p32 = (const void *)ph;
+		uint64_t off, filesz, memsz, paddr;
+
+		if ((is64 ? p64->p_type : p32->p_type) != PT_LOAD)
+			continue;
+		off = is64 ? p64->p_offset : p32->p_offset;
+		filesz = is64 ? p64->p_filesz : p32->p_filesz;
+		memsz = is64 ? p64->p_memsz : p32->p_memsz;
+		paddr = is64 ? p64->p_paddr : p32->p_paddr;
+		if (off > size || filesz > size - off || filesz > memsz)
+			die("%s: not a valid ELF: segment %llu lies outside the file",
+			    path, (unsigned long long)i);
+		if (!memsz)
+			continue;
+		place(vm, path, "a segment", paddr, memsz);
+		/* The rest of memsz is .bss: already zero in fresh RAM. */
+		memcpy(vm->mem + paddr, buf + off, filesz);
+		widen(img, paddr, paddr + memsz);
+		nload++;
+	}
+	if (!nload)
+		die("%s: not a valid ELF: nothing to load (no PT_LOAD segment)", path);
+	if (img->entry < img->lo || img->entry >= img->hi)
+		die("%s: not a valid ELF: entry 0x%llx is outside the loaded segments",
+		    path, (unsigned long long)img->entry);
+}
+
+void image_load(struct vm *vm, const char *path, struct image *img)
+{
+	size_t size;
+	uint8_t *buf = read_file(path, &size);
+
+	memset(img, 0, sizeof(*img));
+	if (size >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG)) {
+		load_elf(vm, path, buf, size, img);
+	} else {
+		img->kind = IMAGE_FLAT;
+		place(vm, path, "the flat image", FLAT_LOAD_ADDR, size);
+		memcpy(vm->mem + FLAT_LOAD_ADDR, buf, size);
+		img->entry = FLAT_LOAD_ADDR;
+		img->lo = FLAT_LOAD_ADDR;
+		img->hi = FLAT_LOAD_ADDR + size;
+	}
+	free(buf);
+}

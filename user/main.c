@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmini: a small VMM, in the role QEMU or kvmtool plays for KVM, for the
+ * kvmini module (or KVM itself, with --device /dev/kvm).  This file only
+ * dispatches and says how to use it.
+ */
+#include <string.h>
+
+#include "kvmini.h"
+
+void usage(FILE *f)
+{
+	fputs(
+"usage: kvmini run [OPTIONS] IMAGE     run IMAGE as a one-vCPU guest\n"
+"       kvmini info [--device PATH]    what the device and the CPU offer\n"
+"       kvmini --help\n"
+"\n"
+"run options:\n"
+"  --device PATH   KVM-compatible device (default " DEFAULT_DEVICE ", or /dev/kvm)\n"
+"  --mode MODE     real, protected (32-bit, no paging), paged (32-bit, 4 MiB\n"
+"                  pages) or long (64-bit, 2 MiB pages); default: long for an\n"
+"                  ELF64, protected for an ELF32, real for a flat binary\n"
+"  --mem SIZE      guest RAM at address 0, K/M/G suffix (default 32M, 1M-3G)\n"
+"  --timeout SEC   stop the guest after SEC seconds\n"
+"  --regs          print the final general registers (\"reg rax 0x...\")\n"
+"  --peek GPA      print the 64-bit word at GPA afterwards (repeatable)\n"
+"  --stats         print exits by reason and the I/O ports used\n"
+"\n"
+"IMAGE is a static x86 ELF (32 or 64-bit; PT_LOAD segments at p_paddr, entry\n"
+"e_entry) or a flat binary, loaded and entered at 0x8000 (real mode: CS=0).\n"
+"Guest memory: 0-0xfff the guest's own; the stack starts at 0x8000 going\n"
+"down; the top 64 KiB of RAM holds the tool's GDT, TSS and page tables,\n"
+"which identity-map the low 4 GiB. Interrupts start off; the IDT is empty\n"
+"(real mode: the IVT at 0), so set one before taking exceptions.\n"
+"Devices: port 0xe9 and a 16550 at 0x3f8 print to stdout; MMIO scratch at\n"
+"0xd0000000-0xd0000fff reads back what was written; other ports and\n"
+"addresses read as all ones and ignore writes.\n"
+"\n"
+"Exit status: 0 the guest halted with interrupts off (cli; hlt); 1 usage or\n"
+"setup error; 2 the guest failed (triple fault, entry failure, internal\n"
+"error, unexpected exit, hlt with interrupts on); 3 timeout.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_SETUP;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "info"))
+		return cmd_info(argc - 1, argv + 1);
+	die("unknown command '%s' (run or info; see kvmini --help)", argv[1]);
+}
