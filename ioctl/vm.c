@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -39,6 +40,7 @@ static void vm_destroy(struct kvmini_vm *vm)
 	mmdrop(vm->mm);
 	kfree(vm);
 	atomic_dec(&vm_count);
+	preempt_notifier_dec();
 	vmx_root_put();
 }
 
@@ -162,6 +164,8 @@ int kvmini_vm_create(unsigned long type)
 	err = ept_init(&vm->ept);
 	if (err)
 		goto out_free_id;
+	/* vCPUs need the scheduler to tell them when they lose their CPU. */
+	preempt_notifier_inc();
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->mmu_lock);
