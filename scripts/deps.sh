@@ -1,0 +1,22 @@
+#!/bin/bash
+# Installs every Debian package that building kvmini and running its test
+# machines (Bochs, QEMU) need. Safe to run again; CI runs it on fresh machines.
+set -euo pipefail
+
+packages=(
+	gcc make libc6-dev perl
+	bochs bochsbios vgabios qemu-system-x86
+	busybox-static isolinux syslinux-common xorriso cpio kmod xz-utils
+	sparse linux-headers-amd64 linux-headers-6.12-amd64
+	gnuplot-nox
+)
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	sudo=(sudo)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y --no-install-recommends "${packages[@]}"
