@@ -219,9 +219,9 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 	r = vmx_complete_userspace_exit(vcpu);
 	if (r <= 0)
 		goto out;
+	/* As KVM: -EINTR, with exit_reason left as it was. */
 	if (run_immediate_exit(run)) {
 		r = -EINTR;
-		run->exit_reason = KVM_EXIT_INTR;
 		goto out;
 	}
 	for (;;) {

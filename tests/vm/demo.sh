@@ -1,6 +1,6 @@
 #!/bin/sh
-# What scripts/demo.sh shows: the module loading, then VMX root operation
-# following a VM's life on every CPU, as the module reports it.
+# What scripts/demo.sh shows: the module loading, VMX root operation
+# following a VM's life on every CPU, then a guest and its exit trace.
 T=demo
 . /kvmini/tests/vm/lib.sh
 
@@ -17,5 +17,11 @@ release_vm "$HOLD_PID"
 echo "DEMO # the VM is gone: VMX is off again"
 show cat "$DBG/vmx"
 check vmx_off_without_vm vmx_all 0 0
+echo "DEMO # a guest: hello in long mode, with every exit to userspace traced"
+show sh -c 'echo 1 >/sys/module/kvmini/parameters/trace'
+show kvmini run --stats /kvmini/guests/hello-long.elf
+check hello_runs sh -c 'kvmini run /kvmini/guests/hello-long.elf | grep -qx "Hello, world!"'
+echo "DEMO # the exit trace kvmini wrote to dmesg"
+dmesg | grep 'kvmini: vm' | tail -20 | sed 's/^/DEMO   /'
 show rmmod kvmini
 finish

@@ -15,9 +15,9 @@ grep -v '^#' "$dir/tests.cfg" | while read -r name suites need script; do
 		continue
 	fi
 	start=$(cut -d. -f1 /proc/uptime)
-	sh "$dir/$script" >/tmp/out.$name 2>&1 </dev/null
-	rc=$?
-	cat /tmp/out.$name
+	# Streamed, so a slow or hanging test shows how far it got.
+	{ sh "$dir/$script" </dev/null 2>&1; echo $? >/tmp/rc.$name; } | tee /tmp/out.$name
+	rc=$(cat /tmp/rc.$name)
 	if [ $rc -ne 0 ] && ! grep -q "^KTEST FAIL" /tmp/out.$name; then
 		echo "KTEST FAIL $name: exited $rc without reporting a failure"
 	fi
