@@ -24,6 +24,7 @@
 
 #include "cpuid.h"
 #include "exits.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
@@ -134,6 +135,8 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	savesegment(ds, ds);
 	savesegment(es, es);
 
+	if (trace_kvmini_entry_enabled())
+		trace_kvmini_entry(vcpu->vm->id, vcpu->id, vmcs_readl(GUEST_RIP));
 	fail = __vmx_vcpu_run(vcpu->regs, vcpu->launched);
 
 	vcpu->cr2 = native_read_cr2();

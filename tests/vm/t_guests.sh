@@ -8,6 +8,7 @@
 #   GUESTS=DIR (images; default /kvmini/guests)  KVMINI=PATH (the tool;
 #   default kvmini on PATH)  KTEST_LIB=PATH (tests/vm/lib.sh)
 #   GUEST_TIMEOUT=SEC (limit per guest when the table sets none; default 60)
+#   SKIP_LOOP=REASON skips the runaway-loop guest, saying why
 T=guests
 . "${KTEST_LIB:-/kvmini/tests/vm/lib.sh}"
 
@@ -92,6 +93,10 @@ while read -r image mode status opts want; do
 	g=${image%.*}
 	if [ ! -f "$GUESTS/$image" ]; then
 		fail "$LABEL.$g.image" "$GUESTS/$image is missing"
+		continue
+	fi
+	if [ "$g" = loop ] && [ -n "$SKIP_LOOP" ]; then
+		skip "$LABEL.$g" "$SKIP_LOOP"
 		continue
 	fi
 	if [ "$g" = clobber ] && [ -n "$PVM" ]; then
@@ -190,12 +195,16 @@ has triple triple.got_there "triple: faulting now"
 grep -q 'still running' "$TMP/triple.out" &&
 	fail "$LABEL.triple.stopped" "the guest went on after the triple fault" ||
 	pass "$LABEL.triple.stopped"
-start=$(date +%s)
-run loop "run" --device "$DEV" --timeout 2 "$GUESTS/loop.bin"
-secs=$(($(date +%s) - start))
-[ "$RC" -eq 3 ] && [ "$secs" -ge 1 ] && [ "$secs" -le 15 ] &&
-	pass "$LABEL.loop.stopped_in_time" ||
-	fail "$LABEL.loop.stopped_in_time" "status $RC after ${secs}s, want 3 after about 2s"
+if [ -n "$SKIP_LOOP" ]; then
+	skip "$LABEL.loop.stopped_in_time" "$SKIP_LOOP"
+else
+	start=$(date +%s)
+	run loop "run" --device "$DEV" --timeout 2 "$GUESTS/loop.bin"
+	secs=$(($(date +%s) - start))
+	[ "$RC" -eq 3 ] && [ "$secs" -ge 1 ] && [ "$secs" -le 15 ] &&
+		pass "$LABEL.loop.stopped_in_time" ||
+		fail "$LABEL.loop.stopped_in_time" "status $RC after ${secs}s, want 3 after about 2s"
+fi
 
 # --- the tool's errors: one line, status 1 --------------------------------
 # tool_error CHECK PATTERN ARGS...

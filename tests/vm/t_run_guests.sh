@@ -5,6 +5,10 @@
 T=run_guests
 . /kvmini/tests/vm/lib.sh
 
+# Seen in Bochs with kvm_intel and kvmini alike: a guest that spins
+# without exits is never interrupted, so nothing can stop it (README).
+export SKIP_LOOP="Bochs does not interrupt a guest spinning without exits, under KVM too"
+
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(cat "$DBG/memory" | tr '\n' ' ')
 sh /kvmini/tests/vm/t_guests.sh /dev/kvmini kvmini || FAILED=1
