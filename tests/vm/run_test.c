@@ -6,11 +6,16 @@
  *   host_state  the VMM's own SSE and x87 registers, FS base, XCR0 and
  *               KERNEL_GS_BASE (its GS base) survive a guest that clobbers
  *               them
+ *   kill        a process killed with SIGKILL in the middle of its runs
+ *               goes away, and its VM with it
+ *   entry_fail  a state KVM_SET_SREGS accepts but VM entry refuses (CS a
+ *               system segment) ends in KVM_EXIT_FAIL_ENTRY, reason 33
  *   vms100      100 VMs created, run to HLT and closed
  * The same program runs on /dev/kvm with the same expectations.
  */
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <asm/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -211,6 +216,65 @@ static void test_host_state(void)
 	vm_destroy(&v);
 }
 
+static void test_kill(void)
+{
+	int status, pipefd[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct vm v;
+
+		if (vm_create(&v, count_loop, sizeof(count_loop), 0) ||
+		    write(pipefd[1], "r", 1) != 1)
+			_exit(2);
+		for (;;)
+			ioctl(v.vcpu, KVM_RUN, 0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &c, 1) != 1) {
+		ktest_fail("kill", "the child could not set up its VM");
+		waitpid(pid, &status, 0);
+		return;
+	}
+	usleep(100 * 1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	KTEST_CHECK("kill_during_runs", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(pipefd[0]);
+}
+
+/* The hardware reason of a failed entry on invalid guest state (SDM Vol. 3D C). */
+#define ENTRY_FAIL_GUEST_STATE	0x80000021
+
+static void test_entry_fail(void)
+{
+	struct kvm_sregs s;
+	struct vm v;
+
+	if (vm_create(&v, count_loop, sizeof(count_loop), 0) || ioctl(v.vcpu, KVM_GET_SREGS, &s)) {
+		ktest_fail("entry_fail", "set-up: %s", strerrorname_np(errno));
+		return;
+	}
+	s.cs.s = 0;
+	if (ioctl(v.vcpu, KVM_SET_SREGS, &s)) {
+		ktest_fail("entry_fail", "KVM_SET_SREGS refused it: %s", strerrorname_np(errno));
+	} else if (ioctl(v.vcpu, KVM_RUN, 0)) {
+		ktest_fail("entry_fail", "KVM_RUN: %s", strerrorname_np(errno));
+	} else if (v.run->exit_reason != KVM_EXIT_FAIL_ENTRY ||
+		   v.run->fail_entry.hardware_entry_failure_reason != ENTRY_FAIL_GUEST_STATE) {
+		ktest_fail("entry_fail", "exit %u, hardware reason %#llx", v.run->exit_reason,
+			   v.run->fail_entry.hardware_entry_failure_reason);
+	} else {
+		ktest_pass("entry_fail");
+	}
+	vm_destroy(&v);
+}
+
 /* mov $42, %ax; hlt */
 static const unsigned char hello42[] = { 0xb8, 0x2a, 0x00, 0xf4 };
 
@@ -247,6 +311,8 @@ int main(int argc, char **argv)
 	ktest_set_prefix(prefix);
 	test_migrate();
 	test_host_state();
+	test_kill();
+	test_entry_fail();
 	test_vms100();
 	return ktest_exit();
 }

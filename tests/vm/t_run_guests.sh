@@ -10,6 +10,12 @@ T=run_guests
 export SKIP_LOOP="Bochs does not interrupt a guest spinning without exits, under KVM too"
 
 kvmini_load || { fail load "insmod failed"; finish; }
+info=$(kvmini info)
+if echo "$info" | grep -q '^cap KVM_CAP_USER_MEMORY: 1$' && echo "$info" | grep -q 'revision 0x'; then
+	pass info
+else
+	fail info "kvmini info lacks the capabilities or the module's caps: $(echo "$info" | head -3 | tr '\n' '|')"
+fi
 before=$(cat "$DBG/memory" | tr '\n' ' ')
 sh /kvmini/tests/vm/t_guests.sh /dev/kvmini kvmini || FAILED=1
 after=$(cat "$DBG/memory" | tr '\n' ' ')
