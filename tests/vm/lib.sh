@@ -14,14 +14,14 @@ finish() { exit "$FAILED"; }
 
 # check NAME CMD...: pass when CMD (a command or a function of this file) succeeds.
 check() {
-	name=$1
+	local name=$1
 	shift
 	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
 }
 
 # check_not NAME CMD...: pass when CMD fails.
 check_not() {
-	name=$1
+	local name=$1
 	shift
 	if "$@"; then fail "$name" "succeeded: $*"; else pass "$name"; fi
 }
@@ -35,6 +35,7 @@ online_cpus() { grep -c '^processor' /proc/cpuinfo; }
 # vmx_all VMXE KVMINI: every online CPU shows CR4.VMXE=VMXE and
 # kvmini ownership KVMINI in debugfs (read on each CPU by the module).
 vmx_all() {
+	local lines good
 	lines=$(grep -c "^cpu" "$DBG/vmx")
 	good=$(grep -c "^cpu[0-9]* vmxe $1 kvmini $2\$" "$DBG/vmx")
 	[ "$lines" -eq "$(online_cpus)" ] && [ "$good" -eq "$lines" ]
@@ -45,12 +46,14 @@ cpu_vmx() { grep -q "^cpu$1 vmxe $2 kvmini $3\$" "$DBG/vmx"; }
 
 # hold_vm DEV: start a process holding a VM on DEV; sets HOLD_PID.
 # Fails (with the errno name in HOLD_ERR) when the VM cannot be created.
+# Its variables are local: the callers loop with their own.
 hold_vm() {
+	local out polls=0
 	out=/tmp/hold.$$.$RANDOM
+	: >"$out"
 	vmctl hold "$1" >"$out" 2>&1 &
 	HOLD_PID=$!
-	i=0
-	while [ $i -lt 600 ]; do
+	while [ $polls -lt 600 ]; do
 		if grep -q '^held' "$out"; then rm -f "$out"; return 0; fi
 		if ! kill -0 "$HOLD_PID" 2>/dev/null; then
 			HOLD_ERR=$(sed -n 's/.*: \(E[A-Z]*\)$/\1/p' "$out")
@@ -59,7 +62,7 @@ hold_vm() {
 			return 1
 		fi
 		sleep 0.1
-		i=$((i + 1))
+		polls=$((polls + 1))
 	done
 	HOLD_ERR=timeout
 	return 1
@@ -72,6 +75,7 @@ release_vm() {
 
 # create_errno DEV: prints "OK" or the errno name of a failed KVM_CREATE_VM.
 create_errno() {
+	local out
 	out=$(vmctl create "$1" 2>&1) && { echo OK; return; }
 	echo "$out" | sed -n 's/.*: \(E[A-Z]*\)$/\1/p'
 }
