@@ -36,8 +36,9 @@ static int fault_in(struct kvmini_vm *vm, u64 gpa, bool write)
 	r = 1;
 	if (ept_mapped(&vm->ept, gpa))
 		goto out_unlock;
-	if (pin_user_pages_unlocked(s->hva + (gpa & PAGE_MASK) - s->gpa, 1, &page,
-				    (readonly ? 0 : FOLL_WRITE) | FOLL_LONGTERM) != 1) {
+	/* A long-term pin: the page is the guest's until its slot goes. */
+	if (pin_user_pages_fast(s->hva + (gpa & PAGE_MASK) - s->gpa, 1,
+				(readonly ? 0 : FOLL_WRITE) | FOLL_LONGTERM, &page) != 1) {
 		r = -EFAULT;
 		goto out_unlock;
 	}

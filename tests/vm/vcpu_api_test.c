@@ -93,6 +93,22 @@ static void test_vcpu(int sys, int vm)
 	KTEST_ERRNO("unknown_vcpu_ioctl", ioctl(vcpu, _IO(KVMIO, 0xfe), 0), EINVAL);
 	KTEST_ERRNO("get_regs_bad_pointer", ioctl(vcpu, KVM_GET_REGS, (void *)8), EFAULT);
 
+	/* As a VMM does: the supported CPUID, without VMX (no nested guests). */
+	{
+		static struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cpuid;
+		unsigned int i;
+
+		cpuid.c.nent = 256;
+		if (ioctl(sys, KVM_GET_SUPPORTED_CPUID, &cpuid)) {
+			ktest_fail("supported_cpuid", "%s", strerrorname_np(errno));
+		} else {
+			for (i = 0; i < cpuid.c.nent; i++)
+				if (cpuid.e[i].function == 1)
+					cpuid.e[i].ecx &= ~(1u << 5);
+			KTEST_CHECK("set_cpuid", ioctl(vcpu, KVM_SET_CPUID2, &cpuid) == 0);
+		}
+	}
+
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs)) {
 		ktest_fail("get_sregs", "%s", strerrorname_np(errno));
 	} else {
@@ -105,7 +121,7 @@ static void test_vcpu(int sys, int vm)
 		bad.cr0 = 0x20000001;		/* NW without CD */
 		KTEST_ERRNO("sregs_nw_without_cd", ioctl(vcpu, KVM_SET_SREGS, &bad), EINVAL);
 		bad = sregs;
-		bad.cr4 |= 0x2000;		/* VMXE: no nested VMX */
+		bad.cr4 |= 0x2000;		/* VMXE: the guest has no VMX */
 		KTEST_ERRNO("sregs_cr4_vmxe", ioctl(vcpu, KVM_SET_SREGS, &bad), EINVAL);
 		bad = sregs;
 		bad.efer |= 0x400;		/* LMA without LME and paging */
