@@ -92,6 +92,13 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	/* The guest may have trained the return stack buffer (as KVM does). */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
 
+	xor	%eax, %eax
+	jmp	.Lclear
+
+.Lvmfail_guest_regs:
+	/* The callee-saved registers hold guest values: the pops fix them. */
+	mov	$1, %eax
+.Lclear:
 	/* Leave no guest value in a register the host might speculate on. */
 	xor	%ecx, %ecx
 	xor	%edx, %edx
@@ -101,19 +108,7 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	xor	%r9d, %r9d
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
-	xor	%eax, %eax
 	jmp	.Lout
-
-.Lvmfail_guest_regs:
-	/* The callee-saved registers hold guest values: the pops fix them. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
 .Lvmfail:
 	mov	$1, %eax
 .Lout:
