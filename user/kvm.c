@@ -16,6 +16,7 @@
 #include "kvmini.h"
 
 #define CPUID_1_ECX_VMX		(1u << 5)
+#define CPUID_1_ECX_HYPERVISOR	(1u << 31)
 
 static const char *load_hint(const char *device)
 {
@@ -60,8 +61,10 @@ void kvm_check_api(int sys_fd, const char *device)
 }
 
 /*
- * The host's CPUID as KVM would offer it, minus VMX: KVM offers nested
- * VMX and kvmini does not, and the guests must see the same CPU on both.
+ * The host's CPUID as KVM would offer it, minus VMX and with the
+ * hypervisor bit, as QEMU does: KVM offers nested VMX and kvmini does
+ * not, and KVM on 6.1 leaves the hypervisor bit to the VMM; the guests
+ * must see the same CPU on both.
  */
 static void set_cpuid(struct vm *vm)
 {
@@ -82,7 +85,8 @@ static void set_cpuid(struct vm *vm)
 	}
 	for (i = 0; i < cpuid->nent; i++)
 		if (cpuid->entries[i].function == 1)
-			cpuid->entries[i].ecx &= ~CPUID_1_ECX_VMX;
+			cpuid->entries[i].ecx = (cpuid->entries[i].ecx & ~CPUID_1_ECX_VMX) |
+						CPUID_1_ECX_HYPERVISOR;
 	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
 		die("%s: KVM_SET_CPUID2: %s", vm->device, strerror(errno));
 	free(cpuid);
