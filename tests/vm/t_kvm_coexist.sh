@@ -6,7 +6,7 @@
 T=kvm_coexist
 . /kvmini/tests/vm/lib.sh
 
-has_virt_at_load() { grep -q 'parm=enable_virt_at_load' "$KMOD_DIR/kvm.ko"; }
+has_virt_at_load() { grep -q 'parmtype=enable_virt_at_load' "$KMOD_DIR/kvm.ko"; }
 
 kvmini_load || { fail load "insmod kvmini failed"; finish; }
 if has_virt_at_load; then
