@@ -31,6 +31,9 @@ tests/vm/%: tests/vm/%.c tests/vm/ktest.h
 tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_caps.c vmx/caps_derive.c
 
+tests/unit/test_vmstats: tests/unit/test_vmstats.c user/vmstats.c user/util.c user/vmstats.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -DUNIT_TEST -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
+
 check: $(UNIT_TESTS)
 	@tests/unit/run.sh $(UNIT_TESTS)
 

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "kvmini.h"
+#include "vmstats.h"
 
 void usage(FILE *f)
 {
 	fputs(
 "usage: kvmini run [OPTIONS] IMAGE     run IMAGE as a one-vCPU guest\n"
 "       kvmini info [--device PATH]    what the device and the CPU offer\n"
+"       kvmini stats [--watch]         the module's counters for every running VM\n"
 "       kvmini --help\n"
 "\n"
 "run options:\n"
@@ -36,6 +38,10 @@ void usage(FILE *f)
 "0xd0000000-0xd0000fff reads back what was written; other ports and\n"
 "addresses read as all ones and ignore writes.\n"
 "\n"
+"stats options:\n"
+"  --watch         redraw every second until interrupted\n"
+"  --dir DIR       read DIR instead of /sys/kernel/debug/kvmini\n"
+"\n"
 "Exit status: 0 the guest halted with interrupts off (cli; hlt); 1 usage or\n"
 "setup error; 2 the guest failed (triple fault, entry failure, internal\n"
 "error, unexpected exit, hlt with interrupts on); 3 timeout.\n", f);
@@ -56,5 +62,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
 		return cmd_info(argc - 1, argv + 1);
-	die("unknown command '%s' (run or info; see kvmini --help)", argv[1]);
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc - 1, argv + 1);
+	die("unknown command '%s' (run, info or stats; see kvmini --help)", argv[1]);
 }

@@ -14,7 +14,26 @@ after=$(tr '\n' ' ' <"$DBG/memory")
 # Only the module's own files are left: every VM directory went with its VM.
 left=$(ls "$DBG" | grep -v -x -e vmx -e vms -e memory -e caps | tr '\n' ' ')
 [ -z "$left" ] && pass debugfs_clean || fail debugfs_clean "left in $DBG: $left"
+
+# `kvmini stats` while a VM runs (a spinning guest: host interrupts make
+# it exit), and after it has gone.
+kvmini run --timeout 3 /kvmini/guests/loop.bin >/dev/null 2>&1 &
+pid=$!
+sleep 1
+out=$(kvmini stats 2>&1)
+if echo "$out" | grep -q "^VM $pid-[0-9]*: pid $pid vcpus 1 pages_4k [1-9]" &&
+   echo "$out" | grep -q "^  exits  *[1-9]" && echo "$out" | grep -q "^  counter  *vcpu0$"; then
+	pass stats_tool
+else
+	fail stats_tool "kvmini stats said: $(echo "$out" | head -4 | tr '\n' '|')"
+fi
+wait $pid
+out=$(kvmini stats 2>&1)
+[ "$out" = "no kvmini VMs running" ] && pass stats_tool_none || fail stats_tool_none "kvmini stats said: $out"
 check unload kvmini_unload
+out=$(kvmini stats 2>&1) && fail stats_tool_unloaded "succeeded: $out" ||
+	{ echo "$out" | grep -q "is kvmini loaded" && pass stats_tool_unloaded ||
+	  fail stats_tool_unloaded "said: $out"; }
 
 if kvm_load; then
 	event_test /dev/kvm kvm || FAILED=1
