@@ -21,6 +21,7 @@
 #define EPT_WRITE		BIT_ULL(1)
 #define EPT_EXEC		BIT_ULL(2)
 #define EPT_MEMTYPE_SHIFT	3
+#define EPT_LARGE		BIT_ULL(7)	/* in a level-2 entry: it maps 2 MiB */
 #define EPT_ADDR_MASK		GENMASK_ULL(51, 12)
 
 #define EPT_TABLE		(EPT_READ | EPT_WRITE | EPT_EXEC)
@@ -40,6 +41,22 @@ static u64 *ept_table_of(u64 entry)
 	return phys_to_virt(entry & EPT_ADDR_MASK);
 }
 
+/* kvmini marks every present entry readable: execute-only is never used. */
+static inline bool ept_present(u64 entry)
+{
+	return entry & EPT_READ;
+}
+
+static inline bool ept_is_2m(u64 entry)
+{
+	return ept_present(entry) && (entry & EPT_LARGE);
+}
+
+static u64 ept_leaf_bits(bool writable)
+{
+	return EPT_LEAF_WB | EPT_READ | EPT_EXEC | (writable ? EPT_WRITE : 0);
+}
+
 int ept_init(struct kvmini_ept *ept)
 {
 	ept->pml4 = kvmini_alloc_page();
@@ -47,34 +64,46 @@ int ept_init(struct kvmini_ept *ept)
 		return -ENOMEM;
 	ept->table_pages = 1;
 	ept->mapped_pages = 0;
+	ept->mapped_2m = 0;
 	ept->eptp = virt_to_phys(ept->pml4) | EPTP_WB | EPTP_WALK_4;
 	return 0;
 }
 
-/* The level-1 table for @gpa, allocating the missing levels when @alloc. */
-static u64 *ept_leaf_table(struct kvmini_ept *ept, u64 gpa, bool alloc)
+/*
+ * The table @entry points to, linking a new one when @entry is empty and
+ * @alloc.  NULL when there is none (or no memory for one) and when @entry
+ * is a 2 MiB leaf.
+ */
+static u64 *ept_descend(struct kvmini_ept *ept, u64 *entry, bool alloc)
+{
+	u64 old = READ_ONCE(*entry);
+	u64 *next;
+
+	if (ept_present(old))
+		return ept_is_2m(old) ? NULL : ept_table_of(old);
+	if (!alloc)
+		return NULL;
+	next = kvmini_alloc_page();
+	if (!next)
+		return NULL;
+	ept->table_pages++;
+	/* The hardware may walk it as soon as it is linked. */
+	WRITE_ONCE(*entry, virt_to_phys(next) | EPT_TABLE);
+	return next;
+}
+
+/* The level-2 entry for @gpa, allocating the levels above when @alloc. */
+static u64 *ept_pde(struct kvmini_ept *ept, u64 gpa, bool alloc)
 {
 	u64 *table = ept->pml4;
 	int level;
 
-	for (level = 4; level > 1; level--) {
-		u64 *entry = &table[ept_index(gpa, level)];
-
-		if (!(READ_ONCE(*entry) & EPT_READ)) {
-			u64 *next;
-
-			if (!alloc)
-				return NULL;
-			next = kvmini_alloc_page();
-			if (!next)
-				return NULL;
-			ept->table_pages++;
-			/* The hardware may walk it as soon as it is linked. */
-			WRITE_ONCE(*entry, virt_to_phys(next) | EPT_TABLE);
-		}
-		table = ept_table_of(READ_ONCE(*entry));
+	for (level = 4; level > 2; level--) {
+		table = ept_descend(ept, &table[ept_index(gpa, level)], alloc);
+		if (!table)
+			return NULL;
 	}
-	return table;
+	return &table[ept_index(gpa, 2)];
 }
 
 /**
@@ -84,31 +113,85 @@ static u64 *ept_leaf_table(struct kvmini_ept *ept, u64 gpa, bool alloc)
  * @page: a pinned page; the mapping owns the pin from now on
  * @writable: writable and executable, or only readable and executable
  *
- * Return: 0; -EEXIST when @gpa is mapped already (the pin is not taken);
- * -ENOMEM.
+ * Return: 0; -EEXIST when @gpa is mapped already, by a 4 KiB or a 2 MiB
+ * leaf (the pin is not taken); -ENOMEM.
  */
 int ept_map(struct kvmini_ept *ept, u64 gpa, struct page *page, bool writable)
 {
-	u64 *table = ept_leaf_table(ept, gpa, true);
-	u64 *entry;
+	u64 *pde = ept_pde(ept, gpa, true);
+	u64 *table, *entry;
 
+	if (!pde)
+		return -ENOMEM;
+	if (ept_is_2m(READ_ONCE(*pde)))
+		return -EEXIST;
+	table = ept_descend(ept, pde, true);
 	if (!table)
 		return -ENOMEM;
 	entry = &table[ept_index(gpa, 1)];
-	if (READ_ONCE(*entry) & EPT_READ)
+	if (ept_present(READ_ONCE(*entry)))
 		return -EEXIST;
-	WRITE_ONCE(*entry, page_to_phys(page) | EPT_LEAF_WB | EPT_READ | EPT_EXEC |
-		   (writable ? EPT_WRITE : 0));
+	WRITE_ONCE(*entry, page_to_phys(page) | ept_leaf_bits(writable));
 	ept->mapped_pages++;
 	kvmini_mem_pin(1);
 	return 0;
 }
 
+/**
+ * ept_can_map_2m - whether the 2 MiB holding @gpa could take a 2 MiB leaf
+ * @ept: the VM's tables
+ * @gpa: a guest-physical address below EPT_MAX_GPA
+ *
+ * A level-1 table there, even an empty one, rules it out: replacing a
+ * table by a leaf would need an INVEPT before the table could be freed.
+ */
+bool ept_can_map_2m(struct kvmini_ept *ept, u64 gpa)
+{
+	u64 *pde = ept_pde(ept, gpa, false);
+
+	return !pde || !ept_present(READ_ONCE(*pde));
+}
+
+/**
+ * ept_map_2m - map 2 MiB of guest memory with one leaf
+ * @ept: the VM's tables
+ * @gpa: the guest-physical address (2 MiB aligned, below EPT_MAX_GPA)
+ * @head: the first of EPT_PAGES_2M physically contiguous pages, 2 MiB
+ *        aligned, each pinned; the mapping owns the pins from now on
+ * @writable: writable and executable, or only readable and executable
+ *
+ * Return: 0; -EEXIST when anything maps part of the 2 MiB already (the
+ * pins are not taken); -ENOMEM.
+ */
+int ept_map_2m(struct kvmini_ept *ept, u64 gpa, struct page *head, bool writable)
+{
+	u64 *pde = ept_pde(ept, gpa, true);
+
+	if (WARN_ON_ONCE(!IS_ALIGNED(gpa, SZ_2M) || !IS_ALIGNED(page_to_phys(head), SZ_2M)))
+		return -EINVAL;
+	if (!pde)
+		return -ENOMEM;
+	if (ept_present(READ_ONCE(*pde)))
+		return -EEXIST;
+	WRITE_ONCE(*pde, page_to_phys(head) | EPT_LARGE | ept_leaf_bits(writable));
+	ept->mapped_2m++;
+	kvmini_mem_pin(EPT_PAGES_2M);
+	return 0;
+}
+
 bool ept_mapped(struct kvmini_ept *ept, u64 gpa)
 {
-	u64 *table = ept_leaf_table(ept, gpa, false);
+	u64 *pde = ept_pde(ept, gpa, false);
+	u64 entry;
 
-	return table && (READ_ONCE(table[ept_index(gpa, 1)]) & EPT_READ);
+	if (!pde)
+		return false;
+	entry = READ_ONCE(*pde);
+	if (!ept_present(entry))
+		return false;
+	if (ept_is_2m(entry))
+		return true;
+	return ept_present(READ_ONCE(ept_table_of(entry)[ept_index(gpa, 1)]));
 }
 
 static void ept_unmap_leaf(struct kvmini_ept *ept, u64 *entry)
@@ -116,7 +199,7 @@ static void ept_unmap_leaf(struct kvmini_ept *ept, u64 *entry)
 	u64 old = READ_ONCE(*entry);
 	struct page *page;
 
-	if (!(old & EPT_READ))
+	if (!ept_present(old))
 		return;
 	WRITE_ONCE(*entry, 0);
 	page = pfn_to_page((old & EPT_ADDR_MASK) >> PAGE_SHIFT);
@@ -124,6 +207,17 @@ static void ept_unmap_leaf(struct kvmini_ept *ept, u64 *entry)
 	unpin_user_pages_dirty_lock(&page, 1, old & EPT_WRITE);
 	ept->mapped_pages--;
 	kvmini_mem_pin(-1);
+}
+
+static void ept_unmap_2m(struct kvmini_ept *ept, u64 *pde)
+{
+	u64 old = READ_ONCE(*pde);
+
+	WRITE_ONCE(*pde, 0);
+	unpin_user_page_range_dirty_lock(pfn_to_page((old & EPT_ADDR_MASK) >> PAGE_SHIFT),
+					 EPT_PAGES_2M, old & EPT_WRITE);
+	ept->mapped_2m--;
+	kvmini_mem_pin(-(long)EPT_PAGES_2M);
 }
 
 static void ept_flush_this_cpu(void *eptp)
@@ -145,25 +239,41 @@ void ept_flush_all_cpus(struct kvmini_ept *ept)
  * ept_unmap_range - unmap a range, unpin its pages, and flush every CPU's
  * cached translations of this EPT
  * @ept: the VM's tables
- * @gpa: start of the range
- * @size: its length in bytes
+ * @gpa: start of the range (page aligned)
+ * @size: its length in bytes (page aligned)
+ *
+ * The range is a whole slot, and a 2 MiB leaf lies inside one slot, so
+ * no 2 MiB leaf straddles the range's ends.
  */
 void ept_unmap_range(struct kvmini_ept *ept, u64 gpa, u64 size)
 {
-	u64 end = min(gpa + size, EPT_MAX_GPA);
+	u64 start = gpa, end = min(gpa + size, EPT_MAX_GPA);
 	bool any = false;
 
 	while (gpa < end) {
-		u64 *table = ept_leaf_table(ept, gpa, false);
+		u64 next = (gpa | (SZ_2M - 1)) + 1;
+		u64 *pde = ept_pde(ept, gpa, false);
+		u64 *table;
 		unsigned int i;
 
-		if (!table) {
-			/* Nothing below this level-2 entry: skip its 2 MiB. */
-			gpa = (gpa | (SZ_2M - 1)) + 1;
+		if (!pde || !ept_present(READ_ONCE(*pde))) {
+			gpa = next;
 			continue;
 		}
+		if (ept_is_2m(READ_ONCE(*pde))) {
+			/*
+			 * Were it to straddle, unmapping all of it is still
+			 * safe: the rest faults back in on its next touch.
+			 */
+			WARN_ON_ONCE(next - SZ_2M < start || next > end);
+			ept_unmap_2m(ept, pde);
+			any = true;
+			gpa = next;
+			continue;
+		}
+		table = ept_table_of(READ_ONCE(*pde));
 		for (i = ept_index(gpa, 1); i < 512 && gpa < end; i++, gpa += PAGE_SIZE) {
-			if (table[i] & EPT_READ) {
+			if (ept_present(table[i])) {
 				ept_unmap_leaf(ept, &table[i]);
 				any = true;
 			}
@@ -178,10 +288,12 @@ static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
 	unsigned int i;
 
 	for (i = 0; i < 512; i++) {
-		if (!(table[i] & EPT_READ))
+		if (!ept_present(table[i]))
 			continue;
 		if (level == 1)
 			ept_unmap_leaf(ept, &table[i]);
+		else if (level == 2 && ept_is_2m(table[i]))
+			ept_unmap_2m(ept, &table[i]);
 		else
 			ept_free_table(ept, ept_table_of(table[i]), level - 1);
 	}
