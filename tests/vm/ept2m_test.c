@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ept2m_test DEV LABEL: guest RAM backed by 2 MiB pages is mapped with
+ * 2 MiB EPT entries.  64 MiB of guest RAM, once backed by 4 KiB pages
+ * (THP turned off for it) and once by 2 MiB pages (THP, or hugetlbfs
+ * when THP gives none), each run by a 32-bit guest that reads a word the
+ * host wrote in every 4 KiB page and writes one back.  Then the VM's
+ * statistics (KVM_GET_STATS_FD): pages_4k and pages_2m, and the EPT
+ * faults and table pages, printed as "KTEST DATA" lines.
+ *   memory_*   the guest saw the host's words and the host sees the guest's
+ *   pages_*    the EPT maps the RAM with the leaves its backing allows
+ *   fewer_*    2 MiB backing takes far fewer faults and table pages
+ * kvmini's counts are exact: one fault per leaf, a root, one table per
+ * level above and one level-1 table per 2 MiB mapped with 4 KiB leaves.
+ * On /dev/kvm the faults are pf_taken (pf_fixed before 6.1) and the table
+ * pages the growth of SecPageTables in /proc/meminfo; KVM may split the
+ * 2 MiB the guest runs code from (NX huge pages), hence looser checks.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "ktest.h"
+
+#define RAM_SIZE	(64UL << 20)
+#define SZ_2M		(2UL << 20)
+#define PAGE		4096UL
+#define NR_PAGES	(RAM_SIZE / PAGE)
+#define NR_2M		(RAM_SIZE / SZ_2M)
+#define ENTRY		0x1000
+/* Where in each page the host and the guest leave their words. */
+#define HOST_WORD	0xff8
+#define GUEST_WORD	0xffc
+#define HOST_XOR	0x12345678u
+#define GUEST_ADD	0x5a5u
+
+/*
+ * 32-bit protected mode, flat, no paging; ESI counts the pages whose host
+ * word is wrong:
+ *	xor %edi,%edi; xor %esi,%esi
+ * 1:	mov 0xff8(%edi),%eax; xor $0x12345678,%eax; cmp %edi,%eax; je 2f; inc %esi
+ * 2:	lea 0x5a5(%edi),%eax; mov %eax,0xffc(%edi)
+ *	add $0x1000,%edi; cmp $0x4000000,%edi; jb 1b
+ *	out %al,$0x80; hlt
+ */
+static const unsigned char guest_code[] = {
+	0x31, 0xff, 0x31, 0xf6, 0x8b, 0x87, 0xf8, 0x0f, 0x00, 0x00, 0x35, 0x78,
+	0x56, 0x34, 0x12, 0x39, 0xf8, 0x74, 0x01, 0x46, 0x8d, 0x87, 0xa5, 0x05,
+	0x00, 0x00, 0x89, 0x87, 0xfc, 0x0f, 0x00, 0x00, 0x81, 0xc7, 0x00, 0x10,
+	0x00, 0x00, 0x81, 0xff, 0x00, 0x00, 0x00, 0x04, 0x72, 0xd6, 0xe6, 0x80,
+	0xf4,
+};
+
+static const char *dev;
+static int on_kvmini;
+
+enum backing { SMALL, THP, HUGETLB };
+static const char *const backing_name[] = { "4k", "thp", "hugetlb" };
+
+struct ram {
+	unsigned char *mem;	/* RAM_SIZE, 2 MiB aligned */
+	enum backing kind;
+	unsigned long huge;	/* 2 MiB pages behind it */
+};
+
+/* What one run left in the VM's statistics; -1 where there is none. */
+struct counts {
+	int64_t pages_4k, pages_2m, faults, tables;
+};
+
+/* A number from the first line of @path starting with @key, or -1. */
+static long file_value(const char *path, const char *key)
+{
+	char line[256];
+	long val = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			val = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/* The "@key N kB" of the mapping holding @addr in /proc/self/smaps, or -1. */
+static long smaps_kb(const void *addr, const char *key)
+{
+	unsigned long start, end, a = (unsigned long)addr;
+	int inside = 0;
+	char line[512];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			if (inside)
+				break;
+			inside = a >= start && a < end;
+		} else if (inside && !strncmp(line, key, strlen(key))) {
+			kb = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* The 2 MiB pages in @kb kB; none when smaps had no such line. */
+static unsigned long pages_2m_in(long kb)
+{
+	return kb > 0 ? kb * 1024 / SZ_2M : 0;
+}
+
+/* RAM_SIZE of private anonymous memory, 2 MiB aligned. */
+static unsigned char *map_aligned(void)
+{
+	unsigned char *p = mmap(NULL, RAM_SIZE + SZ_2M, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long head;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (SZ_2M - (unsigned long)p % SZ_2M) % SZ_2M;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + RAM_SIZE, SZ_2M - head);
+	return p + head;
+}
+
+/* The host writes its word into every page (allocating them) and the code. */
+static void ram_fill(struct ram *r)
+{
+	unsigned long gpa;
+
+	for (gpa = 0; gpa < RAM_SIZE; gpa += PAGE)
+		*(uint32_t *)(r->mem + gpa + HOST_WORD) = gpa ^ HOST_XOR;
+	memcpy(r->mem + ENTRY, guest_code, sizeof(guest_code));
+}
+
+/* Writes @n to /proc/sys/vm/nr_hugepages; -1 when it cannot. */
+static int set_nr_hugepages(long n)
+{
+	char num[32];
+	int fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	snprintf(num, sizeof(num), "%ld", n);
+	ret = write(fd, num, strlen(num)) == (ssize_t)strlen(num) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+static long nr_hugepages_before = -1;
+
+static void ram_free(struct ram *r)
+{
+	munmap(r->mem, RAM_SIZE);
+	r->mem = NULL;
+	if (r->kind == HUGETLB && set_nr_hugepages(nr_hugepages_before))
+		fprintf(stderr, "ept2m_test: cannot restore nr_hugepages to %ld\n",
+			nr_hugepages_before);
+}
+
+static int ram_small(struct ram *r)
+{
+	r->kind = SMALL;
+	r->mem = map_aligned();
+	/* THP may be "always": this memory must stay in 4 KiB pages. */
+	if (!r->mem || madvise(r->mem, RAM_SIZE, MADV_NOHUGEPAGE))
+		return -1;
+	ram_fill(r);
+	r->huge = pages_2m_in(smaps_kb(r->mem, "AnonHugePages:"));
+	return 0;
+}
+
+/* 0 with at least one THP behind the RAM; -1 with why in @why. */
+static int ram_thp(struct ram *r, char *why, size_t len)
+{
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = '\0';
+		fclose(f);
+	}
+	if (!strstr(mode, "[always]") && !strstr(mode, "[madvise]")) {
+		snprintf(why, len, "THP is off (enabled: %s)", f ? strtok(mode, "\n") : "missing");
+		return -1;
+	}
+	r->kind = THP;
+	r->mem = map_aligned();
+	if (!r->mem || madvise(r->mem, RAM_SIZE, MADV_HUGEPAGE)) {
+		snprintf(why, len, "mmap or MADV_HUGEPAGE: %s", strerrorname_np(errno));
+		if (r->mem)
+			munmap(r->mem, RAM_SIZE);
+		return -1;
+	}
+	ram_fill(r);
+	r->huge = pages_2m_in(smaps_kb(r->mem, "AnonHugePages:"));
+	if (!r->huge) {
+		snprintf(why, len, "THP gave no huge pages");
+		munmap(r->mem, RAM_SIZE);
+		return -1;
+	}
+	return 0;
+}
+
+static int ram_hugetlb(struct ram *r, char *why, size_t len)
+{
+	if (file_value("/proc/meminfo", "Hugepagesize:") != 2048) {
+		snprintf(why, len, "hugetlbfs pages are not 2 MiB");
+		return -1;
+	}
+	nr_hugepages_before = file_value("/proc/sys/vm/nr_hugepages", "");
+	if (nr_hugepages_before < 0 || set_nr_hugepages(nr_hugepages_before + NR_2M)) {
+		snprintf(why, len, "cannot set nr_hugepages: %s", strerrorname_np(errno));
+		return -1;
+	}
+	r->kind = HUGETLB;
+	/* A private mapping reserves its huge pages now, or fails now. */
+	r->mem = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (r->mem == MAP_FAILED) {
+		snprintf(why, len, "MAP_HUGETLB: %s", strerrorname_np(errno));
+		set_nr_hugepages(nr_hugepages_before);
+		return -1;
+	}
+	ram_fill(r);
+	r->huge = pages_2m_in(smaps_kb(r->mem, "Private_Hugetlb:"));
+	return 0;
+}
+
+/* The value of the statistic @name in the stats fd @fd, or -1. */
+static int64_t stat_value(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	size_t dsize;
+	char *descs;
+	int64_t val = -1;
+	uint32_t i;
+
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		return -1;
+	dsize = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = malloc(dsize * h.num_desc);
+	if (!descs)
+		return -1;
+	if (pread(fd, descs, dsize * h.num_desc, h.desc_offset) != (ssize_t)(dsize * h.num_desc))
+		goto out;
+	for (i = 0; i < h.num_desc; i++) {
+		struct kvm_stats_desc *d = (void *)(descs + i * dsize);
+		uint64_t v;
+
+		if (strcmp(d->name, name))
+			continue;
+		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
+			val = v;
+		break;
+	}
+out:
+	free(descs);
+	return val;
+}
+
+/* Reads what the run left; the VM and its vCPU are still there. */
+static void read_counts(int vm, int vcpu, long sec_kb_before, struct counts *c)
+{
+	int vmsfd = ioctl(vm, KVM_GET_STATS_FD, NULL);
+	int sfd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	long sec_kb = file_value("/proc/meminfo", "SecPageTables:");
+
+	c->pages_4k = stat_value(vmsfd, "pages_4k");
+	c->pages_2m = stat_value(vmsfd, "pages_2m");
+	if (on_kvmini) {
+		c->faults = stat_value(sfd, "ept_faults");
+		c->tables = stat_value(vmsfd, "ept_table_pages");
+	} else {
+		c->faults = stat_value(sfd, "pf_taken");
+		if (c->faults < 0)
+			c->faults = stat_value(sfd, "pf_fixed");
+		c->tables = sec_kb >= 0 && sec_kb_before >= 0 ? (sec_kb - sec_kb_before) / 4 : -1;
+	}
+	if (vmsfd >= 0)
+		close(vmsfd);
+	if (sfd >= 0)
+		close(sfd);
+}
+
+/*
+ * Runs the guest over @r; checks what it saw and left, and fills @c.
+ * Return: 0 when the guest ran, -1 (with a FAIL line) when not.
+ */
+static int run_guest(struct ram *r, struct counts *c)
+{
+	struct kvm_userspace_memory_region region = {
+		.memory_size = RAM_SIZE, .userspace_addr = (unsigned long)r->mem,
+	};
+	struct kvm_segment data = {
+		.limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
+		.db = 1, .s = 1, .g = 1,
+	};
+	struct kvm_regs regs = { .rip = ENTRY, .rflags = 2 };
+	const char *name = backing_name[r->kind];
+	long sec_kb = file_value("/proc/meminfo", "SecPageTables:");
+	int sys = -1, vm = -1, vcpu = -1, ret = -1;
+	unsigned long gpa, bad = 0;
+	struct kvm_run *run = MAP_FAILED;
+	struct kvm_sregs s;
+	char check[64];
+	long run_size;
+
+	sys = open(dev, O_RDWR | O_CLOEXEC);
+	vm = sys < 0 ? -1 : ioctl(sys, KVM_CREATE_VM, 0);
+	if (vm < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
+		goto fail_setup;
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	run_size = vcpu < 0 ? -1 : ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size <= 0)
+		goto fail_setup;
+	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &s))
+		goto fail_setup;
+	s.cr0 |= 1;
+	s.cs = data;
+	s.cs.selector = 0x8;
+	s.cs.type = 0xb;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	if (ioctl(vcpu, KVM_SET_SREGS, &s) || ioctl(vcpu, KVM_SET_REGS, &regs))
+		goto fail_setup;
+
+	snprintf(check, sizeof(check), "guest_ran_%s", name);
+	if (ioctl(vcpu, KVM_RUN, 0) || run->exit_reason != KVM_EXIT_IO || run->io.port != 0x80 ||
+	    ioctl(vcpu, KVM_GET_REGS, &regs)) {
+		ktest_fail(check, "KVM_RUN: %s, exit reason %u", strerrorname_np(errno),
+			   run->exit_reason);
+		goto out;
+	}
+	ktest_pass(check);
+	for (gpa = 0; gpa < RAM_SIZE; gpa += PAGE)
+		bad += *(uint32_t *)(r->mem + gpa + GUEST_WORD) != gpa + GUEST_ADD;
+	snprintf(check, sizeof(check), "memory_%s", name);
+	if (regs.rsi || bad)
+		ktest_fail(check, "the guest read %llu wrong host words, the host %lu wrong guest words",
+			   (unsigned long long)regs.rsi, bad);
+	else
+		ktest_pass(check);
+	read_counts(vm, vcpu, sec_kb, c);
+	printf("KTEST DATA %s%s: pages_4k %lld pages_2m %lld faults %lld table_pages %lld host_2m_pages %lu\n",
+	       ktest_prefix, name, (long long)c->pages_4k, (long long)c->pages_2m,
+	       (long long)c->faults, (long long)c->tables, r->huge);
+	fflush(stdout);
+	ret = 0;
+	goto out;
+
+fail_setup:
+	ktest_fail(backing_name[r->kind], "set-up: %s", strerrorname_np(errno));
+out:
+	if (run != MAP_FAILED)
+		munmap(run, run_size);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	if (sys >= 0)
+		close(sys);
+	return ret;
+}
+
+/* Whether the CPU under kvmini has 2 MiB EPT pages (kvmini's caps file). */
+static int kvmini_has_ept_2m(void)
+{
+	return file_value("/sys/kernel/debug/kvmini/caps", "ept_2m ") == 1;
+}
+
+static void check_small(const struct counts *c)
+{
+	if (on_kvmini) {
+		KTEST_CHECK("pages_4k", c->pages_4k == (int64_t)NR_PAGES && c->pages_2m == 0);
+		KTEST_CHECK("faults_4k", c->faults == (int64_t)NR_PAGES);
+		/* root, one level-3 and one level-2 table, a level-1 table per 2 MiB */
+		KTEST_CHECK("table_pages_4k", c->tables == 3 + (int64_t)NR_2M);
+	} else {
+		KTEST_CHECK("pages_4k", c->pages_4k >= (int64_t)NR_PAGES && c->pages_2m == 0);
+	}
+}
+
+static void check_huge(const struct ram *r, const struct counts *c, const struct counts *small)
+{
+	int64_t huge = r->huge, rest = NR_2M - huge;
+
+	if (on_kvmini && !kvmini_has_ept_2m()) {
+		printf("KTEST SKIP %spages_2m: the CPU has no 2 MiB EPT pages\n", ktest_prefix);
+		KTEST_CHECK("no_2m_without_cap", c->pages_2m == 0);
+		return;
+	}
+	if (on_kvmini) {
+		KTEST_CHECK("pages_2m", c->pages_2m == huge && c->pages_4k == rest * 512);
+		KTEST_CHECK("faults_2m", c->faults == huge + rest * 512);
+		KTEST_CHECK("table_pages_2m", c->tables == 3 + rest);
+	} else {
+		KTEST_CHECK("pages_2m", c->pages_2m >= 1 && c->pages_2m >= huge - 1);
+	}
+	/* Meaningful when most of the RAM is huge; kvmini's exact counts cover the rest. */
+	if (huge < (int64_t)NR_2M * 3 / 4) {
+		printf("KTEST SKIP %sfewer: only %lld of %lu 2 MiB pages are huge\n", ktest_prefix,
+		       (long long)huge, NR_2M);
+		return;
+	}
+	KTEST_CHECK("fewer_faults", c->faults >= 0 && c->faults * 8 < small->faults);
+	if (c->tables >= 0 && small->tables > 0)
+		KTEST_CHECK("fewer_table_pages", c->tables < small->tables);
+	else
+		printf("KTEST SKIP %sfewer_table_pages: no count of table pages\n", ktest_prefix);
+}
+
+int main(int argc, char **argv)
+{
+	static char prefix[64];
+	struct counts small = { 0 }, huge = { 0 };
+	struct ram r = { 0 };
+	char why[160], why_tlb[160];
+	int ran;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+		return 2;
+	}
+	dev = argv[1];
+	on_kvmini = !!strstr(dev, "kvmini");
+	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
+	ktest_set_prefix(prefix);
+
+	if (ram_small(&r)) {
+		ktest_fail("4k", "cannot map 64 MiB of 4 KiB pages: %s", strerrorname_np(errno));
+		return ktest_exit();
+	}
+	KTEST_CHECK("host_4k_backing", r.huge == 0);
+	ran = !run_guest(&r, &small);
+	ram_free(&r);
+	if (ran)
+		check_small(&small);
+
+	if (ram_thp(&r, why, sizeof(why)) && ram_hugetlb(&r, why_tlb, sizeof(why_tlb))) {
+		printf("KTEST SKIP %s2m: no 2 MiB pages: %s; %s\n", ktest_prefix, why, why_tlb);
+		return ktest_exit();
+	}
+	ran = !run_guest(&r, &huge);
+	ram_free(&r);
+	if (ran)
+		check_huge(&r, &huge, &small);
+	return ktest_exit();
+}
