@@ -1,10 +1,17 @@
 #!/bin/sh
 # Guest RAM backed by 2 MiB pages is mapped with 2 MiB EPT entries:
-# ept2m_test on /dev/kvmini (4 KiB against 2 MiB backing: the leaves, EPT
-# faults and table pages), kvmini's counters back to where they started
-# and the module unloadable; then the same program on /dev/kvm.
+# ept2m_test on /dev/kvmini (4 KiB against THP and hugetlbfs backing: the
+# leaves, EPT faults and table pages), kvmini's counters back to where
+# they started and the module unloadable; then the same program on
+# /dev/kvm.
 T=ept2m
 . /kvmini/tests/vm/lib.sh
+
+# Linux turns THP off on machines with less than 512 MiB of RAM, which the
+# test machine just is: turn it on for this test (for madvised memory).
+THP=/sys/kernel/mm/transparent_hugepage/enabled
+thp_was=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$THP" 2>/dev/null)
+[ "$thp_was" != never ] || echo madvise >"$THP" || skip thp_on "cannot turn THP on"
 
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(tr '\n' ' ' <"$DBG/memory")
@@ -20,4 +27,5 @@ if kvm_load; then
 else
 	skip kvm "kvm_intel does not load here"
 fi
+[ -z "$thp_was" ] || echo "$thp_was" >"$THP"
 finish
