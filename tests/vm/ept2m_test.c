@@ -7,10 +7,14 @@
  * 32-bit guest that reads a word the host wrote in every 4 KiB page and
  * writes one back.  Then the VM's statistics (KVM_GET_STATS_FD):
  * pages_4k and pages_2m, and the EPT faults and table pages, printed as
- * "KTEST DATA" lines.
- *   memory_*   the guest saw the host's words and the host sees the guest's
- *   pages_*    the EPT maps the RAM with the leaves its backing allows
- *   fewer_*    2 MiB backing takes far fewer faults and table pages
+ * "KTEST DATA" lines.  Then the slot is deleted and added back, and the
+ * guest runs again.
+ *   memory_*        the guest saw the host's words and the host sees the guest's
+ *   pages_*         the EPT maps the RAM with the leaves its backing allows
+ *   fewer_*         2 MiB backing takes far fewer faults and table pages
+ *   slot_deleted_*  no leaf and no pin is left when the slot goes
+ *   same_leaves_*   the slot added back is mapped as before
+ *   pool_back_*     every hugetlbfs page went back to the pool (none stays pinned)
  * kvmini's counts are exact: one fault per leaf, a root, one table per
  * level above and one level-1 table per 2 MiB mapped with 4 KiB leaves.
  * On /dev/kvm the faults are pf_taken (pf_fixed before 6.1) and the table
@@ -301,92 +305,6 @@ static void read_counts(int vm, int vcpu, long sec_kb_before, struct counts *c)
 		close(sfd);
 }
 
-/*
- * Runs the guest over @r; checks what it saw and left, and fills @c.
- * Return: 0 when the guest ran, -1 (with a FAIL line) when not.
- */
-static int run_guest(struct ram *r, struct counts *c)
-{
-	struct kvm_userspace_memory_region region = {
-		.memory_size = RAM_SIZE, .userspace_addr = (unsigned long)r->mem,
-	};
-	struct kvm_segment data = {
-		.limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
-		.db = 1, .s = 1, .g = 1,
-	};
-	struct kvm_regs regs = { .rip = ENTRY, .rflags = 2 };
-	const char *name = backing_name[r->kind];
-	long sec_kb = file_value("/proc/meminfo", "SecPageTables:");
-	int sys = -1, vm = -1, vcpu = -1, ret = -1;
-	unsigned long gpa, bad = 0;
-	struct kvm_run *run = MAP_FAILED;
-	struct kvm_sregs s;
-	char check[64];
-	long run_size;
-
-	sys = open(dev, O_RDWR | O_CLOEXEC);
-	vm = sys < 0 ? -1 : ioctl(sys, KVM_CREATE_VM, 0);
-	if (vm < 0 || ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
-		goto fail_setup;
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	run_size = vcpu < 0 ? -1 : ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (run_size <= 0)
-		goto fail_setup;
-	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &s))
-		goto fail_setup;
-	s.cr0 |= 1;
-	s.cs = data;
-	s.cs.selector = 0x8;
-	s.cs.type = 0xb;
-	s.ds = s.es = s.fs = s.gs = s.ss = data;
-	if (ioctl(vcpu, KVM_SET_SREGS, &s) || ioctl(vcpu, KVM_SET_REGS, &regs))
-		goto fail_setup;
-
-	snprintf(check, sizeof(check), "guest_ran_%s", name);
-	if (ioctl(vcpu, KVM_RUN, 0) || run->exit_reason != KVM_EXIT_IO || run->io.port != 0x80 ||
-	    ioctl(vcpu, KVM_GET_REGS, &regs)) {
-		ktest_fail(check, "KVM_RUN: %s, exit reason %u", strerrorname_np(errno),
-			   run->exit_reason);
-		goto out;
-	}
-	ktest_pass(check);
-	for (gpa = 0; gpa < RAM_SIZE; gpa += PAGE)
-		bad += *(uint32_t *)(r->mem + gpa + GUEST_WORD) != gpa + GUEST_ADD;
-	snprintf(check, sizeof(check), "memory_%s", name);
-	if (regs.rsi || bad)
-		ktest_fail(check, "the guest read %llu wrong host words, the host %lu wrong guest words",
-			   (unsigned long long)regs.rsi, bad);
-	else
-		ktest_pass(check);
-	read_counts(vm, vcpu, sec_kb, c);
-	printf("KTEST DATA %s%s: pages_4k %lld pages_2m %lld faults %lld table_pages %lld host_2m_pages %lu\n",
-	       ktest_prefix, name, (long long)c->pages_4k, (long long)c->pages_2m,
-	       (long long)c->faults, (long long)c->tables, r->huge);
-	fflush(stdout);
-	ret = 0;
-	goto out;
-
-fail_setup:
-	ktest_fail(backing_name[r->kind], "set-up: %s", strerrorname_np(errno));
-out:
-	if (run != MAP_FAILED)
-		munmap(run, run_size);
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	if (sys >= 0)
-		close(sys);
-	return ret;
-}
-
-/* Whether the CPU under kvmini has 2 MiB EPT pages (kvmini's caps file). */
-static int kvmini_has_ept_2m(void)
-{
-	return file_value("/sys/kernel/debug/kvmini/caps", "ept_2m ") == 1;
-}
-
 /* A check named WHAT_KIND, e.g. pages_2m_thp; its failure shows the condition. */
 static void check_at(int line, const char *what, const char *kind, int ok, const char *cond)
 {
@@ -400,6 +318,148 @@ static void check_at(int line, const char *what, const char *kind, int ok, const
 }
 
 #define CHECK(what, kind, cond) check_at(__LINE__, what, kind, cond, #cond)
+
+struct vm {
+	int sys, fd, vcpu;
+	struct kvm_run *run;
+	long run_size;
+};
+
+static int set_ram(struct vm *v, const struct ram *r, unsigned long size)
+{
+	struct kvm_userspace_memory_region region = {
+		.memory_size = size, .userspace_addr = (unsigned long)r->mem,
+	};
+
+	return ioctl(v->fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+/* A VM with @r as its RAM at 0 and a vCPU in flat 32-bit protected mode. */
+static int vm_open(struct vm *v, const struct ram *r)
+{
+	struct kvm_segment data = {
+		.limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
+		.db = 1, .s = 1, .g = 1,
+	};
+	struct kvm_sregs s;
+
+	*v = (struct vm){ .fd = -1, .vcpu = -1, .run = MAP_FAILED };
+	v->sys = open(dev, O_RDWR | O_CLOEXEC);
+	v->fd = v->sys < 0 ? -1 : ioctl(v->sys, KVM_CREATE_VM, 0);
+	if (v->fd < 0 || set_ram(v, r, RAM_SIZE))
+		return -1;
+	v->vcpu = ioctl(v->fd, KVM_CREATE_VCPU, 0);
+	v->run_size = v->vcpu < 0 ? -1 : ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (v->run_size <= 0)
+		return -1;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
+	if (v->run == MAP_FAILED || ioctl(v->vcpu, KVM_GET_SREGS, &s))
+		return -1;
+	s.cr0 |= 1;
+	s.cs = data;
+	s.cs.selector = 0x8;
+	s.cs.type = 0xb;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	return ioctl(v->vcpu, KVM_SET_SREGS, &s);
+}
+
+static void vm_close(struct vm *v)
+{
+	if (v->run != MAP_FAILED)
+		munmap(v->run, v->run_size);
+	if (v->vcpu >= 0)
+		close(v->vcpu);
+	if (v->fd >= 0)
+		close(v->fd);
+	if (v->sys >= 0)
+		close(v->sys);
+}
+
+/* Runs the guest from its start; checks (named after @kind) that it ran and what it saw. */
+static int guest_run(struct vm *v, const struct ram *r, const char *kind)
+{
+	struct kvm_regs regs = { .rip = ENTRY, .rflags = 2 };
+	unsigned long gpa, bad = 0;
+
+	if (ioctl(v->vcpu, KVM_SET_REGS, &regs) || ioctl(v->vcpu, KVM_RUN, 0) ||
+	    v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != 0x80 ||
+	    ioctl(v->vcpu, KVM_GET_REGS, &regs)) {
+		CHECK("guest_ran", kind, 0);
+		printf("# KVM_RUN: %s, exit reason %u\n", strerrorname_np(errno),
+		       v->run->exit_reason);
+		return -1;
+	}
+	CHECK("guest_ran", kind, 1);
+	for (gpa = 0; gpa < RAM_SIZE; gpa += PAGE)
+		bad += *(uint32_t *)(r->mem + gpa + GUEST_WORD) != gpa + GUEST_ADD;
+	CHECK("memory", kind, regs.rsi == 0 && bad == 0);
+	if (regs.rsi || bad)
+		printf("# the guest read %llu wrong host words, the host %lu wrong guest words\n",
+		       (unsigned long long)regs.rsi, bad);
+	return 0;
+}
+
+/*
+ * Runs the guest over @r and fills @c; then deletes the RAM's slot (its
+ * leaves must go, and kvmini's pins with them), adds it back and runs the
+ * guest again, which must map the RAM as before.
+ * Return: 0 when the guest ran, -1 (with a FAIL line) when not.
+ */
+static int run_guest(struct ram *r, struct counts *c)
+{
+	const char *kind = backing_name[r->kind];
+	long sec_kb = file_value("/proc/meminfo", "SecPageTables:");
+	struct counts again;
+	unsigned long gpa;
+	char rerun[32];
+	struct vm v;
+	int ret = -1;
+
+	if (vm_open(&v, r)) {
+		ktest_fail(kind, "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	if (guest_run(&v, r, kind))
+		goto out;
+	read_counts(v.fd, v.vcpu, sec_kb, c);
+	printf("KTEST DATA %s%s: pages_4k %lld pages_2m %lld faults %lld table_pages %lld host_2m_pages %lu\n",
+	       ktest_prefix, kind, (long long)c->pages_4k, (long long)c->pages_2m,
+	       (long long)c->faults, (long long)c->tables, r->huge);
+	fflush(stdout);
+	ret = 0;
+
+	if (set_ram(&v, r, 0)) {
+		ktest_fail(kind, "deleting the slot: %s", strerrorname_np(errno));
+		goto out;
+	}
+	read_counts(v.fd, v.vcpu, sec_kb, &again);
+	if (on_kvmini)
+		CHECK("slot_deleted", kind, again.pages_4k == 0 && again.pages_2m == 0 &&
+		      file_value("/sys/kernel/debug/kvmini/memory", "pinned ") == 0);
+	if (set_ram(&v, r, RAM_SIZE)) {
+		ktest_fail(kind, "adding the slot back: %s", strerrorname_np(errno));
+		goto out;
+	}
+	/* So that the second run must write them all again. */
+	for (gpa = 0; gpa < RAM_SIZE; gpa += PAGE)
+		*(uint32_t *)(r->mem + gpa + GUEST_WORD) = 0;
+	snprintf(rerun, sizeof(rerun), "%s_again", kind);
+	if (guest_run(&v, r, rerun))
+		goto out;
+	read_counts(v.fd, v.vcpu, sec_kb, &again);
+	if (on_kvmini)
+		CHECK("same_leaves", rerun, again.pages_4k == c->pages_4k &&
+		      again.pages_2m == c->pages_2m && again.faults == 2 * c->faults);
+out:
+	vm_close(&v);
+	return ret;
+}
+
+/* Whether the CPU under kvmini has 2 MiB EPT pages (kvmini's caps file). */
+static int kvmini_has_ept_2m(void)
+{
+	return file_value("/sys/kernel/debug/kvmini/caps", "ept_2m ") == 1;
+}
 
 static void check_small(const struct counts *c)
 {
@@ -458,6 +518,10 @@ static int run_huge(int (*get)(struct ram *r, char *why, size_t len), const char
 	ram_free(&r);
 	if (ran)
 		check_huge(&r, &c, small);
+	/* A page still pinned would stay in the pool as a surplus page. */
+	if (r.kind == HUGETLB)
+		CHECK("pool_back", kind, file_value("/proc/meminfo", "HugePages_Total:") ==
+		      nr_hugepages_before);
 	return 1;
 }
 
