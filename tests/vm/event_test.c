@@ -16,15 +16,19 @@
  *                OUT, one HLT and one VMCALL counted as such
  *   debugfs      (kvmini) the VM's directory <pid>-<fd> and its counters,
  *                gone when the VM is
+ *   signal       a signal during KVM_RUN of a guest spinning without exits:
+ *                EINTR with KVM_EXIT_INTR, counted in signal_exits
  * The same program runs on /dev/kvm; where KVM has no such thing (the
  * ping, kvmini's debugfs) the expectation says so.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -395,6 +399,47 @@ out:
 	}
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* jmp . */
+static const unsigned char spin[] = { 0xeb, 0xfe };
+
+static void test_signal(void)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int sfd = -1, r, err;
+	struct vm v;
+
+	if (vm_create(&v, spin, sizeof(spin))) {
+		ktest_fail("signal", "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	sfd = ioctl(v.vcpu, KVM_GET_STATS_FD, NULL);
+	/* No SA_RESTART: KVM_RUN must come back to us. */
+	sigemptyset(&sa.sa_mask);
+	if (sfd < 0 || sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL)) {
+		ktest_fail("signal", "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	r = ioctl(v.vcpu, KVM_RUN, 0);
+	err = errno;
+	if (r == -1 && err == EINTR && v.run->exit_reason == KVM_EXIT_INTR &&
+	    stat_value(sfd, "signal_exits") == 1)
+		ktest_pass("signal");
+	else
+		ktest_fail("signal", "KVM_RUN returned %d (%s), exit %u, signal_exits %lld", r,
+			   r ? strerrorname_np(err) : "-", v.run->exit_reason,
+			   (long long)stat_value(sfd, "signal_exits"));
+out:
+	if (sfd >= 0)
+		close(sfd);
+	vm_destroy(&v);
+}
+
 int main(int argc, char **argv)
 {
 	static char prefix[64];
@@ -411,5 +456,6 @@ int main(int argc, char **argv)
 	test_window();
 	test_vmcall();
 	test_stats();
+	test_signal();
 	return ktest_exit();
 }
