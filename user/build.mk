@@ -1,7 +1,7 @@
 # The kvmini tool (user/); included by the top-level Makefile.
 USER_TOOL_SRCS := $(wildcard user/*.c)
 
-user/kvmini: $(USER_TOOL_SRCS) user/kvmini.h
+user/kvmini: $(USER_TOOL_SRCS) $(wildcard user/*.h)
 	$(CC) $(USER_CFLAGS) -o $@ $(USER_TOOL_SRCS)
 
 user: user/kvmini
