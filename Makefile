@@ -31,6 +31,12 @@ tests/vm/%: tests/vm/%.c tests/vm/ktest.h
 tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_caps.c vmx/caps_derive.c
 
+tests/unit/test_gva: tests/unit/test_gva.c user/gva.c user/gva.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_gva.c user/gva.c
+
+tests/unit/test_share: tests/unit/test_share.c user/share.c user/share.h user/hcall_abi.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_share.c user/share.c
+
 check: $(UNIT_TESTS)
 	@tests/unit/run.sh $(UNIT_TESTS)
 
