@@ -3,7 +3,8 @@
 # (static ELF32/ELF64).  Each image's mode is in GUEST_MODE_<NAME>, so
 #   user/kvmini run --mode $(GUEST_MODE_x) tests/guests/bin/x.elf
 # is always right; `make guests-check [GUEST_DEVICE=/dev/kvm]` runs every
-# guest against its expectations here, on the host (tests/vm/t_guests.sh).
+# guest against its expectations here, on the host (tests/vm/t_guests.sh,
+# and t_hcall_guests.sh for the hypercall guests).
 GD := tests/guests
 GO := $(GD)/obj
 GB := $(GD)/bin
@@ -109,10 +110,14 @@ $(foreach g,$(GUEST_ELF64),$(eval $(call GUEST_ELF_RULE,$(g),64,\
 
 .PHONY: guests-check clean-guests
 GUEST_DEVICE ?= /dev/kvm
+GUESTS_CHECK_ENV := GUESTS=$(CURDIR)/$(GB) KVMINI=$(CURDIR)/user/kvmini \
+	KTEST_LIB=$(CURDIR)/tests/vm/lib.sh
+# Both scripts run even when the first fails; either failing fails the target.
 guests-check: user
-	GUESTS=$(CURDIR)/$(GB) KVMINI=$(CURDIR)/user/kvmini \
-	KTEST_LIB=$(CURDIR)/tests/vm/lib.sh \
-	sh tests/vm/t_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE))
+	s=0; \
+	$(GUESTS_CHECK_ENV) sh tests/vm/t_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE)) || s=1; \
+	$(GUESTS_CHECK_ENV) sh tests/vm/t_hcall_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE)) || s=1; \
+	exit $$s
 
 clean: clean-guests
 clean-guests:
