@@ -226,7 +226,8 @@ static int64_t dispatch(struct hcall_vcpu *h, const struct gva_mmu *m, uint32_t 
 	}
 }
 
-static void hypercall(struct hcall_vcpu *h)
+/* The number is what the OUT wrote: EAX for `outl %eax`. */
+static void hypercall(struct hcall_vcpu *h, uint32_t nr)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -247,7 +248,7 @@ static void hypercall(struct hcall_vcpu *h)
 	a[2] = regs.rdx & mask;
 	a[3] = regs.rsi & mask;
 	gva_mmu_init(&m, &sregs, h->mem, h->mem_size);
-	ret = dispatch(h, &m, (uint32_t)regs.rax, a);
+	ret = dispatch(h, &m, nr, a);
 	if (wide) {
 		regs.rax = ret;
 	} else {
@@ -261,13 +262,15 @@ static void hypercall(struct hcall_vcpu *h)
 
 bool hcall_io(struct hcall_vcpu *h, const struct kvm_run *run, uint8_t *data)
 {
-	uint32_t sig = HC_SIGNATURE;
+	uint32_t v = HC_SIGNATURE;
 
 	if (run->io.size != 4 || run->io.count != 1)
 		return false;
-	if (run->io.direction == KVM_EXIT_IO_IN)
-		memcpy(data, &sig, sizeof(sig));
-	else
-		hypercall(h);
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		memcpy(data, &v, sizeof(v));
+	} else {
+		memcpy(&v, data, sizeof(v));
+		hypercall(h, v);
+	}
 	return true;
 }
