@@ -4,7 +4,8 @@
  * (rep ins/outs: run->io.count accesses packed at data_offset).  A wide
  * access is a run of byte accesses at consecutive ports, as on an ISA
  * bus, except on the 0xe9 debug port, which prints every byte it is
- * given.  Ports nobody decodes read as all ones and drop writes.
+ * given.  A 4-byte access to HC_PORT is a hypercall (hcall.c).  Ports
+ * nobody decodes read as all ones and drop writes.
  */
 #include "kvmini.h"
 
@@ -38,6 +39,10 @@ void io_exit(struct vm *vm)
 	if ((uint64_t)run->io.data_offset + (uint64_t)size * run->io.count > vm->run_size)
 		die_running("KVM_EXIT_IO data (offset %llu, %u x %u bytes) lies outside the vCPU mapping",
 		    (unsigned long long)run->io.data_offset, run->io.count, size);
+	if (run->io.port == HC_PORT && hcall_io(&vm->hcall, run, data)) {
+		stats_port(run->io.port, out, true);
+		return;
+	}
 	for (i = 0; i < run->io.count; i++) {
 		bool handled = port_access(run->io.port, out, data + i * size, size);
 

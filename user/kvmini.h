@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <linux/kvm.h>
 
+#include "hcall.h"
+
 #define DEFAULT_DEVICE		"/dev/kvmini"
 
 /*
@@ -54,6 +56,7 @@ struct vm {
 	size_t run_size;
 	uint8_t *mem;
 	uint64_t mem_size;
+	struct hcall_vcpu hcall;
 };
 
 enum image_kind { IMAGE_FLAT, IMAGE_ELF32, IMAGE_ELF64 };

@@ -28,6 +28,7 @@ struct run_opts {
 	uint64_t peek[MAX_PEEKS];
 	unsigned int npeek;
 	const char *image;
+	const char *share;
 };
 
 static volatile sig_atomic_t timed_out;
@@ -71,7 +72,7 @@ static void stop_timer(void)
 
 static void parse(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_HELP };
+	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -80,6 +81,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "regs", no_argument, NULL, O_REGS },
 		{ "peek", required_argument, NULL, O_PEEK },
+		{ "share", required_argument, NULL, O_SHARE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -121,6 +123,9 @@ static void parse(int argc, char **argv, struct run_opts *o)
 				die("at most %d --peek", MAX_PEEKS);
 			if (!parse_u64(optarg, &o->peek[o->npeek++], false))
 				die("bad --peek '%s' (a guest physical address)", optarg);
+			break;
+		case O_SHARE:
+			o->share = optarg;
 			break;
 		case 'h':
 		case O_HELP:
@@ -261,13 +266,17 @@ static void print_regs(struct vm *vm)
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
+	struct share share;
 	struct image img;
 	struct vm vm;
 	enum mode mode;
 	unsigned int i;
-	int status;
+	int status, r;
 
 	parse(argc, argv, &o);
+	r = share_init(&share, o.share);
+	if (r < 0)
+		die("--share %s: %s", o.share, strerror(-r));
 	memset(&vm, 0, sizeof(vm));
 	ram_alloc(&vm, o.mem);
 	image_load(&vm, o.image, &img);
@@ -278,10 +287,13 @@ int cmd_run(int argc, char **argv)
 
 	vm_create(&vm, o.device);
 	x86_setup(&vm, mode, img.entry);
+	hcall_vcpu_init(&vm.hcall, vm.vcpu_fd, vm.mem, vm.mem_size, &share);
 	if (o.timeout)
 		start_timer(&vm, o.timeout);
 	status = run_loop(&vm, o.timeout);
 	stop_timer();
+	hcall_vcpu_fini(&vm.hcall);
+	share_fini(&share);
 
 	console_end_line();
 	if (o.regs)
