@@ -223,14 +223,18 @@ void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu)
  * @vcpu: the vCPU, its lock held
  *
  * Return: 0 with run->exit_reason saying why userspace is needed;
- * -EINTR with KVM_EXIT_INTR for a signal or immediate_exit; another
- * negative errno when the vCPU cannot run.
+ * -EINTR with KVM_EXIT_INTR for a signal or immediate_exit; -EIO once
+ * the machine is going down; another negative errno when the vCPU
+ * cannot run.
  */
 int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/* The VMCS cannot even be loaded once the reboot notifier ran. */
+	if (vmx_root_going_down())
+		return -EIO;
 	vcpu_enter_run(vcpu);
 	run->flags = 0;
 	r = vmx_complete_userspace_exit(vcpu);
@@ -254,8 +258,8 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		if (r > 0)
 			continue;
 		if (r == -ESHUTDOWN) {
-			r = -EIO;
-			break;
+			vcpu_leave_run(vcpu);
+			return -EIO;
 		}
 		if (r < 0) {
 			report_vmfail(vcpu);
