@@ -32,10 +32,11 @@ GUEST_MODE_msr := long
 GUEST_MODE_walk := long
 GUEST_MODE_clobber := long
 GUEST_MODE_clobber-sse := long
+GUEST_MODE_ticks := long
 
 GUEST_FLAT := hello-real uart loop sti-hlt
 GUEST_ELF32 := hello-protected hello-paged pio cpuid
-GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse
+GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse ticks
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 	$(GUEST_ELF64:%=$(GB)/%.elf)
 
@@ -75,8 +76,9 @@ $(GO)/64/clobber-sse.o: $(GD)/clobber.c $(GUEST_DEPS)
 
 # What each ELF guest is made of, besides its own object.
 GUEST_C32 := pio cpuid
-GUEST_C64 := mmio msr walk clobber clobber-sse
+GUEST_C64 := mmio msr walk clobber clobber-sse ticks
 GUEST_EXTRA_msr := idt
+GUEST_EXTRA_ticks := idt ticks_irq
 GUEST_EXTRA_clobber := clobber_regs
 GUEST_EXTRA_clobber-sse := clobber_regs
 
