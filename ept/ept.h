@@ -15,7 +15,8 @@ struct kvmini_ept {
 	u64 *pml4;
 	u64 eptp;
 	unsigned long table_pages;	/* page-table pages, the root included */
-	unsigned long mapped_pages;	/* guest pages mapped (and pinned) */
+	unsigned long mapped_pages;	/* 4 KiB guest pages mapped (and pinned) */
+	unsigned long mapped_2m;	/* 2 MiB guest pages mapped */
 };
 
 /* Guest-physical addresses EPT can map with a 4-level walk. */

@@ -10,6 +10,7 @@
 #include "ept.h"
 #include "../ioctl/vm.h"
 #include "../vmx/emulate.h"
+#include "../vmx/events.h"
 #include "../vmx/exits.h"
 #include "../vmx/vcpu.h"
 #include "../vmx/vmcs.h"
@@ -69,6 +70,10 @@ int handle_ept_violation(struct kvmini_vcpu *vcpu)
 	}
 	if (r)
 		return r;
+	/* The instruction at RIP did not cause it: there is nothing to decode. */
+	if (vmx_event_in_delivery(vcpu))
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV,
+					  "event delivery through a guest-physical address with no RAM");
 	if (vcpu->exit_qual & EPT_QUAL_FETCH)
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					  "instruction fetch from a guest-physical address with no RAM");

@@ -9,6 +9,10 @@
 
 #include "kvmini.h"
 #include "mem.h"
+#include "stats.h"
+#include "vm.h"
+#include "../vmx/exits.h"
+#include "../vmx/vcpu.h"
 #include "../vmx/vmx.h"
 
 static struct dentry *kvmini_debugfs_dir;
@@ -52,6 +56,67 @@ static int memory_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(memory);
+
+/* One VM: the settings and what its EPT holds. */
+static int vm_stats_show(struct seq_file *m, void *unused)
+{
+	struct kvmini_vm *vm = m->private;
+	unsigned int i;
+
+	seq_printf(m, "pid %d\nvcpus %u\n", vm->pid, READ_ONCE(vm->nr_vcpus));
+	for (i = 0; i < kvmini_nr_vm_stats; i++)
+		seq_printf(m, "%s %llu\n", kvmini_vm_stats[i].name, kvmini_vm_stat(vm, i));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vm_stats);
+
+/* One vCPU: its counters, then its exits by SDM reason (those seen). */
+static int vcpu_stats_show(struct seq_file *m, void *unused)
+{
+	struct kvmini_vcpu *vcpu = m->private;
+	unsigned int i;
+
+	for (i = 0; i < kvmini_nr_vcpu_stats; i++)
+		seq_printf(m, "%s %llu\n", kvmini_vcpu_stats[i].name, kvmini_vcpu_stat(vcpu, i));
+	for (i = 0; i < VMX_NR_EXIT_REASONS; i++) {
+		u64 n = READ_ONCE(vcpu->stats.exit_reasons[i]);
+
+		if (n)
+			seq_printf(m, "exit.%s %llu\n", vmx_exit_name(i), n);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcpu_stats);
+
+/**
+ * kvmini_debugfs_vm_add - a directory for a new VM, named like KVM's
+ * ("<pid>-<fd>"), with a file "vm"
+ * @vm: the VM
+ * @fd: its fd in the creating process
+ */
+void kvmini_debugfs_vm_add(struct kvmini_vm *vm, int fd)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%d-%d", vm->pid, fd);
+	vm->debugfs = debugfs_create_dir(name, kvmini_debugfs_dir);
+	debugfs_create_file("vm", 0400, vm->debugfs, vm, &vm_stats_fops);
+}
+
+/* A file "vcpu<id>" in its VM's directory. */
+void kvmini_debugfs_vcpu_add(struct kvmini_vcpu *vcpu)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
+	debugfs_create_file(name, 0400, vcpu->vm->debugfs, vcpu, &vcpu_stats_fops);
+}
+
+/* Waits for readers of the VM's files to leave them. */
+void kvmini_debugfs_vm_remove(struct kvmini_vm *vm)
+{
+	debugfs_remove_recursive(vm->debugfs);
+}
 
 /* debugfs is a debugging aid: kvmini works without it. */
 void kvmini_debugfs_init(void)

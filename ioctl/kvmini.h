@@ -26,7 +26,12 @@ unsigned int kvmini_vm_count(void);
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext);
 
+struct kvmini_vcpu;
+
 void kvmini_debugfs_init(void);
 void kvmini_debugfs_exit(void);
+void kvmini_debugfs_vm_add(struct kvmini_vm *vm, int fd);
+void kvmini_debugfs_vcpu_add(struct kvmini_vcpu *vcpu);
+void kvmini_debugfs_vm_remove(struct kvmini_vm *vm);
 
 #endif /* KVMINI_IOCTL_KVMINI_H */

@@ -14,8 +14,10 @@
 
 #include "kvmini.h"
 #include "mem.h"
+#include "stats.h"
 #include "vm.h"
 #include "../vmx/cpuid.h"
+#include "../vmx/events.h"
 #include "../vmx/guest_mem.h"
 #include "../vmx/vcpu.h"
 #include "../vmx/vmx.h"
@@ -123,6 +125,15 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 		return vcpu_set_sregs(vcpu, &u.sregs);
 	case KVM_SET_CPUID2:
 		return vcpu_set_cpuid(vcpu, argp);
+	case KVM_GET_STATS_FD:
+		return kvmini_get_stats_fd(vcpu->vm, vcpu);
+	case KVM_INTERRUPT: {
+		struct kvm_interrupt irq;
+
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		return vmx_queue_interrupt(vcpu, irq.irq);
+	}
 	default:
 		/* What KVM answers to a vCPU ioctl it does not know. */
 		return -EINVAL;
@@ -215,6 +226,7 @@ int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id)
 	r = anon_inode_getfd(name, &vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (r < 0)
 		goto out_put_vm;
+	kvmini_debugfs_vcpu_add(vcpu);
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
 	mutex_unlock(&vm->lock);
 	return r;

@@ -7,6 +7,7 @@
  */
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
@@ -16,6 +17,7 @@
 #include <linux/uaccess.h>
 
 #include "kvmini.h"
+#include "stats.h"
 #include "vm.h"
 #include "../vmx/vmx.h"
 
@@ -31,6 +33,7 @@ static void vm_destroy(struct kvmini_vm *vm)
 {
 	unsigned int i;
 
+	kvmini_debugfs_vm_remove(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		kvmini_vcpu_destroy(vm->vcpus[i]);
 	mutex_lock(&vm->mmu_lock);
@@ -121,6 +124,8 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return vm_set_tss_addr(vm, arg);
 	case KVM_SET_IDENTITY_MAP_ADDR:
 		return vm_set_identity_map_addr(vm, argp);
+	case KVM_GET_STATS_FD:
+		return kvmini_get_stats_fd(vm, NULL);
 	default:
 		/* What KVM answers to a VM ioctl it does not know. */
 		return -ENOTTY;
@@ -144,6 +149,7 @@ static const struct file_operations vm_fops = {
 int kvmini_vm_create(unsigned long type)
 {
 	struct kvmini_vm *vm;
+	struct file *file;
 	int err, fd;
 
 	if (type)
@@ -171,11 +177,23 @@ int kvmini_vm_create(unsigned long type)
 	mutex_init(&vm->mmu_lock);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	vm->pid = task_pid_nr(current);
 	atomic_inc(&vm_count);
 
-	fd = anon_inode_getfd("kvmini-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	/* The fd number names the debugfs directory before the fd is live. */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
 		vm_destroy(vm);
+		return fd;
+	}
+	file = anon_inode_getfile("kvmini-vm", &vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		vm_destroy(vm);
+		return PTR_ERR(file);
+	}
+	kvmini_debugfs_vm_add(vm, fd);
+	fd_install(fd, file);
 	return fd;
 
 out_free_id:

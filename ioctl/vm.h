@@ -28,7 +28,9 @@ struct kvmini_slot {
 
 struct kvmini_vm {
 	struct mm_struct *mm;	/* the creator's; only it may use the VM */
+	pid_t pid;		/* the creator's, for debugfs */
 	unsigned int id;
+	struct dentry *debugfs;	/* <pid>-<fd>/ */
 	refcount_t refs;	/* the VM fd and each vCPU fd */
 
 	struct mutex lock;	/* vCPU creation and the VM's settings */

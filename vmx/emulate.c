@@ -190,6 +190,7 @@ int vmx_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa)
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					  "MMIO by an instruction kvmini does not decode");
 
+	vcpu->stats.mmio_exits++;
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = m.size;

@@ -152,6 +152,7 @@ static int handle_nmi_or_exception(struct kvmini_vcpu *vcpu)
 static int handle_external_interrupt(struct kvmini_vcpu *vcpu)
 {
 	/* The interrupt was taken when the run loop enabled interrupts. */
+	vcpu->stats.irq_exits++;
 	return 1;
 }
 
@@ -164,6 +165,7 @@ static int handle_triple_fault(struct kvmini_vcpu *vcpu)
 /* Without an in-kernel interrupt controller HLT is userspace's business, as in KVM. */
 static int handle_hlt(struct kvmini_vcpu *vcpu)
 {
+	vcpu->stats.halt_exits++;
 	vmx_skip_instruction(vcpu);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
@@ -183,16 +185,6 @@ static int handle_vmx_instruction(struct kvmini_vcpu *vcpu)
 	return 1;
 }
 
-/* KVM's hypercall convention: number in RAX, -KVM_ENOSYS for an unknown one. */
-#define KVMINI_ENOSYS	1000
-
-static int handle_vmcall(struct kvmini_vcpu *vcpu)
-{
-	vcpu->regs[GPR_RAX] = (unsigned long)-KVMINI_ENOSYS;
-	vmx_skip_instruction(vcpu);
-	return 1;
-}
-
 static int handle_entry_failure(struct kvmini_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -209,6 +201,7 @@ static const exit_handler_t exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_nmi_or_exception,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= handle_invd,
@@ -296,10 +289,12 @@ int vmx_handle_exit(struct kvmini_vcpu *vcpu)
 	unsigned long rip = vmcs_readl(GUEST_RIP);
 	exit_handler_t handler = NULL;
 	int r;
+	u64 start = rdtsc();
 
 	trace_kvmini_exit(vcpu->vm->id, vcpu->id, vcpu->exit_reason, rip, vcpu->exit_qual);
+	vcpu->stats.exits++;
 	if (basic < VMX_NR_EXIT_REASONS) {
-		vcpu->stats.exits[basic]++;
+		vcpu->stats.exit_reasons[basic]++;
 		handler = exit_handlers[basic];
 	}
 	if (vcpu->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED)
@@ -309,6 +304,7 @@ int vmx_handle_exit(struct kvmini_vcpu *vcpu)
 	else
 		r = vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 				       "exit kvmini does not handle");
+	vcpu->stats.handler_cycles += rdtsc() - start;
 	trace_exit_line(vcpu, rip, r);
 	return r;
 }

@@ -32,6 +32,8 @@ int handle_dr_access(struct kvmini_vcpu *vcpu);
 int handle_xsetbv(struct kvmini_vcpu *vcpu);
 int handle_ept_violation(struct kvmini_vcpu *vcpu);
 int handle_ept_misconfig(struct kvmini_vcpu *vcpu);
+int handle_vmcall(struct kvmini_vcpu *vcpu);
+int handle_interrupt_window(struct kvmini_vcpu *vcpu);
 
 int vmx_complete_io(struct kvmini_vcpu *vcpu);
 int vmx_complete_mmio(struct kvmini_vcpu *vcpu);

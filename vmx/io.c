@@ -69,6 +69,7 @@ int handle_io(struct kvmini_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	bool in = q & IO_IN;
 
+	vcpu->stats.io_exits++;
 	if (q & IO_STRING) {
 		unsigned long gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
 		bool down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;

@@ -7,6 +7,7 @@
  * ignore_msrs=0.
  */
 #include <linux/bitops.h>
+#include <asm/apicdef.h>
 #include <asm/io.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -79,12 +80,22 @@ static int set_efer(u64 val)
 	return 0;
 }
 
+/*
+ * There is no local APIC to move or disable, so IA32_APIC_BASE reads as
+ * after RESET: the default base, enabled, BSP on vCPU 0 only.  What
+ * RDMSR, KVM_GET_SREGS and kvm_run.apic_base all say.
+ */
+u64 vmx_apic_base(struct kvmini_vcpu *vcpu)
+{
+	return APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+	       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
 static int get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
 	switch (msr) {
 	case MSR_IA32_APICBASE:
-		*val = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		*val = vmx_apic_base(vcpu);
 		return 0;
 	case MSR_IA32_FEAT_CTL:
 		*val = FEAT_CTL_LOCKED;

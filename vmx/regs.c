@@ -109,7 +109,7 @@ int vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr3 = vmcs_readl(GUEST_CR3);
 	s->cr4 = vcpu_cr4();
 	s->efer = vmcs_read64(GUEST_IA32_EFER);
-	s->apic_base = 0xfee00000 | BIT(11) | (vcpu->id == 0 ? BIT(8) : 0);
+	s->apic_base = vmx_apic_base(vcpu);
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <asm/tlbflush.h>
 
 #include "cpuid.h"
+#include "events.h"
 #include "exits.h"
 #include "trace.h"
 #include "vcpu.h"
@@ -77,6 +78,7 @@ static void read_exit_info(struct kvmini_vcpu *vcpu)
 	vcpu->exit_qual = vmcs_readl(EXIT_QUALIFICATION);
 	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
 	vcpu->exit_instr_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vmx_save_vectoring_event(vcpu);
 }
 
 /*
@@ -93,19 +95,29 @@ static void reinject_host_nmi(struct kvmini_vcpu *vcpu)
 
 /*
  * One entry and exit.  Return: 0 after an exit (exit info read), 1 when
- * the loop must look at signals or rescheduling first, -EIO on VMfail.
+ * the loop must look at signals or rescheduling first, -EIO on VMfail,
+ * -ESHUTDOWN when the machine is going down and VMX is off.
  */
 static int enter_guest(struct kvmini_vcpu *vcpu)
 {
 	unsigned long cr3, cr4, dr7 = 0, debugctl;
 	u16 ds, es;
-	u64 host_xcr0;
+	u64 host_xcr0, tsc;
 	int fail;
 
 	local_irq_disable();
 	if (need_resched() || signal_pending(current)) {
 		local_irq_enable();
 		return 1;
+	}
+	/*
+	 * The reboot notifier turns VMX off on every CPU by IPI; with
+	 * interrupts off that cannot happen between this look and VMRESUME,
+	 * which would fault outside VMX operation.
+	 */
+	if (!vmx_root_this_cpu_on()) {
+		local_irq_enable();
+		return -ESHUTDOWN;
 	}
 	/* A kernel_fpu_begin() in an interrupt may have saved the guest's registers. */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -137,7 +149,9 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 
 	if (trace_kvmini_entry_enabled())
 		trace_kvmini_entry(vcpu->vm->id, vcpu->id, vmcs_readl(GUEST_RIP));
+	tsc = rdtsc();
 	fail = __vmx_vcpu_run(vcpu->regs, vcpu->launched);
+	vcpu->stats.guest_cycles += rdtsc() - tsc;
 
 	vcpu->cr2 = native_read_cr2();
 	if (vcpu->xcr0 != host_xcr0)
@@ -231,12 +245,18 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		if (signal_pending(current)) {
 			r = -EINTR;
 			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stats.signal_exits++;
 			break;
 		}
 		cond_resched();
+		vmx_inject_events(vcpu, READ_ONCE(run->request_interrupt_window));
 		r = enter_guest(vcpu);
 		if (r > 0)
 			continue;
+		if (r == -ESHUTDOWN) {
+			r = -EIO;
+			break;
+		}
 		if (r < 0) {
 			report_vmfail(vcpu);
 			r = 0;
@@ -245,12 +265,20 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		r = vmx_handle_exit(vcpu);
 		if (r <= 0)
 			break;
+		/* As KVM: the window userspace asked for is open now. */
+		if (READ_ONCE(run->request_interrupt_window) && vmx_ready_for_interrupt(vcpu)) {
+			vcpu->stats.request_irq_exits++;
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
 	}
 out:
 	if (r == 0 || r == -EINTR)
 		vcpu->stats.exits_to_user++;
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
-	run->apic_base = 0xfee00900;
+	run->ready_for_interrupt_injection = vmx_ready_for_interrupt(vcpu);
+	run->apic_base = vmx_apic_base(vcpu);
 	vcpu_leave_run(vcpu);
 	return r;
 }

@@ -221,6 +221,7 @@ static void setup_controls(struct kvmini_vcpu *vcpu)
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, c->pin_ctls);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, c->proc_ctls);
+	vcpu->proc_ctls = c->proc_ctls;
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, c->proc2_ctls);
 	vmcs_write32(VM_EXIT_CONTROLS, c->exit_ctls);
 	vmcs_write32(VM_ENTRY_CONTROLS, c->entry_ctls);

@@ -33,13 +33,36 @@ enum vcpu_pending {
 	PENDING_MMIO,		/* a read: copy run->mmio.data into a register */
 };
 
+/*
+ * Counters, read without locks by debugfs and KVM_GET_STATS_FD while the
+ * vCPU runs.  The first fields carry KVM's names for the same things, so
+ * one client reads both; ioctl/stats.c describes them in this order.
+ */
 struct vcpu_stats {
-	u64 exits[VMX_NR_EXIT_REASONS];
+	u64 exits;		/* every VM exit */
+	u64 io_exits;
+	u64 mmio_exits;
+	u64 halt_exits;
+	u64 irq_exits;		/* host interrupts */
+	u64 irq_window_exits;
+	u64 request_irq_exits;	/* KVM_EXIT_IRQ_WINDOW_OPEN */
+	u64 signal_exits;	/* KVM_EXIT_INTR */
+	u64 hypercalls;
 	u64 exits_to_user;
-	u64 ept_faults;
 	u64 entries;
 	u64 entry_failures;
+	u64 ept_faults;
 	u64 migrations;
+	u64 guest_cycles;	/* TSC from entry to exit */
+	u64 handler_cycles;	/* TSC in the exit handlers */
+	u64 exit_reasons[VMX_NR_EXIT_REASONS];
+};
+
+/* An event to deliver at entry: VM-entry interruption information. */
+struct vmx_event {
+	u32 info;		/* 0: none */
+	u32 error_code;
+	u32 instr_len;
 };
 
 /* The MSRs the guest uses directly while it runs; switched lazily. */
@@ -60,6 +83,7 @@ struct kvmini_vcpu {
 	struct list_head loaded_node;	/* on that CPU's list of active VMCSs */
 	struct preempt_notifier pn;
 	unsigned long host_cr3, host_cr4;	/* what HOST_CR3/CR4 hold */
+	u32 proc_ctls;			/* what CPU_BASED_VM_EXEC_CONTROL holds */
 
 	unsigned long regs[NR_GPRS];
 	unsigned long cr2;
@@ -79,6 +103,10 @@ struct kvmini_vcpu {
 	enum vcpu_pending pending;
 	unsigned int pending_len;	/* instruction to skip on completion */
 	struct mmio_insn mmio;		/* the pending MMIO access */
+
+	bool irq_queued;		/* KVM_INTERRUPT's vector waits */
+	u8 irq_vector;
+	struct vmx_event reinject;	/* delivery an exit cut short */
 
 	/* Read once right after each exit. */
 	u32 exit_reason;
@@ -110,6 +138,7 @@ unsigned long vcpu_cr0(void);
 unsigned long vcpu_cr4(void);
 unsigned long vcpu_cr4_allowed(void);
 bool vcpu_cr_valid(unsigned long cr0, unsigned long cr4, u64 efer);
+u64 vmx_apic_base(struct kvmini_vcpu *vcpu);
 void vmx_explain_invalid_state(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_VCPU_H */

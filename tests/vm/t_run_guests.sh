@@ -5,10 +5,6 @@
 T=run_guests
 . /kvmini/tests/vm/lib.sh
 
-# Seen in Bochs with kvm_intel and kvmini alike: a guest that spins
-# without exits is never interrupted, so nothing can stop it (README).
-export SKIP_LOOP="Bochs does not interrupt a guest spinning without exits, under KVM too"
-
 kvmini_load || { fail load "insmod failed"; finish; }
 info=$(kvmini info)
 if echo "$info" | grep -q '^cap KVM_CAP_USER_MEMORY: 1$' && echo "$info" | grep -q 'revision 0x'; then

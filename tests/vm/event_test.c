@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * event_test DEV LABEL: interrupts from userspace, hypercalls and
+ * statistics, with real-mode guests written out as bytes:
+ *   ticks        10 interrupts given with KVM_INTERRUPT to a guest in
+ *                `sti; hlt`, each when KVM says it is ready; the guest's
+ *                stack and IVT pages are first touched by the delivery
+ *                itself, so an interrupt cut short by an EPT fault must be
+ *                delivered again: the handler counts exactly 10
+ *   window       request_interrupt_window with IF=0: KVM_RUN comes back
+ *                with KVM_EXIT_IRQ_WINDOW_OPEN right after `sti; nop`
+ *   irq_einval   KVM_INTERRUPT with vector 256 fails with EINVAL
+ *   vmcall       KVM's convention: an unknown number gets -KVM_ENOSYS,
+ *                ring 3 gets -KVM_EPERM; kvmini's ping and exit count
+ *   stats        KVM_GET_STATS_FD on the vCPU and the VM: 100 CPUIDs, one
+ *                OUT, one HLT and one VMCALL counted as such
+ *   debugfs      (kvmini) the VM's directory <pid>-<fd> and its counters,
+ *                gone when the VM is
+ * The same program runs on /dev/kvm; where KVM has no such thing (the
+ * ping, kvmini's debugfs) the expectation says so.
+ */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "ktest.h"
+#include "../../vmx/hypercall.h"
+
+#define GUEST_MEM	0x10000
+#define ENTRY		0x1000
+#define HANDLER		0x1100
+#define COUNTER		0x600
+#define VECTOR		0x20
+
+struct vm {
+	int sys, fd, vcpu;
+	struct kvm_run *run;
+	unsigned char *mem;
+};
+
+static const char *dev;
+static bool on_kvmini;
+
+/*
+ * A VM with 64 KiB at 0, @code at 0x1000 in real mode, SP at 0x9000 (a
+ * page nothing touched yet), and an IVT entry for VECTOR pointing at a
+ * handler that counts in the word at COUNTER: inc word [0x600]; iret.
+ */
+static int vm_create(struct vm *v, const unsigned char *code, size_t len)
+{
+	static const unsigned char handler[] = { 0xff, 0x06, 0x00, 0x06, 0xcf };
+	struct kvm_userspace_memory_region r = { .memory_size = GUEST_MEM };
+	struct kvm_regs regs = { .rip = ENTRY, .rsp = 0x9000, .rflags = 2 };
+	struct kvm_sregs s;
+
+	memset(v, 0, sizeof(*v));
+	v->sys = open(dev, O_RDWR | O_CLOEXEC);
+	if (v->sys < 0)
+		return -1;
+	v->fd = ioctl(v->sys, KVM_CREATE_VM, 0);
+	v->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (v->fd < 0 || v->mem == MAP_FAILED)
+		return -1;
+	memcpy(v->mem + ENTRY, code, len);
+	memcpy(v->mem + HANDLER, handler, sizeof(handler));
+	v->mem[VECTOR * 4] = HANDLER & 0xff;
+	v->mem[VECTOR * 4 + 1] = HANDLER >> 8;
+	r.userspace_addr = (unsigned long)v->mem;
+	if (ioctl(v->fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -1;
+	v->vcpu = ioctl(v->fd, KVM_CREATE_VCPU, 0);
+	if (v->vcpu < 0)
+		return -1;
+	v->run = mmap(NULL, ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->vcpu, 0);
+	if (v->run == MAP_FAILED || ioctl(v->vcpu, KVM_GET_SREGS, &s))
+		return -1;
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	if (ioctl(v->vcpu, KVM_SET_SREGS, &s) || ioctl(v->vcpu, KVM_SET_REGS, &regs))
+		return -1;
+	return 0;
+}
+
+static void vm_destroy(struct vm *v)
+{
+	if (v->run && v->run != MAP_FAILED)
+		munmap(v->run, ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0));
+	if (v->mem && v->mem != MAP_FAILED)
+		munmap(v->mem, GUEST_MEM);
+	if (v->vcpu > 0)
+		close(v->vcpu);
+	if (v->fd > 0)
+		close(v->fd);
+	if (v->sys > 0)
+		close(v->sys);
+}
+
+static uint16_t counter(const struct vm *v)
+{
+	return v->mem[COUNTER] | v->mem[COUNTER + 1] << 8;
+}
+
+/* sti; 1: hlt; jmp 1b */
+static const unsigned char sti_hlt_loop[] = { 0xfb, 0xf4, 0xeb, 0xfd };
+
+static void test_ticks(void)
+{
+	int given = 0, runs;
+	struct vm v;
+
+	if (vm_create(&v, sti_hlt_loop, sizeof(sti_hlt_loop))) {
+		ktest_fail("ticks", "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	for (runs = 0; runs < 50 && given < 10; runs++) {
+		if (ioctl(v.vcpu, KVM_RUN, 0) || v.run->exit_reason != KVM_EXIT_HLT) {
+			ktest_fail("ticks", "run %d: %s, exit %u", runs, strerrorname_np(errno),
+				   v.run->exit_reason);
+			goto out;
+		}
+		if (counter(&v) != given) {
+			ktest_fail("ticks", "after %d interrupts the handler counted %u", given,
+				   counter(&v));
+			goto out;
+		}
+		if (v.run->if_flag && v.run->ready_for_interrupt_injection) {
+			struct kvm_interrupt irq = { .irq = VECTOR };
+
+			if (ioctl(v.vcpu, KVM_INTERRUPT, &irq)) {
+				ktest_fail("ticks", "KVM_INTERRUPT: %s", strerrorname_np(errno));
+				goto out;
+			}
+			given++;
+		}
+	}
+	if (ioctl(v.vcpu, KVM_RUN, 0) || v.run->exit_reason != KVM_EXIT_HLT || counter(&v) != 10)
+		ktest_fail("ticks", "gave 10 interrupts in %d runs, the handler counted %u",
+			   runs, counter(&v));
+	else
+		ktest_pass("ticks");
+out:
+	vm_destroy(&v);
+}
+
+/* cli; mov $0x100, %cx; 1: loop 1b; sti; nop; hlt */
+static const unsigned char window_guest[] = {
+	0xfa, 0xb9, 0x00, 0x01, 0xe2, 0xfe, 0xfb, 0x90, 0xf4,
+};
+
+static void test_window(void)
+{
+	struct kvm_interrupt irq = { .irq = VECTOR };
+	struct kvm_regs regs;
+	struct vm v;
+
+	if (vm_create(&v, window_guest, sizeof(window_guest))) {
+		ktest_fail("window", "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	v.run->request_interrupt_window = 1;
+	if (ioctl(v.vcpu, KVM_RUN, 0) || ioctl(v.vcpu, KVM_GET_REGS, &regs)) {
+		ktest_fail("window", "KVM_RUN: %s", strerrorname_np(errno));
+		goto out;
+	}
+	if (v.run->exit_reason != KVM_EXIT_IRQ_WINDOW_OPEN || !v.run->if_flag ||
+	    !v.run->ready_for_interrupt_injection || regs.rip != ENTRY + 8)
+		ktest_fail("window", "exit %u if_flag %u ready %u rip %#llx, want %u 1 1 %#x",
+			   v.run->exit_reason, v.run->if_flag,
+			   v.run->ready_for_interrupt_injection, regs.rip,
+			   KVM_EXIT_IRQ_WINDOW_OPEN, ENTRY + 8);
+	else
+		ktest_pass("window");
+	v.run->request_interrupt_window = 0;
+	if (ioctl(v.vcpu, KVM_INTERRUPT, &irq) || ioctl(v.vcpu, KVM_RUN, 0) ||
+	    v.run->exit_reason != KVM_EXIT_HLT || counter(&v) != 1)
+		ktest_fail("window_inject", "exit %u, handler counted %u", v.run->exit_reason,
+			   counter(&v));
+	else
+		ktest_pass("window_inject");
+	irq.irq = 256;
+	KTEST_ERRNO("irq_einval", ioctl(v.vcpu, KVM_INTERRUPT, &irq), EINVAL);
+out:
+	vm_destroy(&v);
+}
+
+/* The value of the statistic @name in the stats fd @fd, or -1. */
+static int64_t stat_value(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	size_t dsize;
+	char *descs;
+	int64_t val = -1;
+	uint32_t i;
+
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		return -1;
+	dsize = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = malloc(dsize * h.num_desc);
+	if (!descs)
+		return -1;
+	if (pread(fd, descs, dsize * h.num_desc, h.desc_offset) != (ssize_t)(dsize * h.num_desc))
+		goto out;
+	for (i = 0; i < h.num_desc; i++) {
+		struct kvm_stats_desc *d = (void *)(descs + i * dsize);
+		uint64_t v;
+
+		if (strcmp(d->name, name))
+			continue;
+		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
+			val = v;
+		break;
+	}
+out:
+	free(descs);
+	return val;
+}
+
+/* real mode: mov $nr, %eax; mov $arg, %ebx; vmcall; hlt */
+static int vmcall_real(uint32_t nr, uint32_t arg, uint64_t *rax, int *vcpu_stats)
+{
+	unsigned char code[] = {
+		0x66, 0xb8, nr, nr >> 8, nr >> 16, nr >> 24,
+		0x66, 0xbb, arg, arg >> 8, arg >> 16, arg >> 24,
+		0x0f, 0x01, 0xc1, 0xf4,
+	};
+	struct kvm_regs regs;
+	struct vm v;
+	int r = -1;
+
+	if (vm_create(&v, code, sizeof(code)) || ioctl(v.vcpu, KVM_RUN, 0) ||
+	    v.run->exit_reason != KVM_EXIT_HLT || ioctl(v.vcpu, KVM_GET_REGS, &regs))
+		goto out;
+	*rax = regs.rax;
+	if (vcpu_stats)
+		*vcpu_stats = ioctl(v.vcpu, KVM_GET_STATS_FD, NULL);
+	r = 0;
+out:
+	vm_destroy(&v);
+	return r;
+}
+
+/* 32-bit protected mode at CPL 3, IOPL 3: mov $nr, %eax; vmcall; out %al, $0x80 */
+static int vmcall_ring3(uint32_t nr, uint64_t *rax)
+{
+	unsigned char code[] = { 0xb8, nr, nr >> 8, nr >> 16, nr >> 24, 0x0f, 0x01, 0xc1, 0xe6, 0x80 };
+	struct kvm_segment data = {
+		.limit = 0xffffffff, .selector = 0x23, .type = 3, .present = 1, .dpl = 3,
+		.db = 1, .s = 1, .g = 1,
+	};
+	struct kvm_regs regs = { .rip = ENTRY, .rsp = 0x9000, .rflags = 0x3002 };
+	struct kvm_sregs s;
+	struct vm v;
+	int r = -1;
+
+	if (vm_create(&v, code, sizeof(code)) || ioctl(v.vcpu, KVM_GET_SREGS, &s))
+		goto out;
+	s.cr0 |= 1;
+	s.cs = data;
+	s.cs.selector = 0x1b;
+	s.cs.type = 0xb;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	if (ioctl(v.vcpu, KVM_SET_SREGS, &s) || ioctl(v.vcpu, KVM_SET_REGS, &regs) ||
+	    ioctl(v.vcpu, KVM_RUN, 0) || v.run->exit_reason != KVM_EXIT_IO ||
+	    ioctl(v.vcpu, KVM_GET_REGS, &regs))
+		goto out;
+	*rax = regs.rax;
+	r = 0;
+out:
+	vm_destroy(&v);
+	return r;
+}
+
+static void test_vmcall(void)
+{
+	const uint32_t enosys = (uint32_t)-KVMINI_HC_ENOSYS, eperm = (uint32_t)-KVMINI_HC_EPERM;
+	int64_t exits;
+	uint64_t rax;
+	int sfd = -1;
+
+	if (vmcall_real(0x77, 0, &rax, NULL) || (uint32_t)rax != enosys)
+		ktest_fail("vmcall_enosys", "rax %#llx, want %#x", (unsigned long long)rax, enosys);
+	else
+		ktest_pass("vmcall_enosys");
+	if (vmcall_ring3(KVMINI_HC_PING, &rax) || (uint32_t)rax != eperm)
+		ktest_fail("vmcall_ring3", "rax %#llx, want %#x", (unsigned long long)rax, eperm);
+	else
+		ktest_pass("vmcall_ring3");
+
+	/* KVM does not know kvmini's numbers: -KVM_ENOSYS there. */
+	if (vmcall_real(KVMINI_HC_PING, 0x1234abcd, &rax, NULL) ||
+	    (uint32_t)rax != (on_kvmini ? 0x1234abcd : enosys))
+		ktest_fail("vmcall_ping", "rax %#llx", (unsigned long long)rax);
+	else
+		ktest_pass("vmcall_ping");
+
+	if (vmcall_real(KVMINI_HC_EXITS, 0, &rax, &sfd) || sfd < 0) {
+		ktest_fail("vmcall_exits", "run or KVM_GET_STATS_FD failed: %s",
+			   strerrorname_np(errno));
+		goto out;
+	}
+	/* The HLT after the VMCALL is one more exit; host interrupts may add some. */
+	exits = stat_value(sfd, "exits");
+	if (!on_kvmini)
+		KTEST_CHECK("vmcall_exits", (uint32_t)rax == enosys);
+	else if (rax >= 1 && exits >= 0 && (int64_t)rax + 1 <= exits)
+		ktest_pass("vmcall_exits");
+	else
+		ktest_fail("vmcall_exits", "VMCALL said %llu exits, the stats say %lld after it",
+			   (unsigned long long)rax, (long long)exits);
+out:
+	if (sfd >= 0)
+		close(sfd);
+}
+
+/* mov $100, %si; 1: xor %eax,%eax; cpuid; dec %si; jnz 1b; vmcall; out %al,$0x80; hlt */
+static const unsigned char counted_guest[] = {
+	0xbe, 0x64, 0x00, 0x66, 0x31, 0xc0, 0x0f, 0xa2, 0x4e, 0x75, 0xf8,
+	0x0f, 0x01, 0xc1, 0xe6, 0x80, 0xf4,
+};
+
+/* The VM's debugfs counter @name for vCPU 0, or -1. */
+static long long debugfs_value(int vm_fd, const char *file, const char *name)
+{
+	char path[96], line[128];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvmini/%d-%d/%s", getpid(), vm_fd, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char key[64];
+		long long v;
+
+		if (sscanf(line, "%63s %lld", key, &v) == 2 && !strcmp(key, name))
+			val = v;
+	}
+	fclose(f);
+	return val;
+}
+
+static void test_stats(void)
+{
+	int sfd = -1, vmsfd = -1, vm_fd = -1;
+	char dir[64];
+	struct stat st;
+	struct vm v;
+
+	if (vm_create(&v, counted_guest, sizeof(counted_guest))) {
+		ktest_fail("stats", "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	sfd = ioctl(v.vcpu, KVM_GET_STATS_FD, NULL);
+	vmsfd = ioctl(v.fd, KVM_GET_STATS_FD, NULL);
+	if (sfd < 0 || vmsfd < 0) {
+		ktest_fail("stats", "KVM_GET_STATS_FD: %s", strerrorname_np(errno));
+		goto out;
+	}
+	if (ioctl(v.vcpu, KVM_RUN, 0) || v.run->exit_reason != KVM_EXIT_IO ||
+	    ioctl(v.vcpu, KVM_RUN, 0) || v.run->exit_reason != KVM_EXIT_HLT) {
+		ktest_fail("stats", "the guest did not run to HLT: exit %u", v.run->exit_reason);
+		goto out;
+	}
+	KTEST_CHECK("stats_io_exits", stat_value(sfd, "io_exits") == 1);
+	KTEST_CHECK("stats_halt_exits", stat_value(sfd, "halt_exits") == 1);
+	KTEST_CHECK("stats_hypercalls", stat_value(sfd, "hypercalls") == 1);
+	/* 100 CPUIDs, the VMCALL, the OUT, the HLT, and the EPT faults at least. */
+	KTEST_CHECK("stats_exits", stat_value(sfd, "exits") >= 103);
+	KTEST_CHECK("stats_pages_4k", stat_value(vmsfd, "pages_4k") >= 1);
+	if (!on_kvmini)
+		goto out;
+	vm_fd = v.fd;
+	KTEST_CHECK("debugfs_cpuid", debugfs_value(vm_fd, "vcpu0", "exit.CPUID") == 100);
+	KTEST_CHECK("debugfs_exits_to_user", debugfs_value(vm_fd, "vcpu0", "exits_to_user") == 2);
+	KTEST_CHECK("debugfs_entries", debugfs_value(vm_fd, "vcpu0", "entries") ==
+		    debugfs_value(vm_fd, "vcpu0", "exits"));
+	KTEST_CHECK("debugfs_pages", debugfs_value(vm_fd, "vm", "pages_4k") ==
+		    stat_value(vmsfd, "pages_4k"));
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (vmsfd >= 0)
+		close(vmsfd);
+	vm_destroy(&v);
+	if (vm_fd >= 0) {
+		snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvmini/%d-%d", getpid(), vm_fd);
+		KTEST_CHECK("debugfs_gone", stat(dir, &st) && errno == ENOENT);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static char prefix[64];
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+		return 2;
+	}
+	dev = argv[1];
+	on_kvmini = strstr(dev, "kvmini");
+	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
+	ktest_set_prefix(prefix);
+	test_ticks();
+	test_window();
+	test_vmcall();
+	test_stats();
+	return ktest_exit();
+}

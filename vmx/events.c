@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events delivered to the guest at VM entry.
+ *
+ * - The external interrupt userspace queues with KVM_INTERRUPT.  There is
+ *   no in-kernel interrupt controller (as in KVM without
+ *   KVM_CREATE_IRQCHIP): userspace is the PIC.  KVM injects a queued
+ *   interrupt at the next entry and trusts userspace to have checked
+ *   ready_for_interrupt_injection; kvmini holds it until the guest can
+ *   take it, since injecting into a guest with IF=0 fails the entry.
+ * - KVM's interrupt-window handshake: with run->request_interrupt_window
+ *   set, KVM_RUN returns KVM_EXIT_IRQ_WINDOW_OPEN as soon as the guest can
+ *   take an interrupt, using interrupt-window exiting (SDM Vol. 3C 25.6.2).
+ * - An event whose delivery a VM exit interrupted (an EPT violation on the
+ *   guest's IDT or stack, typically) is lost unless it is injected again:
+ *   the IDT-vectoring information says which (SDM Vol. 3C 28.2.4).
+ */
+#include <linux/kvm.h>
+#include <asm/processor-flags.h>
+
+#include "events.h"
+#include "exits.h"
+#include "vmcs.h"
+#include "vmx.h"
+
+/* Interruption-information fields, SDM Vol. 3C 25.8.3 and 25.9.3 */
+#define INTR_INFO_VECTOR_MASK	0xffU
+#define INTR_INFO_TYPE_MASK	(7U << 8)
+#define INTR_INFO_DELIVER_CODE	BIT(11)
+#define INTR_INFO_VALID		BIT(31)
+#define INTR_TYPE_EXT_INTR	(0U << 8)
+#define INTR_TYPE_SOFT_INTR	(4U << 8)
+#define INTR_TYPE_PRIV_SW_EXC	(5U << 8)
+#define INTR_TYPE_SOFT_EXC	(6U << 8)
+
+/* Guest interruptibility state, SDM Vol. 3C table 25-3 */
+#define GUEST_INTR_STI		BIT(0)
+#define GUEST_INTR_MOV_SS	BIT(1)
+
+/* Right after an exit: remember an event caught in the middle of delivery. */
+void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 type = info & INTR_INFO_TYPE_MASK;
+
+	vcpu->reinject.info = 0;
+	if (!(info & INTR_INFO_VALID))
+		return;
+	/* Bit 12 of the vectoring field is undefined; entry wants it clear. */
+	vcpu->reinject.info = info & (INTR_INFO_VALID | INTR_INFO_DELIVER_CODE |
+				      INTR_INFO_TYPE_MASK | INTR_INFO_VECTOR_MASK);
+	if (info & INTR_INFO_DELIVER_CODE)
+		vcpu->reinject.error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+	/* INT n, INT3, INTO and INT1 must be given their length to push RIP. */
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_PRIV_SW_EXC ||
+	    type == INTR_TYPE_SOFT_EXC)
+		vcpu->reinject.instr_len = vcpu->exit_instr_len;
+}
+
+/* True when an exit interrupted the delivery of an event. */
+bool vmx_event_in_delivery(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->reinject.info;
+}
+
+static bool guest_interruptible(void)
+{
+	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STI | GUEST_INTR_MOV_SS));
+}
+
+/**
+ * vmx_ready_for_interrupt - KVM's ready_for_interrupt_injection
+ * @vcpu: the vCPU, its VMCS current
+ *
+ * Return: true when an interrupt given now with KVM_INTERRUPT would be
+ * taken at the next entry: IF set, no STI or MOV SS shadow, nothing
+ * queued or being delivered.
+ */
+bool vmx_ready_for_interrupt(struct kvmini_vcpu *vcpu)
+{
+	return !vcpu->irq_queued && !vcpu->reinject.info && guest_interruptible();
+}
+
+static void set_intr_window_exiting(struct kvmini_vcpu *vcpu, bool on)
+{
+	u32 ctls = vcpu->proc_ctls;
+
+	if (!kvmini_caps.can_intr_window)
+		return;
+	if (on)
+		ctls |= PROC_INTERRUPT_WINDOW_EXITING;
+	else
+		ctls &= ~PROC_INTERRUPT_WINDOW_EXITING;
+	if (ctls != vcpu->proc_ctls) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctls);
+		vcpu->proc_ctls = ctls;
+	}
+}
+
+/**
+ * vmx_inject_events - what the next entry delivers
+ * @vcpu: the vCPU, its VMCS current
+ * @window_requested: run->request_interrupt_window
+ *
+ * An exception a handler just injected goes first; then an event whose
+ * delivery an exit cut short; then the interrupt userspace queued, if the
+ * guest can take it.  When it cannot, or userspace asked for the
+ * interrupt window, the guest exits as soon as it can.
+ */
+void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
+{
+	struct vmx_event *ev = &vcpu->reinject;
+
+	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) {
+		/* A handler's exception; a cut-short delivery is not an instruction exit. */
+	} else if (ev->info) {
+		if (ev->info & INTR_INFO_DELIVER_CODE)
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->instr_len);
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
+		ev->info = 0;
+	} else if (vcpu->irq_queued && guest_interruptible()) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+			     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vcpu->irq_vector);
+		vcpu->irq_queued = false;
+	}
+	set_intr_window_exiting(vcpu, vcpu->irq_queued || window_requested);
+}
+
+/* KVM_INTERRUPT: as in KVM, a second call replaces a queued vector. */
+int vmx_queue_interrupt(struct kvmini_vcpu *vcpu, u32 irq)
+{
+	if (irq >= 256)
+		return -EINVAL;
+	vcpu->irq_vector = irq;
+	vcpu->irq_queued = true;
+	return 0;
+}
+
+/*
+ * The guest can take an interrupt.  One queued by userspace is injected
+ * by the next entry; otherwise userspace asked for the window.
+ */
+int handle_interrupt_window(struct kvmini_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->stats.irq_window_exits++;
+	set_intr_window_exiting(vcpu, false);
+	if (!vcpu->irq_queued && READ_ONCE(run->request_interrupt_window)) {
+		vcpu->stats.request_irq_exits++;
+		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Interrupts from userspace (KVM_INTERRUPT), the interrupt window, and
+ * events an exit cut short (events.c).
+ */
+#ifndef KVMINI_VMX_EVENTS_H
+#define KVMINI_VMX_EVENTS_H
+
+#include "vcpu.h"
+
+void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu);
+bool vmx_event_in_delivery(struct kvmini_vcpu *vcpu);
+bool vmx_ready_for_interrupt(struct kvmini_vcpu *vcpu);
+void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested);
+int vmx_queue_interrupt(struct kvmini_vcpu *vcpu, u32 irq);
+
+#endif /* KVMINI_VMX_EVENTS_H */
