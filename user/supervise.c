@@ -24,14 +24,30 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+/* Every vCPU still running but @except, out of KVM_RUN or its HLT wait, to see vm->stop. */
+static void kick_all(struct vm *vm, const struct vcpu *except)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (vcpu == except || !__atomic_load_n(&vcpu->started, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&vcpu->finished, __ATOMIC_SEQ_CST))
+			continue;
+		pthread_mutex_lock(&vcpu->lock);
+		pthread_cond_broadcast(&vcpu->wake);
+		pthread_mutex_unlock(&vcpu->lock);
+		vcpu_kick(vcpu);
+	}
+}
+
 /*
  * The whole run is over with @status: because @cause failed (its own
  * vcpu->end says how), or for @why.  The first call wins.
  */
 void vm_stop(struct vm *vm, int status, const struct vcpu *cause, const char *why)
 {
-	unsigned int i;
-
 	pthread_mutex_lock(&vm->stop_lock);
 	if (vm->stop) {
 		pthread_mutex_unlock(&vm->stop_lock);
@@ -46,18 +62,7 @@ void vm_stop(struct vm *vm, int status, const struct vcpu *cause, const char *wh
 	}
 	__atomic_store_n(&vm->stop, status, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&vm->stop_lock);
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *vcpu = &vm->vcpus[i];
-
-		if (vcpu == cause || !vcpu->started || __atomic_load_n(&vcpu->finished, __ATOMIC_SEQ_CST))
-			continue;
-		/* A vCPU waiting for a tick in HLT. */
-		pthread_mutex_lock(&vcpu->lock);
-		pthread_cond_broadcast(&vcpu->wake);
-		pthread_mutex_unlock(&vcpu->lock);
-		vcpu_kick(vcpu);
-	}
+	kick_all(vm, cause);
 }
 
 static void tick(struct vm *vm)
@@ -111,7 +116,7 @@ static void report(struct vm *vm, bool stuck[])
  */
 int vm_run(struct vm *vm, uint64_t timeout)
 {
-	uint64_t start = now_ns(), deadline = 0, next_tick = 0, period = 0, grace = 0;
+	uint64_t start = now_ns(), deadline = 0, next_tick = 0, period = 0, grace = 0, rekick = 0;
 	bool stuck[MAX_VCPUS] = { false };
 	sigset_t blocked, waited;
 	unsigned int i;
@@ -133,7 +138,7 @@ int vm_run(struct vm *vm, uint64_t timeout)
 		err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 		if (err)
 			die("cannot start the thread of vCPU %u: %s", i, strerror(err));
-		vm->vcpus[i].started = true;
+		__atomic_store_n(&vm->vcpus[i].started, true, __ATOMIC_SEQ_CST);
 	}
 
 	if (timeout)
@@ -147,12 +152,23 @@ int vm_run(struct vm *vm, uint64_t timeout)
 		struct timespec ts;
 		int sig;
 
-		if (__atomic_load_n(&vm->stop, __ATOMIC_SEQ_CST) && !grace)
+		if (__atomic_load_n(&vm->stop, __ATOMIC_SEQ_CST) && !grace) {
 			grace = now + STOP_GRACE_SEC * NSEC_PER_SEC;
+			rekick = now;
+		}
 		if (grace) {
 			if (now >= grace)
 				break;
-			wake = grace;
+			/*
+			 * Again, every second: for a vCPU whose thread was not
+			 * marked started when a vCPU thread stopped the run,
+			 * and for a device that missed a kick.
+			 */
+			if (now >= rekick) {
+				kick_all(vm, NULL);
+				rekick = now + NSEC_PER_SEC;
+			}
+			wake = rekick < grace ? rekick : grace;
 		} else {
 			if (deadline && now >= deadline) {
 				char why[80];
