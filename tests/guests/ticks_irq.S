@@ -67,11 +67,12 @@ open_window:
 	sti
 	nop
 window_resume:
-	rdtsc
+	nop			/* the loop below must not come back to window_resume */
+1:	rdtsc
 	shl $32, %rdx
 	or %rdx, %rax
 	cmp %rdi, %rax
-	jb window_resume
+	jb 1b
 window_end:
 	cli
 	ret
