@@ -28,10 +28,11 @@ _Static_assert(HC_EFAULT == EFAULT && HC_ENOSYS == ENOSYS && HC_EXDEV == EXDEV &
 	       HC_EEXIST == EEXIST && HC_EPERM == EPERM,
 	       "the ABI's error numbers are Linux's");
 
-void hcall_vcpu_init(struct hcall_vcpu *h, int vcpu_fd, uint8_t *mem,
+void hcall_vcpu_init(struct hcall_vcpu *h, struct vcpu *vcpu, int vcpu_fd, uint8_t *mem,
 		     uint64_t mem_size, struct share *share)
 {
 	memset(h, 0, sizeof(*h));
+	h->vcpu = vcpu;
 	h->vcpu_fd = vcpu_fd;
 	h->mem = mem;
 	h->mem_size = mem_size;
@@ -130,7 +131,7 @@ static int64_t hc_exits(struct hcall_vcpu *h)
 
 /* --- print and the files ------------------------------------------------ */
 
-static int64_t hc_print(const struct gva_mmu *m, uint64_t str)
+static int64_t hc_print(struct hcall_vcpu *h, const struct gva_mmu *m, uint64_t str)
 {
 	char buf[HC_PRINT_MAX + 1];
 	long len = gva_read_string(m, str, buf, sizeof(buf));
@@ -139,7 +140,7 @@ static int64_t hc_print(const struct gva_mmu *m, uint64_t str)
 	if (len < 0)
 		return len;
 	for (i = 0; i < len; i++)
-		console_port(CONSOLE_PORT, true, (uint8_t *)&buf[i]);
+		console_port(h->vcpu, CONSOLE_PORT, true, (uint8_t *)&buf[i]);
 	return len;
 }
 
@@ -210,7 +211,7 @@ static int64_t dispatch(struct hcall_vcpu *h, const struct gva_mmu *m, uint32_t 
 {
 	switch (nr) {
 	case HC_PRINT:
-		return hc_print(m, a[0]);
+		return hc_print(h, m, a[0]);
 	case HC_EXITS:
 		return hc_exits(h);
 	case HC_OPEN:
@@ -236,10 +237,14 @@ static void hypercall(struct hcall_vcpu *h, uint32_t nr)
 	int64_t ret;
 	bool wide;
 
-	if (ioctl(h->vcpu_fd, KVM_GET_REGS, &regs) < 0)
-		die_running("hypercall: KVM_GET_REGS: %s", strerror(errno));
-	if (ioctl(h->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		die_running("hypercall: KVM_GET_SREGS: %s", strerror(errno));
+	if (ioctl(h->vcpu_fd, KVM_GET_REGS, &regs) < 0) {
+		vcpu_end(h->vcpu, EXIT_GUEST_FAILED, "hypercall: KVM_GET_REGS: %s", strerror(errno));
+		return;
+	}
+	if (ioctl(h->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+		vcpu_end(h->vcpu, EXIT_GUEST_FAILED, "hypercall: KVM_GET_SREGS: %s", strerror(errno));
+		return;
+	}
 	/* 32-bit code (compatibility mode too) owns only the low halves. */
 	wide = (sregs.efer & EFER_LMA) && sregs.cs.l;
 	mask = wide ? ~0ULL : 0xffffffffULL;
@@ -256,8 +261,10 @@ static void hypercall(struct hcall_vcpu *h, uint32_t nr)
 		regs.rdx = (uint32_t)((uint64_t)ret >> 32);
 	}
 	/* RIP is untouched: the device moves it past the OUT on the next KVM_RUN. */
-	if (ioctl(h->vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		die_running("hypercall: KVM_SET_REGS: %s", strerror(errno));
+	if (ioctl(h->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+		vcpu_end(h->vcpu, EXIT_GUEST_FAILED, "hypercall: KVM_SET_REGS: %s", strerror(errno));
+		return;
+	}
 }
 
 bool hcall_io(struct hcall_vcpu *h, const struct kvm_run *run, uint8_t *data)

@@ -14,7 +14,10 @@
 
 #include "share.h"
 
+struct vcpu;
+
 struct hcall_vcpu {
+	struct vcpu *vcpu;	/* whose console print() writes to */
 	int vcpu_fd;
 	uint8_t *mem;		/* guest RAM at GPA 0 */
 	uint64_t mem_size;
@@ -24,7 +27,7 @@ struct hcall_vcpu {
 	uint64_t exits_pos;	/* offset of the "exits" value in stats_fd */
 };
 
-void hcall_vcpu_init(struct hcall_vcpu *h, int vcpu_fd, uint8_t *mem,
+void hcall_vcpu_init(struct hcall_vcpu *h, struct vcpu *vcpu, int vcpu_fd, uint8_t *mem,
 		     uint64_t mem_size, struct share *share);
 void hcall_vcpu_fini(struct hcall_vcpu *h);
 

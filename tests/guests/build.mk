@@ -35,10 +35,11 @@ GUEST_MODE_clobber := long
 GUEST_MODE_clobber-sse := long
 GUEST_MODE_hcall := long
 GUEST_MODE_hcall-paged := paged
+GUEST_MODE_ticks := long
 
 GUEST_FLAT := hello-real uart loop sti-hlt
 GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged
-GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall
+GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 	$(GUEST_ELF64:%=$(GB)/%.elf)
 
@@ -84,8 +85,9 @@ $(GO)/32/hcall-paged.o: $(GD)/hcall.c $(GUEST_DEPS) $(HCALL_DEPS)
 
 # What each ELF guest is made of, besides its own object.
 GUEST_C32 := pio cpuid hcall-paged
-GUEST_C64 := mmio msr walk clobber clobber-sse hcall
+GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks
 GUEST_EXTRA_msr := idt
+GUEST_EXTRA_ticks := idt ticks_irq
 GUEST_EXTRA_clobber := clobber_regs
 GUEST_EXTRA_clobber-sse := clobber_regs
 

@@ -8,7 +8,7 @@ T=events
 
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(tr '\n' ' ' <"$DBG/memory")
-event_test /dev/kvmini kvmini || FAILED=1
+event_test /dev/kvmini events.kvmini || FAILED=1
 after=$(tr '\n' ' ' <"$DBG/memory")
 [ "$before" = "$after" ] && pass memory_back || fail memory_back "before: $before after: $after"
 # Only the module's own files are left: every VM directory went with its VM.
@@ -36,7 +36,7 @@ out=$(kvmini stats 2>&1) && fail stats_tool_unloaded "succeeded: $out" ||
 	  fail stats_tool_unloaded "said: $out"; }
 
 if kvm_load; then
-	event_test /dev/kvm kvm || FAILED=1
+	event_test /dev/kvm events.kvm || FAILED=1
 	kvm_unload
 else
 	skip kvm "kvm_intel does not load here"

@@ -41,6 +41,7 @@ clobber.elf         long       0 --timeout=600       clobber: ok
 triple.elf          long       2 -                   kvmini: guest triple-faulted (KVM_EXIT_SHUTDOWN) at rip 0x*
 loop.bin            real       3 --timeout=2         kvmini: guest did not finish within 2 s at rip 0x*
 sti-hlt.bin         real       2 -                   kvmini: guest halted with interrupts enabled (IF=1)*
+ticks.elf           long       0 --timer=100         ticks: ok 14
 '
 
 # kvm_pvm is a KVM without VMX or SVM: it has no 32-bit paging, emulates
