@@ -25,7 +25,7 @@ module:
 
 user: $(VM_TESTS)
 
-tests/vm/%: tests/vm/%.c tests/vm/ktest.h
+tests/vm/%: tests/vm/%.c tests/vm/ktest.h tests/vm/rmvm.h
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
 tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h

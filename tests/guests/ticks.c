@@ -49,14 +49,7 @@ static inline uint64_t rdtsc(void)
 
 void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip)
 {
-	puts("ticks: FAIL unexpected exception ");
-	putdec(vector);
-	puts(" error ");
-	puthex(error);
-	puts(" at rip ");
-	puthex(rip);
-	putc('\n');
-	halt();
+	report_exception("ticks", vector, error, rip);
 }
 
 /* From irq_common, interrupts off. */
