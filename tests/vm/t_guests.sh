@@ -50,15 +50,6 @@ ticks.elf           long       0 --timer=100         ticks: ok 14
 PVM=
 [ "$DEV" = /dev/kvm ] && [ -d /sys/module/kvm_pvm ] && PVM=1
 
-# run NAME ARGS...: the tool with ARGS; output in $TMP/NAME.out and .err,
-# exit status in RC.
-run() {
-	name=$1
-	shift
-	"$KVMINI" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
-	RC=$?
-}
-
 # The guest's own last line: what the tool adds with --regs/--peek/--stats left out.
 guest_last() { grep -v -e '^reg ' -e '^peek ' -e '^stats: ' "$1" | tail -n 1; }
 

@@ -24,14 +24,6 @@ trap 'rm -rf "$TMP"' EXIT
 PVM=
 [ "$DEV" = /dev/kvm ] && [ -d /sys/module/kvm_pvm ] && PVM=1
 
-# run NAME ARGS...: the tool; output in $TMP/NAME.out and .err, status in RC.
-run() {
-	name=$1
-	shift
-	"$KVMINI" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
-	RC=$?
-}
-
 oneline() { tr '\n' '|' <"$1" | cut -c1-400; }
 
 # has NAME CHECK LINE: the run's stdout has exactly LINE.

@@ -18,14 +18,6 @@ STOP_BOUND=${STOP_BOUND:-15}
 mkdir -p "$TMP" || { fail tmpdir "cannot create $TMP"; finish; }
 trap 'rm -rf "$TMP"' EXIT
 
-# run NAME ARGS...: the tool; output in $TMP/NAME.out and .err, status in RC.
-run() {
-	local name=$1
-	shift
-	"$KVMINI" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
-	RC=$?
-}
-
 # has CHECK NAME LINE: the run's stdout has exactly LINE.
 has() {
 	if grep -qxF "$3" "$TMP/$2.out"; then pass "$LABEL.$1"; else
