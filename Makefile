@@ -23,7 +23,11 @@ all: module user
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: $(VM_TESTS)
+user: $(VM_TESTS) tests/bench/bench
+
+BENCH_SRCS := tests/bench/bench.c tests/bench/vm.c tests/bench/memory.c tests/bench/guest.S
+tests/bench/bench: $(BENCH_SRCS) tests/bench/bench.h
+	$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS)
 
 tests/vm/%: tests/vm/%.c tests/vm/ktest.h
 	$(CC) $(USER_CFLAGS) -o $@ $<
@@ -39,11 +43,11 @@ payload: module user
 	mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests/vm
 	# Debug info makes the module 20 times larger and insmod in Bochs that much slower.
 	strip --strip-debug -o $(PAYLOAD)/kvmini.ko kvmini.ko
-	cp $(VM_TESTS) user/kvmini $(PAYLOAD)/bin/
+	cp $(VM_TESTS) tests/bench/bench user/kvmini $(PAYLOAD)/bin/
 	mkdir -p $(PAYLOAD)/guests
 	cp $(GUEST_IMAGES) $(PAYLOAD)/guests/
 	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f $(VM_TESTS) $(UNIT_TESTS)
+	rm -f $(VM_TESTS) $(UNIT_TESTS) tests/bench/bench
