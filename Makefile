@@ -4,6 +4,7 @@
 #   make W=1 C=1                             extra warnings, sparse
 #   make check                               host-side unit tests
 #   make payload PAYLOAD=DIR                 what the test machine needs
+#   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= gcc
@@ -17,7 +18,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 # The tool and the guests describe their own builds.
 -include user/build.mk tests/guests/build.mk
 
-.PHONY: all module user check payload clean
+.PHONY: all module user check payload bench clean
 all: module user
 
 module:
@@ -47,6 +48,9 @@ payload: module user
 	mkdir -p $(PAYLOAD)/guests
 	cp $(GUEST_IMAGES) $(PAYLOAD)/guests/
 	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
+
+bench:
+	scripts/bench.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench PATH DEVICE LABEL [REPS]: one micro-benchmark on one device
+ * bench PATH DEVICE LABEL [REPS [ITERS]]: one micro-benchmark on one device
  * (/dev/kvmini or /dev/kvm), REPS timed repetitions (7 by default) after
- * one untimed warm-up, printed as one line the host parses:
+ * one untimed warm-up, ITERS operations per guest run (the path's own
+ * count by default; fewer for tracing), printed as one line the host
+ * parses:
  *   BENCH <path> <label> median=<ticks> min= max= q1= q3= n= per=<unit>
  * or, where the device cannot do the operation,
  *   BENCH <path> <label> na why="..."
@@ -32,6 +34,9 @@
 
 #define MAX_REPS	31
 
+static unsigned int reps = 7;
+static uint32_t iters_override;
+
 struct path {
 	const char *name;
 	const unsigned char *op;
@@ -40,8 +45,6 @@ struct path {
 	const char *per;
 	int (*measure)(const struct path *p, struct bench_dev *d, void *low, double *out);
 };
-
-static unsigned int reps = 7;
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -225,7 +228,7 @@ static void usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: bench PATH DEVICE LABEL [REPS]\npaths:");
+	fprintf(stderr, "usage: bench PATH DEVICE LABEL [REPS [ITERS]]\npaths:");
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		fprintf(stderr, " %s", paths[i].name);
 	for (i = 0; i < sizeof(mem_paths) / sizeof(mem_paths[0]); i++)
@@ -238,19 +241,27 @@ int main(int argc, char **argv)
 {
 	double v[MAX_REPS];
 	struct bench_dev d;
+	struct path p;
 	const char *name;
 	unsigned int i;
 	void *low;
 	int r;
 
-	if (argc != 4 && argc != 5)
+	if (argc < 4 || argc > 6)
 		usage();
 	name = argv[1];
 	label = argv[3];
-	if (argc == 5) {
+	if (argc >= 5) {
 		reps = strtoul(argv[4], NULL, 10);
 		if (reps < 1 || reps > MAX_REPS) {
 			bench_err("REPS: 1 to %d", MAX_REPS);
+			return 2;
+		}
+	}
+	if (argc == 6) {
+		iters_override = strtoul(argv[5], NULL, 10);
+		if (iters_override < 1 || iters_override > 10000000) {
+			bench_err("ITERS: 1 to 10000000");
 			return 2;
 		}
 	}
@@ -271,9 +282,12 @@ int main(int argc, char **argv)
 	if (dev_open(&d, argv[2]))
 		return 1;
 	low = low_create();
-	r = low ? paths[i].measure(&paths[i], &d, low, v) : -1;
+	p = paths[i];
+	if (iters_override && p.measure == measure_op)
+		p.iters = iters_override;
+	r = low ? p.measure(&p, &d, low, v) : -1;
 	if (r == 0)
-		report(&paths[i], label, v, reps);
+		report(&p, label, v, reps);
 	else if (r > 0)
 		report_na(name, label, "the guest got #UD on VMCALL: no hypercalls in the kernel");
 	else
