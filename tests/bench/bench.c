@@ -170,19 +170,40 @@ out_ram:
 	return r;
 }
 
-/* Host side: KVM_CREATE_VM to the last close, with the run to HLT between. */
+/* Idle and I/O-wait time of all CPUs so far, in USER_HZ ticks, or -1. */
+static long long idle_ticks(void)
+{
+	unsigned long long user, nice, sys, idle, iowait;
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle, &iowait);
+	fclose(f);
+	return n == 5 ? (long long)(idle + iowait) : -1;
+}
+
+/*
+ * Host side: KVM_CREATE_VM to the last close, with the run to HLT between.
+ * The TSC also runs while the CPU idles (waiting for RCU, a worker):
+ * how much of the time was idle is said on a BENCHINFO line.
+ */
 static int measure_create(const struct path *p, struct bench_dev *d, void *low, double *out)
 {
 	struct run_result res;
 	struct bench_ram ram;
 	struct bench_vm vm;
 	unsigned int i;
+	long long idle0 = -1, idle1;
 	uint64_t t0;
 	int r = -1;
 
 	if (ram_create(&ram, 1, false))
 		return -1;
 	for (i = 0; i <= reps; i++) {
+		if (i == 1)
+			idle0 = idle_ticks();
 		t0 = rdtsc_host();
 		if (vm_create(&vm, d, low))
 			goto out;
@@ -196,6 +217,10 @@ static int measure_create(const struct path *p, struct bench_dev *d, void *low, 
 		if (i > 0)
 			out[i - 1] = (double)(rdtsc_host() - t0) * p->scale / p->iters;
 	}
+	idle1 = idle_ticks();
+	if (idle0 >= 0 && idle1 >= 0)
+		printf("BENCHINFO %s %s idle_ms_per_vm=%.1f\n", p->name, label,
+		       (idle1 - idle0) * 1000.0 / sysconf(_SC_CLK_TCK) / reps);
 	r = 0;
 out:
 	ram_destroy(&ram);
