@@ -61,7 +61,7 @@ awk -F'|' -v targets="$targets" '
 			ratio = "-"; met = "-"
 			if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) {
 				# Judged as shown: 1.003 is the 1.00 the table prints.
-				ratio = sprintf("%.2f", a / b)
+				ratio = sprintf(a / b < 0.1 ? "%.3f" : "%.2f", a / b)
 				r = ratio + 0
 				if (kind[p] == "<=")
 					met = r <= tgt[p] + 1e-9 ? "yes" : "no"
@@ -69,8 +69,8 @@ awk -F'|' -v targets="$targets" '
 					met = (r >= 0.98 && r <= 1.02) ? "yes" : "no"
 			}
 			t = kind[p] == "<=" ? "<= " tgt[p] : "1.00 +/- 0.02"
-			fa = a ~ /^[0-9.]+$/ ? sprintf("%.0f", a) : a
-			fb = b ~ /^[0-9.]+$/ ? sprintf("%.0f", b) : b
+			fa = a ~ /^[0-9.]+$/ ? sprintf(a < 100 ? "%.1f" : "%.0f", a) : a
+			fb = b ~ /^[0-9.]+$/ ? sprintf(b < 100 ? "%.1f" : "%.0f", b) : b
 			printf "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n", p, what[p], per[p] ? per[p] : "-",
 				fa, rng[p, "kvmini"], fb, rng[p, "kvm"], ratio, t, met
 		}
@@ -107,10 +107,10 @@ res=$out/results.txt
 	echo "instructions, so ticks are work, not time. Medians of ${reps:-?} repetitions (min-max),"
 	echo "each after an untimed warm-up; ratio = kvmini / KVM, lower is better for kvmini."
 	echo
-	printf '%-8s %-16s %10s %-15s %10s %-15s %6s %-13s %s\n' \
+	printf '%-8s %-15s %9s %-19s %9s %-19s %6s %-13s %s\n' \
 		path per kvmini "(min-max)" KVM "(min-max)" ratio target met
 	while IFS='|' read -r p what per a ar b br ratio t met; do
-		printf '%-8s %-16s %10s %-15s %10s %-15s %6s %-13s %s\n' \
+		printf '%-8s %-15s %9s %-19s %9s %-19s %6s %-13s %s\n' \
 			"$p" "$per" "$a" "${ar:+($ar)}" "$b" "${br:+($br)}" "$ratio" "$t" "$met"
 	done <"$rows"
 	echo
@@ -154,6 +154,11 @@ res=$out/results.txt
 		echo "  exit_to_entry: from the exit tracepoint to the next entry tracepoint (handling)"
 		sed -n 's/^BENCHTRACE /  /p' "$clean"
 	fi
+	if grep -q '^BENCHINFO create' "$clean"; then
+		echo
+		echo "VM creation: time the CPU idled (waiting, e.g. for RCU), per VM:"
+		sed -n 's/^BENCHINFO \(create .*\)/  \1/p' "$clean"
+	fi
 } >"$res"
 cat "$res"
 
@@ -170,8 +175,11 @@ gnuplot <<-EOF
 	set terminal pngcairo size 900,500 noenhanced font ",11"
 	set output "$out/ratios.png"
 	set title "kvmini / KVM, Debian ${kernel:-?}, Bochs, $when\nlower is better for kvmini; green where the target (black mark) is met"
-	set ylabel "ratio kvmini / KVM"
-	set yrange [0:*]
+	set ylabel "ratio kvmini / KVM (log scale)"
+	# Log scale: the ratios span 0.001 to 100 and more.
+	set logscale y
+	set yrange [0.001:*]
+	set format y "%g"
 	set boxwidth 0.7
 	set style fill solid 0.8
 	set grid ytics
@@ -180,7 +188,7 @@ gnuplot <<-EOF
 	set linetype 1 lc rgb "#3a9d23"
 	set linetype 2 lc rgb "#c0392b"
 	plot "$dat" using 1:3:6:xtic(2) with boxes lc variable, \
-	     "" using 1:3:(sprintf("%.2f", \$3)) with labels offset 0,0.7, \
+	     "" using 1:3:(stringcolumn(3)) with labels offset 0,-0.8, \
 	     "" using (\$1 - 0.4):5:(0.8):(0) with vectors nohead lw 3 lc rgb "black", \
 	     "" using (\$1 - 0.4):(\$4 > 0 ? \$4 : 1/0):(0.8):(0) with vectors nohead lw 3 lc rgb "black", \
 	     1 with lines dt 2 lc rgb "gray"
