@@ -100,7 +100,7 @@ static void reinject_host_nmi(struct kvmini_vcpu *vcpu)
  */
 static int enter_guest(struct kvmini_vcpu *vcpu)
 {
-	unsigned long cr3, cr4, dr7 = 0, debugctl;
+	unsigned long cr3, cr4, dr7 = 0;
 	u16 ds, es;
 	u64 host_xcr0, tsc;
 	int fail;
@@ -143,7 +143,6 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	get_debugreg(dr7, 7);
-	debugctl = get_debugctlmsr();
 	savesegment(ds, ds);
 	savesegment(es, es);
 
@@ -159,8 +158,8 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	/* A VM exit sets DR7 to 0x400 and clears DEBUGCTL (SDM Vol. 3C 28.5.1). */
 	if (dr7 != 0x400)
 		set_debugreg(dr7, 7);
-	if (debugctl)
-		update_debugctlmsr(debugctl);
+	if (vcpu->host_debugctl)
+		update_debugctlmsr(vcpu->host_debugctl);
 	if (ds | es) {
 		loadsegment(ds, ds);
 		loadsegment(es, es);
