@@ -4,6 +4,7 @@
 #   make W=1 C=1                             extra warnings, sparse
 #   make check                               host-side unit tests
 #   make payload PAYLOAD=DIR                 what the test machine needs
+#   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= gcc
@@ -17,22 +18,31 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 # The tool and the guests describe their own builds.
 -include user/build.mk tests/guests/build.mk
 
-.PHONY: all module user check payload clean
+.PHONY: all module user check payload bench clean
 all: module user
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user: $(VM_TESTS)
+user: $(VM_TESTS) tests/bench/bench
 
-tests/vm/%: tests/vm/%.c tests/vm/ktest.h
+BENCH_SRCS := tests/bench/bench.c tests/bench/vm.c tests/bench/memory.c tests/bench/guest.S
+tests/bench/bench: $(BENCH_SRCS) tests/bench/bench.h
+	$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS)
+
+tests/vm/%: tests/vm/%.c tests/vm/ktest.h tests/vm/rmvm.h
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
 tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_caps.c vmx/caps_derive.c
 
 tests/unit/test_vmstats: tests/unit/test_vmstats.c user/vmstats.c user/util.c user/vmstats.h tests/unit/unit.h
-	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -DUNIT_TEST -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
+	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
+tests/unit/test_gva: tests/unit/test_gva.c user/gva.c user/gva.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_gva.c user/gva.c
+
+tests/unit/test_share: tests/unit/test_share.c user/share.c user/share.h user/hcall_abi.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_share.c user/share.c
 
 check: $(UNIT_TESTS)
 	@tests/unit/run.sh $(UNIT_TESTS)
@@ -42,11 +52,14 @@ payload: module user
 	mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests/vm
 	# Debug info makes the module 20 times larger and insmod in Bochs that much slower.
 	strip --strip-debug -o $(PAYLOAD)/kvmini.ko kvmini.ko
-	cp $(VM_TESTS) user/kvmini $(PAYLOAD)/bin/
+	cp $(VM_TESTS) tests/bench/bench user/kvmini $(PAYLOAD)/bin/
 	mkdir -p $(PAYLOAD)/guests
 	cp $(GUEST_IMAGES) $(PAYLOAD)/guests/
 	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
 
+bench:
+	scripts/bench.sh
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f $(VM_TESTS) $(UNIT_TESTS)
+	rm -f $(VM_TESTS) $(UNIT_TESTS) tests/bench/bench

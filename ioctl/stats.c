@@ -48,6 +48,7 @@ const struct kvmini_stat kvmini_vcpu_stats[] = {
 	VCPU_STAT(guest_cycles, CYCLES),
 	VCPU_STAT(handler_cycles, CYCLES),
 };
+
 const unsigned int kvmini_nr_vcpu_stats = ARRAY_SIZE(kvmini_vcpu_stats);
 
 u64 kvmini_vcpu_stat(const struct kvmini_vcpu *vcpu, unsigned int i)
@@ -61,6 +62,7 @@ const struct kvmini_stat kvmini_vm_stats[] = {
 	{ .name = "pages_2m", .flags = INSTANT },
 	{ .name = "ept_table_pages", .flags = INSTANT },
 };
+
 const unsigned int kvmini_nr_vm_stats = ARRAY_SIZE(kvmini_vm_stats);
 
 u64 kvmini_vm_stat(const struct kvmini_vm *vm, unsigned int i)

@@ -4,7 +4,14 @@
  * style) and just enough of a 16550 at 0x3f8 for a polling driver: the
  * transmitter is always empty, and the configuration registers keep what
  * the guest wrote so its probe-by-readback works.
+ *
+ * Each vCPU runs its own instance of the guest, so each has its own
+ * console: its own UART registers and a line buffer, written out whole
+ * (after its "[k] " prefix when there are several vCPUs) so that lines of
+ * different vCPUs never mix.
  */
+#include <stdarg.h>
+
 #include "kvmini.h"
 
 #define DEBUG_PORT	0xe9
@@ -19,38 +26,59 @@
 #define LCR_DLAB	0x80
 #define LSR_THRE_TEMT	0x60	/* holding register and shifter both empty */
 
-static uint8_t uart[8];
-static uint8_t divisor[2];
-static bool wrote_any;
-static int last_byte = '\n';
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void put(uint8_t c)
+/*
+ * The line so far, then a newline when it ended with one or when another
+ * line must not run into it: a partial line of one vCPU among several.
+ */
+static void emit(const struct vcpu *vcpu, const char *s, unsigned int len, bool newline)
 {
-	putchar(c);
-	wrote_any = true;
-	last_byte = c;
+	pthread_mutex_lock(&out_lock);
+	fputs(vcpu->prefix, stdout);
+	fwrite(s, 1, len, stdout);
+	if (newline)
+		putchar('\n');
 	/* Line by line, so a guest that hangs has shown what it got to. */
-	if (c == '\n')
-		fflush(stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
 }
 
-static void uart_access(unsigned int reg, bool out, uint8_t *byte)
+static void put(struct vcpu *vcpu, uint8_t c)
 {
-	bool dlab = uart[UART_LCR] & LCR_DLAB;
+	struct console *con = &vcpu->con;
+
+	if (c == '\n') {
+		emit(vcpu, con->line, con->len, true);
+		con->len = 0;
+		return;
+	}
+	con->line[con->len++] = c;
+	/* Longer lines come out in pieces; alone, the pieces join up again. */
+	if (con->len == sizeof(con->line)) {
+		emit(vcpu, con->line, con->len, vcpu->prefix[0]);
+		con->len = 0;
+	}
+}
+
+static void uart_access(struct vcpu *vcpu, unsigned int reg, bool out, uint8_t *byte)
+{
+	struct console *con = &vcpu->con;
+	bool dlab = con->uart[UART_LCR] & LCR_DLAB;
 
 	if (dlab && reg <= UART_IER) {
 		if (out)
-			divisor[reg] = *byte;
+			con->divisor[reg] = *byte;
 		else
-			*byte = divisor[reg];
+			*byte = con->divisor[reg];
 		return;
 	}
 	if (out) {
 		if (reg == UART_THR)
-			put(*byte);
+			put(vcpu, *byte);
 		else if (reg == UART_IER || reg == UART_LCR || reg == UART_MCR ||
 			 reg == UART_SCR)
-			uart[reg] = *byte;
+			con->uart[reg] = *byte;
 		return;
 	}
 	switch (reg) {
@@ -61,7 +89,7 @@ static void uart_access(unsigned int reg, bool out, uint8_t *byte)
 	case UART_LCR:
 	case UART_MCR:
 	case UART_SCR:
-		*byte = uart[reg];
+		*byte = con->uart[reg];
 		break;
 	default:
 		*byte = 0;
@@ -69,17 +97,17 @@ static void uart_access(unsigned int reg, bool out, uint8_t *byte)
 }
 
 /* One byte at @port; false when the port is none of ours. */
-bool console_port(uint16_t port, bool out, uint8_t *byte)
+bool console_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte)
 {
 	if (port == DEBUG_PORT) {
 		if (out)
-			put(*byte);
+			put(vcpu, *byte);
 		else
 			*byte = DEBUG_PORT;	/* what Bochs and QEMU answer: "present" */
 		return true;
 	}
 	if (port >= COM1 && port < COM1 + 8) {
-		uart_access(port - COM1, out, byte);
+		uart_access(vcpu, port - COM1, out, byte);
 		return true;
 	}
 	return false;
@@ -87,13 +115,28 @@ bool console_port(uint16_t port, bool out, uint8_t *byte)
 
 void console_flush(void)
 {
+	pthread_mutex_lock(&out_lock);
 	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
 }
 
-/* Before the tool's own report: start it on a line of its own. */
-void console_end_line(void)
+/* Once the vCPU has stopped: what is left of its last line, on a line of its own. */
+void console_end_line(struct vcpu *vcpu)
 {
-	if (wrote_any && last_byte != '\n')
-		putchar('\n');
-	fflush(stdout);
+	if (vcpu->con.len)
+		emit(vcpu, vcpu->con.line, vcpu->con.len, true);
+	vcpu->con.len = 0;
+}
+
+/* A line of the tool's own about @vcpu (--regs), after its prefix. */
+void console_printf(const struct vcpu *vcpu, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&out_lock);
+	fputs(vcpu->prefix, stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&out_lock);
 }

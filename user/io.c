@@ -4,13 +4,19 @@
  * (rep ins/outs: run->io.count accesses packed at data_offset).  A wide
  * access is a run of byte accesses at consecutive ports, as on an ISA
  * bus, except on the 0xe9 debug port, which prints every byte it is
- * given.  Ports nobody decodes read as all ones and drop writes.
+ * given.  A 4-byte access to HC_PORT is a hypercall (hcall.c).  Ports
+ * nobody decodes read as all ones and drop writes.
  */
+#include <pthread.h>
+
 #include "kvmini.h"
+
+static pthread_mutex_t hcall_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define DEBUG_PORT	0xe9
 
-static bool port_access(uint16_t port, bool out, uint8_t *data, unsigned int size)
+static bool port_access(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *data,
+			unsigned int size)
 {
 	bool handled = false;
 	unsigned int i;
@@ -18,7 +24,7 @@ static bool port_access(uint16_t port, bool out, uint8_t *data, unsigned int siz
 	for (i = 0; i < size; i++) {
 		uint16_t p = port == DEBUG_PORT ? port : (uint16_t)(port + i);
 
-		if (console_port(p, out, &data[i]))
+		if (console_port(vcpu, p, out, &data[i]))
 			handled = true;
 		else if (!out)
 			data[i] = 0xff;
@@ -26,21 +32,41 @@ static bool port_access(uint16_t port, bool out, uint8_t *data, unsigned int siz
 	return handled;
 }
 
-void io_exit(struct vm *vm)
+bool io_exit(struct vcpu *vcpu)
 {
-	struct kvm_run *run = vm->run;
+	struct kvm_run *run = vcpu->run;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	unsigned int size = run->io.size, i;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
-	if (size != 1 && size != 2 && size != 4)
-		die_running("KVM_EXIT_IO with size %u at port 0x%x", size, run->io.port);
-	if ((uint64_t)run->io.data_offset + (uint64_t)size * run->io.count > vm->run_size)
-		die_running("KVM_EXIT_IO data (offset %llu, %u x %u bytes) lies outside the vCPU mapping",
-		    (unsigned long long)run->io.data_offset, run->io.count, size);
+	if (size != 1 && size != 2 && size != 4) {
+		vcpu_end(vcpu, EXIT_GUEST_FAILED, "KVM_EXIT_IO with size %u at port 0x%x",
+			 size, run->io.port);
+		return false;
+	}
+	if ((uint64_t)run->io.data_offset + (uint64_t)size * run->io.count >
+	    vcpu->vm->run_size) {
+		vcpu_end(vcpu, EXIT_GUEST_FAILED,
+			 "KVM_EXIT_IO data (offset %llu, %u x %u bytes) lies outside the vCPU mapping",
+			 (unsigned long long)run->io.data_offset, run->io.count, size);
+		return false;
+	}
+	if (run->io.port == HC_PORT) {
+		bool handled;
+
+		/* The share and its open files are the VM's, for every vCPU thread. */
+		pthread_mutex_lock(&hcall_lock);
+		handled = hcall_io(&vcpu->hcall, run, data);
+		pthread_mutex_unlock(&hcall_lock);
+		if (handled) {
+			stats_port(run->io.port, out, true);
+			return true;
+		}
+	}
 	for (i = 0; i < run->io.count; i++) {
-		bool handled = port_access(run->io.port, out, data + i * size, size);
+		bool handled = port_access(vcpu, run->io.port, out, data + i * size, size);
 
 		stats_port(run->io.port, out, handled);
 	}
+	return true;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The device, the VM and its one vCPU, through the KVM ioctls kvmini
+ * The device, the VM and its vCPUs, through the KVM ioctls kvmini
  * implements and nothing else, so a run on /dev/kvm proves the tool and
  * a run on /dev/kvmini tests the module.  Failures here are setup errors:
  * one line naming the ioctl, and what to do when the cause is common.
@@ -66,7 +66,7 @@ void kvm_check_api(int sys_fd, const char *device)
  * not, and KVM on 6.1 leaves the hypervisor bit to the VMM; the guests
  * must see the same CPU on both.
  */
-static void set_cpuid(struct vm *vm)
+static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	unsigned int n = 64, i;
@@ -87,7 +87,7 @@ static void set_cpuid(struct vm *vm)
 		if (cpuid->entries[i].function == 1)
 			cpuid->entries[i].ecx = (cpuid->entries[i].ecx & ~CPUID_1_ECX_VMX) |
 						CPUID_1_ECX_HYPERVISOR;
-	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
+	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		die("%s: KVM_SET_CPUID2: %s", vm->device, strerror(errno));
 	free(cpuid);
 }
@@ -139,41 +139,74 @@ void vm_create(struct vm *vm, const char *device)
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("%s: KVM_SET_USER_MEMORY_REGION: %s", device, strerror(errno));
 
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
-		die("%s: KVM_CREATE_VCPU: %s", device, strerror(errno));
 	size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size < (long)sizeof(struct kvm_run))
 		die("%s: KVM_GET_VCPU_MMAP_SIZE: %s", device,
 		    size < 0 ? strerror(errno) : "smaller than struct kvm_run");
 	vm->run_size = size;
-	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
-		die("%s: mmap of the vCPU: %s", device, strerror(errno));
-
-	set_cpuid(vm);
+	vm->stop_cause = -1;
+	pthread_mutex_init(&vm->stop_lock, NULL);
 }
 
-void vm_get_regs(struct vm *vm, struct kvm_regs *regs)
+/* vCPU @id, with its slice of RAM (vm->slice_size must be set). */
+void vcpu_create(struct vm *vm, unsigned int id)
 {
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0)
-		die("%s: KVM_GET_REGS: %s", vm->device, strerror(errno));
+	struct vcpu *vcpu = &vm->vcpus[id];
+
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->base = id * vm->slice_size;
+	vcpu->mem = vm->mem + vcpu->base;
+	if (vm->nr_vcpus > 1)
+		snprintf(vcpu->prefix, sizeof(vcpu->prefix), "[%u] ", id);
+	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (vcpu->fd < 0)
+		die("%s: KVM_CREATE_VCPU %u: %s%s", vm->device, id, strerror(errno),
+		    errno == EINVAL && id ? " (fewer --vcpus?)" : "");
+	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED)
+		die("%s: mmap of vCPU %u: %s", vm->device, id, strerror(errno));
+	pthread_mutex_init(&vcpu->lock, NULL);
+	pthread_cond_init(&vcpu->wake, NULL);
+	set_cpuid(vm, vcpu);
 }
 
-void vm_set_regs(struct vm *vm, const struct kvm_regs *regs)
+/* After every vCPU thread is gone. */
+void vm_destroy(struct vm *vm)
 {
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0)
-		die("%s: KVM_SET_REGS: %s", vm->device, strerror(errno));
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (vcpu->run && vcpu->run != MAP_FAILED)
+			munmap(vcpu->run, vm->run_size);
+		if (vcpu->fd > 0)
+			close(vcpu->fd);
+		pthread_mutex_destroy(&vcpu->lock);
+		pthread_cond_destroy(&vcpu->wake);
+	}
+	close(vm->vm_fd);
+	close(vm->sys_fd);
+	munmap(vm->mem, vm->mem_size);
+	pthread_mutex_destroy(&vm->stop_lock);
 }
 
-void vm_get_sregs(struct vm *vm, struct kvm_sregs *sregs)
+void vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs)
 {
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, sregs) < 0)
-		die("%s: KVM_GET_SREGS: %s", vm->device, strerror(errno));
+	if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
+		die("%s: KVM_SET_REGS: %s", vcpu->vm->device, strerror(errno));
 }
 
-void vm_set_sregs(struct vm *vm, const struct kvm_sregs *sregs)
+void vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs)
 {
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, sregs) < 0)
-		die("%s: KVM_SET_SREGS: %s", vm->device, strerror(errno));
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, sregs) < 0)
+		die("%s: KVM_GET_SREGS: %s", vcpu->vm->device, strerror(errno));
+}
+
+void vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, sregs) < 0)
+		die("%s: KVM_SET_SREGS: %s", vcpu->vm->device, strerror(errno));
 }

@@ -2,16 +2,20 @@
 /*
  * What the parts of the kvmini tool share: the guest memory map (one
  * place, so the loader, the table builder and the usage text agree), the
- * VM handle and each part's entry points.
+ * VM and vCPU handles and each part's entry points.
  */
 #ifndef KVMINI_TOOL_H
 #define KVMINI_TOOL_H
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/kvm.h>
+
+#include "hcall.h"
 
 #define DEFAULT_DEVICE		"/dev/kvmini"
 
@@ -42,18 +46,102 @@
 #define EXIT_SETUP		1
 #define EXIT_GUEST_FAILED	2
 #define EXIT_TIMEOUT		3
+#define EXIT_SIGNAL		4	/* stopped by SIGINT, SIGTERM or SIGHUP */
+
+/* kvmini's own limit on vCPUs per VM. */
+#define MAX_VCPUS		8
+/* With several vCPUs each slice is a whole number of the largest pages used. */
+#define SLICE_ALIGN		(4ULL << 20)
+#define SLICE_DEFAULT		(16ULL << 20)
+
+/*
+ * Signals between the tool's threads: the main thread kicks a vCPU thread
+ * out of KVM_RUN with SIG_KICK; a vCPU thread that ended tells the main
+ * thread with SIG_DONE.
+ */
+#define SIG_KICK		SIGUSR1
+#define SIG_DONE		SIGUSR2
 
 enum mode { MODE_NONE, MODE_REAL, MODE_PROTECTED, MODE_PAGED, MODE_LONG };
+
+#define CONSOLE_LINE_MAX	1024
+
+/* One vCPU's console: its own 16550 registers and a line being assembled. */
+struct console {
+	uint8_t uart[8];
+	uint8_t divisor[2];
+	char line[CONSOLE_LINE_MAX];
+	unsigned int len;
+};
+
+/*
+ * Why a vCPU stopped: the status its own run earned, and the line that
+ * says so (empty when it finished well).
+ */
+struct vcpu_end {
+	int status;
+	char why[400];
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	/* Its slice of guest RAM: GPA and host address. */
+	uint64_t base;
+	uint8_t *mem;
+	char prefix[8];		/* "[k] " before each output line, "" alone */
+	struct console con;
+	uint8_t mmio_scratch[MMIO_SCRATCH_SIZE];
+	pthread_t thread;
+	bool started;
+	int finished;		/* set by its thread as it ends (atomic) */
+
+	/*
+	 * Interrupt delivery: the timer sets irq_pending and wakes or kicks
+	 * the vCPU; only the vCPU's own thread calls KVM_INTERRUPT.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool irq_pending;
+	unsigned long irqs_injected;
+
+	struct hcall_vcpu hcall;	/* port hypercalls (hcall.c) */
+
+	struct vcpu_end end;
+	struct kvm_regs regs;	/* as it ended */
+	bool regs_valid;
+};
 
 struct vm {
 	const char *device;
 	int sys_fd;
 	int vm_fd;
-	int vcpu_fd;
-	struct kvm_run *run;
 	size_t run_size;
 	uint8_t *mem;
 	uint64_t mem_size;
+	enum mode mode;
+	unsigned int nr_vcpus;
+	uint64_t slice_size;	/* each vCPU's part of RAM, from GPA id * slice_size */
+	struct vcpu vcpus[MAX_VCPUS];
+
+	/* The periodic interrupt (--timer); hz 0 when there is none. */
+	unsigned int timer_hz;
+	uint8_t timer_vector;
+	/*
+	 * The run is over for everyone: set once (first cause wins, under
+	 * stop_lock), read by every vCPU thread before each KVM_RUN.
+	 */
+	pthread_mutex_t stop_lock;
+	int stop;		/* 0, or the status of the whole run */
+	int stop_cause;		/* the vCPU that failed, or -1 */
+	char stop_why[160];	/* what the stopped vCPUs say, before "at rip" */
+	unsigned int done;	/* vCPU threads finished */
+	unsigned int stuck;	/* vCPU threads that would not stop: still running */
+	pthread_t main_thread;
 };
 
 enum image_kind { IMAGE_FLAT, IMAGE_ELF32, IMAGE_ELF64 };
@@ -67,44 +155,55 @@ struct image {
 /* util.c */
 __attribute__((noreturn, format(printf, 1, 2)))
 void die(const char *fmt, ...);
-/* A device that misbehaves mid-run: the guest's run failed (status 2). */
-__attribute__((noreturn, format(printf, 1, 2)))
-void die_running(const char *fmt, ...);
+/* One line on stderr, whole even when several threads say something. */
 __attribute__((format(printf, 1, 2)))
 void note(const char *fmt, ...);
 bool parse_u64(const char *s, uint64_t *out, bool suffixes);
 
-/* kvm.c */
+/* kvm.c: the device, the VM, its memory and vCPUs (setup errors die) */
 int kvm_open(const char *device);
 void kvm_check_api(int sys_fd, const char *device);
 void ram_alloc(struct vm *vm, uint64_t mem_size);
 void vm_create(struct vm *vm, const char *device);
-void vm_get_regs(struct vm *vm, struct kvm_regs *regs);
-void vm_set_regs(struct vm *vm, const struct kvm_regs *regs);
-void vm_get_sregs(struct vm *vm, struct kvm_sregs *sregs);
-void vm_set_sregs(struct vm *vm, const struct kvm_sregs *sregs);
+void vcpu_create(struct vm *vm, unsigned int id);
+void vm_destroy(struct vm *vm);
+void vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs);
+void vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs);
+void vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs);
 
 /* load.c */
 void image_load(struct vm *vm, const char *path, struct image *img);
 uint64_t tool_area_base(const struct vm *vm);
 
 /* x86_setup.c */
-void x86_setup(struct vm *vm, enum mode mode, uint64_t entry);
+void x86_setup(struct vcpu *vcpu, enum mode mode, uint64_t entry);
 const char *mode_name(enum mode mode);
 enum mode mode_parse(const char *s);
 
-/* console.c: the 0xe9 debug port and the 16550 at 0x3f8 */
-bool console_port(uint16_t port, bool out, uint8_t *byte);
+/* console.c: the 0xe9 debug port and the 16550 at 0x3f8, per vCPU */
+bool console_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte);
 void console_flush(void);
-void console_end_line(void);
+void console_end_line(struct vcpu *vcpu);
+__attribute__((format(printf, 2, 3)))
+void console_printf(const struct vcpu *vcpu, const char *fmt, ...);
 
-/* io.c */
-void io_exit(struct vm *vm);
+/* io.c, mmio.c: false when the exit itself was malformed (vcpu->end says why) */
+bool io_exit(struct vcpu *vcpu);
+bool mmio_exit(struct vcpu *vcpu);
 
-/* mmio.c */
-void mmio_exit(struct vm *vm);
+/* vcpu.c: one thread per vCPU */
+void *vcpu_thread(void *arg);
+void vcpu_kick(struct vcpu *vcpu);
+void vcpu_post_irq(struct vcpu *vcpu);
+__attribute__((format(printf, 3, 4)))
+void vcpu_end(struct vcpu *vcpu, int status, const char *fmt, ...);
+void vcpu_signals_init(void);
 
-/* stats.c */
+/* supervise.c: the main thread while the vCPUs run */
+int vm_run(struct vm *vm, uint64_t timeout);
+void vm_stop(struct vm *vm, int status, const struct vcpu *cause, const char *why);
+
+/* stats.c (thread-safe counters) */
 void stats_exit(uint32_t reason);
 void stats_port(uint16_t port, bool out, bool handled);
 void stats_mmio(bool scratch, bool write);

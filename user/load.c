@@ -3,7 +3,9 @@
  * Putting the image into guest RAM: a static ELF (32 or 64-bit x86, its
  * PT_LOAD segments at their physical addresses) or, for anything not
  * starting with the ELF magic, a flat binary at FLAT_LOAD_ADDR.  Nothing
- * may reach into the tool's area at the top of RAM.
+ * may reach into the tool's area at the top of RAM.  Addresses are those
+ * of the first vCPU's slice (all of RAM with one vCPU); the caller copies
+ * the image into the other slices.
  */
 #include <elf.h>
 #include <errno.h>
@@ -15,9 +17,10 @@
 
 #include "kvmini.h"
 
+/* Where the tool's area starts in each slice, as an offset from the slice. */
 uint64_t tool_area_base(const struct vm *vm)
 {
-	return vm->mem_size - TOOL_AREA_SIZE;
+	return vm->slice_size - TOOL_AREA_SIZE;
 }
 
 static uint8_t *read_file(const char *path, size_t *size)
@@ -61,12 +64,20 @@ static void place(struct vm *vm, const char *path, const char *what,
 {
 	uint64_t limit = tool_area_base(vm);
 
-	if (gpa > limit || len > limit - gpa)
+	if (gpa > limit || len > limit - gpa) {
+		if (vm->nr_vcpus > 1)
+			die("%s: %s at 0x%llx-0x%llx does not fit in a vCPU's slice of guest "
+			    "RAM: must end by 0x%llx with --mem %lluK and --vcpus %u (the top "
+			    "64 KiB of each slice is the tool's)", path, what,
+			    (unsigned long long)gpa, (unsigned long long)(gpa + len),
+			    (unsigned long long)limit, (unsigned long long)(vm->mem_size >> 10),
+			    vm->nr_vcpus);
 		die("%s: %s at 0x%llx-0x%llx does not fit in guest RAM: must end "
 		    "by 0x%llx with --mem %lluK (the top 64 KiB is the tool's)",
 		    path, what, (unsigned long long)gpa,
 		    (unsigned long long)(gpa + len), (unsigned long long)limit,
 		    (unsigned long long)(vm->mem_size >> 10));
+	}
 }
 
 static void widen(struct image *img, uint64_t lo, uint64_t hi)

@@ -4,24 +4,28 @@
  * what was last written at each offset (so a guest can check the
  * hypervisor's instruction emulation end to end), and nothing anywhere
  * else: reads of unbacked addresses are all ones, writes vanish, and the
- * first such access is noted once on stderr.
+ * first such access is noted once on stderr.  Each vCPU has its own
+ * scratch device, as it has its own instance of the guest.
  */
 #include <string.h>
 
 #include "kvmini.h"
 
-static uint8_t scratch[MMIO_SCRATCH_SIZE];
 static bool noted;
 
-void mmio_exit(struct vm *vm)
+bool mmio_exit(struct vcpu *vcpu)
 {
-	struct kvm_run *run = vm->run;
+	uint8_t *scratch = vcpu->mmio_scratch;
+	struct kvm_run *run = vcpu->run;
 	uint64_t gpa = run->mmio.phys_addr;
 	uint32_t len = run->mmio.len, i;
 	bool write = run->mmio.is_write, in_scratch = false;
 
-	if (len == 0 || len > sizeof(run->mmio.data))
-		die_running("KVM_EXIT_MMIO with length %u at 0x%llx", len, (unsigned long long)gpa);
+	if (len == 0 || len > sizeof(run->mmio.data)) {
+		vcpu_end(vcpu, EXIT_GUEST_FAILED, "KVM_EXIT_MMIO with length %u at 0x%llx",
+			 len, (unsigned long long)gpa);
+		return false;
+	}
 	/* Byte by byte: an access straddling the device's end is half ours. */
 	for (i = 0; i < len; i++) {
 		uint64_t a = gpa + i;
@@ -36,11 +40,10 @@ void mmio_exit(struct vm *vm)
 			run->mmio.data[i] = 0xff;
 		}
 	}
-	if (!in_scratch && !noted) {
-		noted = true;
-		note("note: guest %s unbacked address 0x%llx (size %u): %s",
-		     write ? "wrote" : "read", (unsigned long long)gpa, len,
+	if (!in_scratch && !__atomic_exchange_n(&noted, true, __ATOMIC_RELAXED))
+		note("note: %sguest %s unbacked address 0x%llx (size %u): %s",
+		     vcpu->prefix, write ? "wrote" : "read", (unsigned long long)gpa, len,
 		     write ? "ignored" : "reads as all ones");
-	}
 	stats_mmio(in_scratch, write);
+	return true;
 }

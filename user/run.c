@@ -1,77 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `kvmini run`: options, the KVM_RUN loop and the report.  The guest
- * finishes by halting with interrupts off; every other ending is a
- * failure told in one line with the guest's RIP.  --timeout is a
- * SIGALRM that interrupts KVM_RUN (EINTR) and, through immediate_exit,
- * also the next KVM_RUN when it lands between two.
+ * `kvmini run`: options, the guest's memory and vCPUs, then the run
+ * (supervise.c, vcpu.c) and the report.  With several vCPUs, each runs
+ * its own instance of the image in its own slice of RAM (x86_setup.c
+ * says how it is kept there).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/time.h>
 
 #include "kvmini.h"
+#include "vmstats.h"
 
-#define RFLAGS_IF	(1ULL << 9)
 #define MAX_PEEKS	16
+#define TIMER_MAX_HZ	10000
+#define TIMER_DEFAULT_VECTOR	0x20
 
 struct run_opts {
 	const char *device;
 	enum mode mode;
 	uint64_t mem;
+	bool mem_set;
 	uint64_t timeout;
+	uint64_t vcpus;
+	uint64_t timer_hz, timer_vector;
 	bool stats, regs;
 	uint64_t peek[MAX_PEEKS];
 	unsigned int npeek;
 	const char *image;
+	const char *share;
 };
 
-static volatile sig_atomic_t timed_out;
-static struct kvm_run *volatile alarm_run;
-
-static void on_alarm(int sig)
+/* --timer HZ[,VECTOR] */
+static void parse_timer(const char *arg, struct run_opts *o)
 {
-	(void)sig;
-	timed_out = 1;
-	if (alarm_run)
-		alarm_run->immediate_exit = 1;
-}
+	char hz[32];
+	const char *comma = strchr(arg, ',');
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
 
-static void start_timer(struct vm *vm, uint64_t seconds)
-{
-	struct sigaction sa;
-	struct itimerval it = {
-		.it_value = { .tv_sec = seconds },
-		/* Repeats, in case a device ignores immediate_exit. */
-		.it_interval = { .tv_usec = 100000 },
-	};
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: KVM_RUN must come back with EINTR */
-	if (sigaction(SIGALRM, &sa, NULL) < 0)
-		die("sigaction: %s", strerror(errno));
-	alarm_run = vm->run;
-	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
-		die("setitimer: %s", strerror(errno));
-}
-
-static void stop_timer(void)
-{
-	struct itimerval it;
-
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	if (n >= sizeof(hz))
+		n = sizeof(hz) - 1;
+	memcpy(hz, arg, n);
+	hz[n] = 0;
+	if (!parse_u64(hz, &o->timer_hz, false) || !o->timer_hz || o->timer_hz > TIMER_MAX_HZ)
+		die("bad --timer '%s' (HZ from 1 to %d, then optionally ,VECTOR)", arg,
+		    TIMER_MAX_HZ);
+	o->timer_vector = TIMER_DEFAULT_VECTOR;
+	if (comma && (!parse_u64(comma + 1, &o->timer_vector, false) ||
+		      o->timer_vector < 32 || o->timer_vector > 255))
+		die("bad --timer '%s': the vector must be 32 to 255 (0-31 are exceptions)", arg);
 }
 
 static void parse(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_HELP };
+	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP,
+	       O_VCPUS, O_TIMER };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -80,7 +64,10 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "regs", no_argument, NULL, O_REGS },
 		{ "peek", required_argument, NULL, O_PEEK },
+		{ "share", required_argument, NULL, O_SHARE },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "vcpus", required_argument, NULL, O_VCPUS },
+		{ "timer", required_argument, NULL, O_TIMER },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int i;
@@ -89,6 +76,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->device = DEFAULT_DEVICE;
 	o->mem = MEM_DEFAULT;
+	o->vcpus = 1;
 	opterr = 0;	/* our own one-line messages instead of getopt's */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -104,6 +92,15 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		case O_MEM:
 			if (!parse_u64(optarg, &o->mem, true))
 				die("bad --mem '%s' (bytes, or with a K, M or G suffix)", optarg);
+			o->mem_set = true;
+			break;
+		case O_VCPUS:
+			if (!parse_u64(optarg, &o->vcpus, false) || !o->vcpus ||
+			    o->vcpus > MAX_VCPUS)
+				die("bad --vcpus '%s' (1 to %d)", optarg, MAX_VCPUS);
+			break;
+		case O_TIMER:
+			parse_timer(optarg, o);
 			break;
 		case O_TIMEOUT:
 			if (!parse_u64(optarg, &o->timeout, false) || !o->timeout ||
@@ -122,6 +119,9 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			if (!parse_u64(optarg, &o->peek[o->npeek++], false))
 				die("bad --peek '%s' (a guest physical address)", optarg);
 			break;
+		case O_SHARE:
+			o->share = optarg;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -138,9 +138,17 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		die("run: one image only, got '%s' too", argv[optind + 1]);
 	o->image = argv[optind];
 
+	/* Several vCPUs: 16 MiB each unless told, and whole 4 MiB slices. */
+	if (o->vcpus > 1 && !o->mem_set && o->vcpus * SLICE_DEFAULT > o->mem)
+		o->mem = o->vcpus * SLICE_DEFAULT;
 	if (o->mem < MEM_MIN || o->mem > MEM_MAX || o->mem % 4096)
 		die("--mem must be a multiple of 4K from 1M to 3G, not %llu bytes",
 		    (unsigned long long)o->mem);
+	if (o->vcpus > 1 && o->mem % (o->vcpus * SLICE_ALIGN))
+		die("--mem %lluK does not split into %llu slices of whole 4 MiB: use a multiple "
+		    "of %llu MiB", (unsigned long long)(o->mem >> 10),
+		    (unsigned long long)o->vcpus,
+		    (unsigned long long)(o->vcpus * SLICE_ALIGN >> 20));
 	for (i = 0; i < o->npeek; i++)
 		if (o->peek[i] > o->mem - 8)
 			die("--peek 0x%llx is outside guest RAM (--mem %lluK)",
@@ -148,95 +156,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			    (unsigned long long)(o->mem >> 10));
 }
 
-static uint64_t guest_rip(struct vm *vm)
-{
-	struct kvm_regs regs;
-
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
-		return ~0ULL;
-	return regs.rip;
-}
-
-/* Ends the run with @status after one line on stderr. */
-static int guest_failed(struct vm *vm, int status, const char *what)
-{
-	note("%s at rip 0x%llx", what, (unsigned long long)guest_rip(vm));
-	return status;
-}
-
-static int run_loop(struct vm *vm, uint64_t timeout)
-{
-	struct kvm_run *run = vm->run;
-	char msg[512];
-
-	for (;;) {
-		struct kvm_regs regs;
-
-		if (timed_out)
-			goto timeout;
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				stats_exit(KVM_EXIT_INTR);
-				continue;
-			}
-			snprintf(msg, sizeof(msg), "KVM_RUN failed: %s", strerror(errno));
-			return guest_failed(vm, EXIT_GUEST_FAILED, msg);
-		}
-		stats_exit(run->exit_reason);
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO:
-			io_exit(vm);
-			break;
-		case KVM_EXIT_MMIO:
-			mmio_exit(vm);
-			break;
-		case KVM_EXIT_INTR:
-			break;
-		case KVM_EXIT_HLT:
-			vm_get_regs(vm, &regs);
-			if (!(regs.rflags & RFLAGS_IF))
-				return EXIT_GUEST_OK;
-			/* No interrupt source exists here, so this is a hang. */
-			return guest_failed(vm, EXIT_GUEST_FAILED,
-				"guest halted with interrupts enabled (IF=1): nothing "
-				"will ever wake it (end with cli; hlt)");
-		case KVM_EXIT_SHUTDOWN:
-			return guest_failed(vm, EXIT_GUEST_FAILED,
-				"guest triple-faulted (KVM_EXIT_SHUTDOWN)");
-		case KVM_EXIT_FAIL_ENTRY:
-			snprintf(msg, sizeof(msg), "VM entry failed (KVM_EXIT_FAIL_ENTRY): "
-				 "hardware_entry_failure_reason 0x%llx on cpu %u",
-				 (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
-				 run->fail_entry.cpu);
-			return guest_failed(vm, EXIT_GUEST_FAILED, msg);
-		case KVM_EXIT_INTERNAL_ERROR: {
-			int n = snprintf(msg, sizeof(msg),
-					 "internal error (KVM_EXIT_INTERNAL_ERROR): suberror %u, data",
-					 run->internal.suberror);
-			uint32_t i, nd = run->internal.ndata;
-
-			if (nd > sizeof(run->internal.data) / sizeof(run->internal.data[0]))
-				nd = sizeof(run->internal.data) / sizeof(run->internal.data[0]);
-			for (i = 0; i < nd && n < (int)sizeof(msg) - 24; i++)
-				n += snprintf(msg + n, sizeof(msg) - n, " 0x%llx",
-					      (unsigned long long)run->internal.data[i]);
-			if (!nd)
-				snprintf(msg + n, sizeof(msg) - n, " (none)");
-			return guest_failed(vm, EXIT_GUEST_FAILED, msg);
-		}
-		default:
-			snprintf(msg, sizeof(msg), "unexpected exit %s (%u)",
-				 exit_reason_name(run->exit_reason), run->exit_reason);
-			return guest_failed(vm, EXIT_GUEST_FAILED, msg);
-		}
-	}
-timeout:
-	snprintf(msg, sizeof(msg), "guest did not finish within %llu s",
-		 (unsigned long long)timeout);
-	return guest_failed(vm, EXIT_TIMEOUT, msg);
-}
-
-static void print_regs(struct vm *vm)
+static void print_regs(struct vcpu *vcpu)
 {
 	/* The order of struct kvm_regs, which holds nothing else. */
 	static const char *const names[] = {
@@ -244,57 +164,87 @@ static void print_regs(struct vm *vm)
 		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
 		"rip", "rflags",
 	};
-	struct kvm_regs r;
 	uint64_t v[sizeof(names) / sizeof(names[0])];
 	unsigned int i;
 
-	_Static_assert(sizeof(r) == sizeof(v), "struct kvm_regs changed");
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0) {
-		note("KVM_GET_REGS: %s", strerror(errno));
+	_Static_assert(sizeof(vcpu->regs) == sizeof(v), "struct kvm_regs changed");
+	if (!vcpu->regs_valid) {
+		note("%sno registers to show (KVM_GET_REGS failed)", vcpu->prefix);
 		return;
 	}
-	memcpy(v, &r, sizeof(v));
+	memcpy(v, &vcpu->regs, sizeof(v));
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		printf("reg %s 0x%016llx\n", names[i], (unsigned long long)v[i]);
+		console_printf(vcpu, "reg %s 0x%016llx\n", names[i], (unsigned long long)v[i]);
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
+	struct share share;
 	struct image img;
-	struct vm vm;
+	struct vm *vm;
 	enum mode mode;
 	unsigned int i;
-	int status;
+	int status, r;
 
 	parse(argc, argv, &o);
-	memset(&vm, 0, sizeof(vm));
-	ram_alloc(&vm, o.mem);
-	image_load(&vm, o.image, &img);
+	r = share_init(&share, o.share);
+	if (r < 0)
+		die("--share %s: %s", o.share, strerror(-r));
+	/* Big (the vCPUs' scratch devices): not on the stack. */
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		die("out of memory");
+	vm->nr_vcpus = o.vcpus;
+	vm->slice_size = o.mem / o.vcpus;
+	vm->timer_hz = o.timer_hz;
+	vm->timer_vector = o.timer_vector;
+	ram_alloc(vm, o.mem);
+	image_load(vm, o.image, &img);
 	mode = o.mode;
 	if (mode == MODE_NONE)
 		mode = img.kind == IMAGE_ELF64 ? MODE_LONG :
 		       img.kind == IMAGE_ELF32 ? MODE_PROTECTED : MODE_REAL;
+	if (mode == MODE_REAL && vm->nr_vcpus > 1)
+		die("real mode cannot keep a vCPU in its slice of RAM (a segment load "
+		    "sets base = selector * 16): use one vCPU, or protected, paged or long mode");
+	vm->mode = mode;
+	/* Every vCPU its own copy, at the same place in its slice. */
+	for (i = 1; i < vm->nr_vcpus; i++)
+		memcpy(vm->mem + i * vm->slice_size + img.lo, vm->mem + img.lo, img.hi - img.lo);
 
-	vm_create(&vm, o.device);
-	x86_setup(&vm, mode, img.entry);
-	if (o.timeout)
-		start_timer(&vm, o.timeout);
-	status = run_loop(&vm, o.timeout);
-	stop_timer();
+	vm_create(vm, o.device);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		vcpu_create(vm, i);
+		x86_setup(&vm->vcpus[i], mode, img.entry);
+		/* Guest page tables hold GPAs: the whole of RAM, not the slice. */
+		hcall_vcpu_init(&vm->vcpus[i].hcall, &vm->vcpus[i], vm->vcpus[i].fd, vm->mem,
+				vm->mem_size, &share);
+	}
+	status = vm_run(vm, o.timeout);
+	/* Their threads still use it; the process's exit ends them. */
+	if (vm->stuck)
+		return status;
+	/* The device's own counters, exits handled in the kernel included. */
+	for (i = 0; o.stats && i < vm->nr_vcpus; i++)
+		statsfd_print(vm->vcpus[i].fd, i);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		hcall_vcpu_fini(&vm->vcpus[i].hcall);
+	share_fini(&share);
 
-	console_end_line();
-	if (o.regs)
-		print_regs(&vm);
+	for (i = 0; o.regs && i < vm->nr_vcpus; i++)
+		print_regs(&vm->vcpus[i]);
 	for (i = 0; i < o.npeek; i++) {
 		uint64_t v;
 
-		memcpy(&v, vm.mem + o.peek[i], sizeof(v));
+		memcpy(&v, vm->mem + o.peek[i], sizeof(v));
 		printf("peek 0x%llx = 0x%llx\n", (unsigned long long)o.peek[i],
 		       (unsigned long long)v);
 	}
 	if (o.stats)
 		stats_print();
 	fflush(stdout);
+	vm_destroy(vm);
+	free(vm);
 	return status;
 }

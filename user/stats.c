@@ -2,7 +2,8 @@
 /*
  * Counting what the guest made us do, for --stats: exits by reason, port
  * accesses by port and direction, MMIO accesses.  One "stats: ..." line
- * per item, fixed format, so tests can grep for exact counts.
+ * per item, fixed format, so tests can grep for exact counts.  Totals over
+ * all vCPUs, counted atomically from their threads.
  */
 #include "kvmini.h"
 
@@ -34,24 +35,21 @@ const char *exit_reason_name(uint32_t reason)
 void stats_exit(uint32_t reason)
 {
 	if (reason < NR_REASONS)
-		exits[reason]++;
+		__atomic_fetch_add(&exits[reason], 1, __ATOMIC_RELAXED);
 	else
-		exits_other++;
+		__atomic_fetch_add(&exits_other, 1, __ATOMIC_RELAXED);
 }
 
 void stats_port(uint16_t port, bool out, bool handled)
 {
-	if (out)
-		port_out[port]++;
-	else
-		port_in[port]++;
+	__atomic_fetch_add(out ? &port_out[port] : &port_in[port], 1, __ATOMIC_RELAXED);
 	if (!handled)
-		port_unhandled[port] = true;
+		__atomic_store_n(&port_unhandled[port], true, __ATOMIC_RELAXED);
 }
 
 void stats_mmio(bool scratch, bool write)
 {
-	mmio_count[scratch][write]++;
+	__atomic_fetch_add(&mmio_count[scratch][write], 1, __ATOMIC_RELAXED);
 }
 
 void stats_print(void)

@@ -13,9 +13,12 @@ static void vsay(const char *fmt, va_list ap)
 {
 	/* Guest output first, so the error is the last thing seen. */
 	console_flush();
+	/* One line, even when another thread speaks at the same time. */
+	flockfile(stderr);
 	fputs("kvmini: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void die(const char *fmt, ...)
@@ -26,16 +29,6 @@ void die(const char *fmt, ...)
 	vsay(fmt, ap);
 	va_end(ap);
 	exit(EXIT_SETUP);
-}
-
-void die_running(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay(fmt, ap);
-	va_end(ap);
-	exit(EXIT_GUEST_FAILED);
 }
 
 void note(const char *fmt, ...)

@@ -27,4 +27,9 @@ int kv_find(const struct kv *kv, int n, const char *name);
 int vmstats_print(const char *root, FILE *out);
 int cmd_stats(int argc, char **argv);
 
+/* statsfd.c: KVM_GET_STATS_FD's counters as name/value pairs, or -errno. */
+int statsfd_read(int fd, struct kv *out, int max);
+/* "stats: vcpuN NAME VALUE" for each counter the device keeps for the vCPU. */
+void statsfd_print(int vcpu_fd, unsigned int id);
+
 #endif

@@ -6,13 +6,24 @@
  * part of its register, so a guest that reloads a selector gets what it
  * already had.
  *
- * The tool's area (top 64 KiB of RAM) holds, from its base:
+ * Each vCPU has a slice of RAM (all of it when there is one vCPU) and the
+ * tool's area at the top of its slice (its top 64 KiB) holds, from its base:
  *   +0x0000 GDT   0x08 code64, 0x10 data (flat 4 GiB), 0x18 code32, 0x20 TSS
  *   +0x0800 TSS   (zeroed; present because VM entry wants a usable TR)
  *   +0x1000 PML4, +0x2000 PDPT, +0x3000..0x6fff four PDs (long mode)
  *   +0x7000 PD of 4 MiB pages (paged mode)
- * Paging identity-maps the whole low 4 GiB, not just RAM, so the MMIO
- * addresses above RAM reach the VMM as MMIO exits.
+ * Paging maps the low 4 GiB of virtual addresses: those below the slice's
+ * size onto the slice, those at or above the end of RAM onto themselves
+ * (so the MMIO addresses reach the VMM as MMIO exits), and nothing else:
+ * a vCPU cannot reach another's slice through its page tables.  With one
+ * vCPU that is the identity map of the whole 4 GiB.
+ *
+ * Protected mode without paging has only segments to confine a vCPU:
+ * with several vCPUs, its code and data segments (in the GDT too) start
+ * at its slice and end with it.  That holds while the guest keeps the
+ * tool's GDT; a guest writing its own descriptors can leave its slice.
+ * Real mode cannot confine at all (a segment load sets base = selector
+ * * 16), so the tool refuses real mode with several vCPUs.
  */
 #include <string.h>
 
@@ -106,34 +117,59 @@ static uint64_t descriptor(const struct kvm_segment *s)
 	       (((s->base >> 24) & 0xff) << 56);
 }
 
-static void put64(struct vm *vm, uint64_t gpa, uint64_t v)
+/* @off is an offset in the vCPU's slice. */
+static void put64(struct vcpu *vcpu, uint64_t off, uint64_t v)
 {
-	memcpy(vm->mem + gpa, &v, sizeof(v));
+	memcpy(vcpu->mem + off, &v, sizeof(v));
 }
 
-static void build_page_tables(struct vm *vm, uint64_t area)
+/*
+ * The page-table entry for the large page at virtual @va (aligned, and
+ * the slice is a whole number of such pages): its GPA with the flags, or
+ * 0 (not present).
+ */
+static uint64_t large_pte(const struct vcpu *vcpu, uint64_t va)
 {
-	uint64_t i;
+	const struct vm *vm = vcpu->vm;
+
+	if (va < vm->slice_size)
+		return (vcpu->base + va) | PTE_P | PTE_RW | PTE_PS;
+	if (va >= vm->mem_size)
+		return va | PTE_P | PTE_RW | PTE_PS;
+	return 0;
+}
+
+static void build_page_tables(struct vcpu *vcpu, uint64_t area)
+{
+	uint64_t i, gpa = vcpu->base + area;
 
 	/* Long mode: 4 GiB in 2 MiB pages, four PDs under one PDPT. */
-	put64(vm, area + PML4_OFF, (area + PDPT_OFF) | PTE_P | PTE_RW);
+	put64(vcpu, area + PML4_OFF, (gpa + PDPT_OFF) | PTE_P | PTE_RW);
 	for (i = 0; i < 4; i++)
-		put64(vm, area + PDPT_OFF + i * 8,
-		      (area + PD64_OFF + i * 0x1000) | PTE_P | PTE_RW);
+		put64(vcpu, area + PDPT_OFF + i * 8,
+		      (gpa + PD64_OFF + i * 0x1000) | PTE_P | PTE_RW);
 	for (i = 0; i < 4 * 512; i++)
-		put64(vm, area + PD64_OFF + i * 8, (i << 21) | PTE_P | PTE_RW | PTE_PS);
+		put64(vcpu, area + PD64_OFF + i * 8, large_pte(vcpu, i << 21));
 
 	/* Paged 32-bit mode: 4 GiB in 4 MiB (PSE) pages, one PD. */
 	for (i = 0; i < 1024; i++) {
-		uint32_t pde = (i << 22) | PTE_P | PTE_RW | PTE_PS;
+		uint32_t pde = large_pte(vcpu, i << 22);
 
-		memcpy(vm->mem + area + PD32_OFF + i * 4, &pde, sizeof(pde));
+		memcpy(vcpu->mem + area + PD32_OFF + i * 4, &pde, sizeof(pde));
 	}
 }
 
-void x86_setup(struct vm *vm, enum mode mode, uint64_t entry)
+void x86_setup(struct vcpu *vcpu, enum mode mode, uint64_t entry)
 {
+	struct vm *vm = vcpu->vm;
 	uint64_t area = tool_area_base(vm);
+	bool paging = mode == MODE_PAGED || mode == MODE_LONG;
+	/* Where the tool's area is in the guest's linear addresses. */
+	uint64_t linear = paging ? area : vcpu->base + area;
+	/* The segments of protected mode without paging: the slice. */
+	bool confine = mode == MODE_PROTECTED && vm->nr_vcpus > 1;
+	uint64_t seg_base = confine ? vcpu->base : 0;
+	uint32_t seg_limit = confine ? vm->slice_size - 1 : 0xffffffff;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_segment code64, code32, data, tss, code, ldt;
@@ -145,20 +181,20 @@ void x86_setup(struct vm *vm, enum mode mode, uint64_t entry)
 		die("entry 0x%llx needs long mode", (unsigned long long)entry);
 
 	code64 = segment(SEL_CODE64, 0, 0xffffffff, SEG_TYPE_CODE_RX, false, false, true);
-	code32 = segment(SEL_CODE32, 0, 0xffffffff, SEG_TYPE_CODE_RX, false, true, false);
-	data = segment(SEL_DATA, 0, 0xffffffff, SEG_TYPE_DATA_RW, false, true, false);
-	tss = segment(SEL_TSS, area + TSS_OFF, 0x67, SEG_TYPE_TSS_BUSY, true, false, false);
-	memset(vm->mem + area, 0, TOOL_AREA_SIZE);
-	put64(vm, area + GDT_OFF + SEL_CODE64, descriptor(&code64));
-	put64(vm, area + GDT_OFF + SEL_DATA, descriptor(&data));
-	put64(vm, area + GDT_OFF + SEL_CODE32, descriptor(&code32));
-	put64(vm, area + GDT_OFF + SEL_TSS, descriptor(&tss));
+	code32 = segment(SEL_CODE32, seg_base, seg_limit, SEG_TYPE_CODE_RX, false, true, false);
+	data = segment(SEL_DATA, seg_base, seg_limit, SEG_TYPE_DATA_RW, false, true, false);
+	tss = segment(SEL_TSS, linear + TSS_OFF, 0x67, SEG_TYPE_TSS_BUSY, true, false, false);
+	memset(vcpu->mem + area, 0, TOOL_AREA_SIZE);
+	put64(vcpu, area + GDT_OFF + SEL_CODE64, descriptor(&code64));
+	put64(vcpu, area + GDT_OFF + SEL_DATA, descriptor(&data));
+	put64(vcpu, area + GDT_OFF + SEL_CODE32, descriptor(&code32));
+	put64(vcpu, area + GDT_OFF + SEL_TSS, descriptor(&tss));
 	/* The TSS descriptor's upper half (base 63:32) stays zero. */
-	build_page_tables(vm, area);
+	build_page_tables(vcpu, area);
 
 	/* Start from the vCPU's own state: keeps apic_base and the like. */
-	vm_get_sregs(vm, &sregs);
-	sregs.gdt.base = area + GDT_OFF;
+	vcpu_get_sregs(vcpu, &sregs);
+	sregs.gdt.base = linear + GDT_OFF;
 	sregs.gdt.limit = GDT_LIMIT;
 	/* An empty IDT: any exception before the guest sets its own is a triple fault. */
 	sregs.idt.base = 0;
@@ -187,13 +223,13 @@ void x86_setup(struct vm *vm, enum mode mode, uint64_t entry)
 		break;
 	case MODE_PAGED:
 		code = code32;
-		sregs.cr3 = area + PD32_OFF;
+		sregs.cr3 = vcpu->base + area + PD32_OFF;
 		sregs.cr4 |= CR4_PSE;
 		sregs.cr0 |= CR0_WP | CR0_PG;
 		break;
 	case MODE_LONG:
 		code = code64;
-		sregs.cr3 = area + PML4_OFF;
+		sregs.cr3 = vcpu->base + area + PML4_OFF;
 		sregs.cr4 |= CR4_PAE;
 		sregs.cr0 |= CR0_WP | CR0_PG;
 		sregs.efer = EFER_LME | EFER_LMA;
@@ -203,11 +239,11 @@ void x86_setup(struct vm *vm, enum mode mode, uint64_t entry)
 	}
 	sregs.cs = code;
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
-	vm_set_sregs(vm, &sregs);
+	vcpu_set_sregs(vcpu, &sregs);
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = entry;
 	regs.rsp = STACK_TOP;
 	regs.rflags = 0x2;	/* bit 1 is always set; IF=0 */
-	vm_set_regs(vm, &regs);
+	vcpu_set_regs(vcpu, &regs);
 }

@@ -48,12 +48,6 @@
 			 XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | \
 			 XFEATURE_MASK_Hi16_ZMM)
 
-/* Guests get XSAVE only where the host turned it on (CR4.OSXSAVE). */
-bool vmx_host_has_xsave(void)
-{
-	return boot_cpu_has(X86_FEATURE_OSXSAVE);
-}
-
 u64 vmx_guest_xcr0_allowed(void)
 {
 	if (!vmx_host_has_xsave())
@@ -269,7 +263,7 @@ int vmx_default_cpuid(struct kvmini_vcpu *vcpu)
 	struct kvm_cpuid_entry2 *e;
 	int n;
 
-	e = kcalloc(KVMINI_MAX_CPUID_ENTRIES, sizeof(*e), GFP_KERNEL);
+	e = kcalloc(KVMINI_MAX_CPUID_ENTRIES, sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;
 	n = vmx_supported_cpuid(e, KVMINI_MAX_CPUID_ENTRIES);

@@ -5,13 +5,19 @@
 
 #include <linux/kvm.h>
 #include <linux/types.h>
+#include <asm/cpufeature.h>
 
 /* As KVM_MAX_CPUID_ENTRIES. */
 #define KVMINI_MAX_CPUID_ENTRIES	256
 
 struct kvmini_vcpu;
 
-bool vmx_host_has_xsave(void);
+/* Guests get XSAVE only where the host turned it on (CR4.OSXSAVE). */
+static inline bool vmx_host_has_xsave(void)
+{
+	return boot_cpu_has(X86_FEATURE_OSXSAVE);
+}
+
 u64 vmx_guest_xcr0_allowed(void);
 int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
 int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entries,

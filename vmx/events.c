@@ -75,11 +75,13 @@ static bool guest_interruptible(void)
  *
  * Return: true when an interrupt given now with KVM_INTERRUPT would be
  * taken at the next entry: IF set, no STI or MOV SS shadow, nothing
- * queued or being delivered.
+ * queued, being delivered or written for the next entry already.
  */
 bool vmx_ready_for_interrupt(struct kvmini_vcpu *vcpu)
 {
-	return !vcpu->irq_queued && !vcpu->reinject.info && guest_interruptible();
+	return !vcpu->irq_queued && !vcpu->reinject.info &&
+	       !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) &&
+	       guest_interruptible();
 }
 
 static void set_intr_window_exiting(struct kvmini_vcpu *vcpu, bool on)

@@ -109,6 +109,12 @@ bool vmx_root_this_cpu_on(void)
 	return this_cpu_read(vmx_on);
 }
 
+/* Reboot or kexec has begun: VMX is, or is about to be, off everywhere. */
+bool vmx_root_going_down(void)
+{
+	return READ_ONCE(root_shutting_down);
+}
+
 static void vmx_cpu_off_ipi(void *unused)
 {
 	vmx_cpu_off_this();
@@ -164,7 +170,7 @@ static int vmx_reboot_notify(struct notifier_block *nb, unsigned long code,
 			     void *unused)
 {
 	mutex_lock(&root_lock);
-	root_shutting_down = true;
+	WRITE_ONCE(root_shutting_down, true);
 	mutex_unlock(&root_lock);
 	on_each_cpu(vmx_cpu_off_ipi, NULL, 1);
 	return NOTIFY_OK;

@@ -100,7 +100,7 @@ static void reinject_host_nmi(struct kvmini_vcpu *vcpu)
  */
 static int enter_guest(struct kvmini_vcpu *vcpu)
 {
-	unsigned long cr3, cr4, dr7 = 0, debugctl;
+	unsigned long cr3, cr4, dr7 = 0;
 	u16 ds, es;
 	u64 host_xcr0, tsc;
 	int fail;
@@ -143,7 +143,6 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	get_debugreg(dr7, 7);
-	debugctl = get_debugctlmsr();
 	savesegment(ds, ds);
 	savesegment(es, es);
 
@@ -159,8 +158,8 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	/* A VM exit sets DR7 to 0x400 and clears DEBUGCTL (SDM Vol. 3C 28.5.1). */
 	if (dr7 != 0x400)
 		set_debugreg(dr7, 7);
-	if (debugctl)
-		update_debugctlmsr(debugctl);
+	if (vcpu->host_debugctl)
+		update_debugctlmsr(vcpu->host_debugctl);
 	if (ds | es) {
 		loadsegment(ds, ds);
 		loadsegment(es, es);
@@ -223,14 +222,18 @@ void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu)
  * @vcpu: the vCPU, its lock held
  *
  * Return: 0 with run->exit_reason saying why userspace is needed;
- * -EINTR with KVM_EXIT_INTR for a signal or immediate_exit; another
- * negative errno when the vCPU cannot run.
+ * -EINTR with KVM_EXIT_INTR for a signal or immediate_exit; -EIO once
+ * the machine is going down; another negative errno when the vCPU
+ * cannot run.
  */
 int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/* The VMCS cannot even be loaded once the reboot notifier ran. */
+	if (vmx_root_going_down())
+		return -EIO;
 	vcpu_enter_run(vcpu);
 	run->flags = 0;
 	r = vmx_complete_userspace_exit(vcpu);
@@ -254,8 +257,8 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		if (r > 0)
 			continue;
 		if (r == -ESHUTDOWN) {
-			r = -EIO;
-			break;
+			vcpu_leave_run(vcpu);
+			return -EIO;
 		}
 		if (r < 0) {
 			report_vmfail(vcpu);

@@ -167,6 +167,8 @@ void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
 		this_cpu_write(current_vmcs, vcpu);
 		write_host_percpu_state();
 	}
+	/* As KVM: once per load, not per entry; perf changes it rarely. */
+	vcpu->host_debugctl = get_debugctlmsr();
 	rdmsrl(MSR_FS_BASE, fs);
 	rdmsrl(MSR_GS_BASE, gs);
 	vmcs_writel(HOST_FS_BASE, fs);

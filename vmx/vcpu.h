@@ -83,6 +83,7 @@ struct kvmini_vcpu {
 	struct list_head loaded_node;	/* on that CPU's list of active VMCSs */
 	struct preempt_notifier pn;
 	unsigned long host_cr3, host_cr4;	/* what HOST_CR3/CR4 hold */
+	u64 host_debugctl;		/* read at load: a VM exit clears it */
 	u32 proc_ctls;			/* what CPU_BASED_VM_EXEC_CONTROL holds */
 
 	unsigned long regs[NR_GPRS];

@@ -23,6 +23,7 @@ int vmx_root_get(void);
 void vmx_root_put(void);
 void vmx_root_show(struct seq_file *m);
 bool vmx_root_this_cpu_on(void);
+bool vmx_root_going_down(void);
 
 void vmx_vcpu_percpu_init(void);
 void vmx_clear_loaded_vmcss(void);

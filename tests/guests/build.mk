@@ -3,7 +3,8 @@
 # (static ELF32/ELF64).  Each image's mode is in GUEST_MODE_<NAME>, so
 #   user/kvmini run --mode $(GUEST_MODE_x) tests/guests/bin/x.elf
 # is always right; `make guests-check [GUEST_DEVICE=/dev/kvm]` runs every
-# guest against its expectations here, on the host (tests/vm/t_guests.sh).
+# guest against its expectations here, on the host (tests/vm/t_guests.sh,
+# and t_hcall_guests.sh for the hypercall guests).
 GD := tests/guests
 GO := $(GD)/obj
 GB := $(GD)/bin
@@ -32,10 +33,13 @@ GUEST_MODE_msr := long
 GUEST_MODE_walk := long
 GUEST_MODE_clobber := long
 GUEST_MODE_clobber-sse := long
+GUEST_MODE_hcall := long
+GUEST_MODE_hcall-paged := paged
+GUEST_MODE_ticks := long
 
 GUEST_FLAT := hello-real uart loop sti-hlt
-GUEST_ELF32 := hello-protected hello-paged pio cpuid
-GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse
+GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged
+GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 	$(GUEST_ELF64:%=$(GB)/%.elf)
 
@@ -72,11 +76,18 @@ $(GO)/64/hello-long.o: $(GD)/hello.S $(GUEST_DEPS)
 $(GO)/64/clobber-sse.o: $(GD)/clobber.c $(GUEST_DEPS)
 	@mkdir -p $(@D)
 	$(CC) -m64 $(GUEST_CFLAGS) -DNO_AVX -c -o $@ $<
+# The hypercall guest: long mode as hcall, 32-bit paging as hcall-paged.
+HCALL_DEPS := $(GD)/hcall.h user/hcall_abi.h
+$(GO)/64/hcall.o: $(HCALL_DEPS)
+$(GO)/32/hcall-paged.o: $(GD)/hcall.c $(GUEST_DEPS) $(HCALL_DEPS)
+	@mkdir -p $(@D)
+	$(CC) -m32 $(GUEST_CFLAGS) -c -o $@ $<
 
 # What each ELF guest is made of, besides its own object.
-GUEST_C32 := pio cpuid
-GUEST_C64 := mmio msr walk clobber clobber-sse
+GUEST_C32 := pio cpuid hcall-paged
+GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks
 GUEST_EXTRA_msr := idt
+GUEST_EXTRA_ticks := idt ticks_irq
 GUEST_EXTRA_clobber := clobber_regs
 GUEST_EXTRA_clobber-sse := clobber_regs
 
@@ -101,10 +112,14 @@ $(foreach g,$(GUEST_ELF64),$(eval $(call GUEST_ELF_RULE,$(g),64,\
 
 .PHONY: guests-check clean-guests
 GUEST_DEVICE ?= /dev/kvm
+GUESTS_CHECK_ENV := GUESTS=$(CURDIR)/$(GB) KVMINI=$(CURDIR)/user/kvmini \
+	KTEST_LIB=$(CURDIR)/tests/vm/lib.sh
+# Both scripts run even when the first fails; either failing fails the target.
 guests-check: user
-	GUESTS=$(CURDIR)/$(GB) KVMINI=$(CURDIR)/user/kvmini \
-	KTEST_LIB=$(CURDIR)/tests/vm/lib.sh \
-	sh tests/vm/t_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE))
+	s=0; \
+	$(GUESTS_CHECK_ENV) sh tests/vm/t_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE)) || s=1; \
+	$(GUESTS_CHECK_ENV) sh tests/vm/t_hcall_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE)) || s=1; \
+	exit $$s
 
 clean: clean-guests
 clean-guests:

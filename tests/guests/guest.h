@@ -101,6 +101,21 @@ static inline __attribute__((noreturn)) void halt(void)
 		asm volatile("cli; hlt");
 }
 
+/* What idt.S's unexpected_exception() says before it stops the guest. */
+static inline __attribute__((noreturn)) void report_exception(const char *who, uint64_t vector,
+							      uint64_t error, uint64_t rip)
+{
+	puts(who);
+	puts(": FAIL unexpected exception ");
+	putdec(vector);
+	puts(" error ");
+	puthex(error);
+	puts(" at rip ");
+	puthex(rip);
+	putc('\n');
+	halt();
+}
+
 /* Called by start.S on its own stack; returning halts. */
 void guest_main(void);
 

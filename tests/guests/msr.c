@@ -34,14 +34,7 @@ static int failures;
 void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip);
 void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip)
 {
-	puts("msr: FAIL unexpected exception ");
-	putdec(vector);
-	puts(" error ");
-	puthex(error);
-	puts(" at rip ");
-	puthex(rip);
-	putc('\n');
-	halt();
+	report_exception("msr", vector, error, rip);
 }
 
 static void idt_install(void)

@@ -16,92 +16,52 @@
  *                OUT, one HLT and one VMCALL counted as such
  *   debugfs      (kvmini) the VM's directory <pid>-<fd> and its counters,
  *                gone when the VM is
+ *   signal       a signal during KVM_RUN of a guest spinning without exits:
+ *                EINTR with KVM_EXIT_INTR, counted in signal_exits
  * The same program runs on /dev/kvm; where KVM has no such thing (the
  * ping, kvmini's debugfs) the expectation says so.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
 #include "ktest.h"
+#include "rmvm.h"
 #include "../../vmx/hypercall.h"
 
-#define GUEST_MEM	0x10000
-#define ENTRY		0x1000
+#define ENTRY		RMVM_ENTRY
 #define HANDLER		0x1100
 #define COUNTER		0x600
 #define VECTOR		0x20
-
-struct vm {
-	int sys, fd, vcpu;
-	struct kvm_run *run;
-	unsigned char *mem;
-};
 
 static const char *dev;
 static bool on_kvmini;
 
 /*
- * A VM with 64 KiB at 0, @code at 0x1000 in real mode, SP at 0x9000 (a
- * page nothing touched yet), and an IVT entry for VECTOR pointing at a
- * handler that counts in the word at COUNTER: inc word [0x600]; iret.
+ * An rmvm (rmvm.h) with an IVT entry for VECTOR pointing at a handler
+ * that counts in the word at COUNTER: inc word [0x600]; iret.  Neither
+ * page is touched before the guest runs, nor is the stack's.
  */
-static int vm_create(struct vm *v, const unsigned char *code, size_t len)
+static int vm_create(struct rmvm *v, const unsigned char *code, size_t len)
 {
 	static const unsigned char handler[] = { 0xff, 0x06, 0x00, 0x06, 0xcf };
-	struct kvm_userspace_memory_region r = { .memory_size = GUEST_MEM };
-	struct kvm_regs regs = { .rip = ENTRY, .rsp = 0x9000, .rflags = 2 };
-	struct kvm_sregs s;
 
-	memset(v, 0, sizeof(*v));
-	v->sys = open(dev, O_RDWR | O_CLOEXEC);
-	if (v->sys < 0)
+	if (rmvm_create(v, dev, code, len, 0))
 		return -1;
-	v->fd = ioctl(v->sys, KVM_CREATE_VM, 0);
-	v->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (v->fd < 0 || v->mem == MAP_FAILED)
-		return -1;
-	memcpy(v->mem + ENTRY, code, len);
 	memcpy(v->mem + HANDLER, handler, sizeof(handler));
 	v->mem[VECTOR * 4] = HANDLER & 0xff;
 	v->mem[VECTOR * 4 + 1] = HANDLER >> 8;
-	r.userspace_addr = (unsigned long)v->mem;
-	if (ioctl(v->fd, KVM_SET_USER_MEMORY_REGION, &r))
-		return -1;
-	v->vcpu = ioctl(v->fd, KVM_CREATE_VCPU, 0);
-	if (v->vcpu < 0)
-		return -1;
-	v->run = mmap(NULL, ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE,
-		      MAP_SHARED, v->vcpu, 0);
-	if (v->run == MAP_FAILED || ioctl(v->vcpu, KVM_GET_SREGS, &s))
-		return -1;
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	if (ioctl(v->vcpu, KVM_SET_SREGS, &s) || ioctl(v->vcpu, KVM_SET_REGS, &regs))
-		return -1;
 	return 0;
 }
 
-static void vm_destroy(struct vm *v)
-{
-	if (v->run && v->run != MAP_FAILED)
-		munmap(v->run, ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0));
-	if (v->mem && v->mem != MAP_FAILED)
-		munmap(v->mem, GUEST_MEM);
-	if (v->vcpu > 0)
-		close(v->vcpu);
-	if (v->fd > 0)
-		close(v->fd);
-	if (v->sys > 0)
-		close(v->sys);
-}
-
-static uint16_t counter(const struct vm *v)
+static uint16_t counter(const struct rmvm *v)
 {
 	return v->mem[COUNTER] | v->mem[COUNTER + 1] << 8;
 }
@@ -112,7 +72,7 @@ static const unsigned char sti_hlt_loop[] = { 0xfb, 0xf4, 0xeb, 0xfd };
 static void test_ticks(void)
 {
 	int given = 0, runs;
-	struct vm v;
+	struct rmvm v;
 
 	if (vm_create(&v, sti_hlt_loop, sizeof(sti_hlt_loop))) {
 		ktest_fail("ticks", "set-up: %s", strerrorname_np(errno));
@@ -145,7 +105,7 @@ static void test_ticks(void)
 	else
 		ktest_pass("ticks");
 out:
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 }
 
 /* cli; mov $0x100, %cx; 1: loop 1b; sti; nop; hlt */
@@ -157,7 +117,7 @@ static void test_window(void)
 {
 	struct kvm_interrupt irq = { .irq = VECTOR };
 	struct kvm_regs regs;
-	struct vm v;
+	struct rmvm v;
 
 	if (vm_create(&v, window_guest, sizeof(window_guest))) {
 		ktest_fail("window", "set-up: %s", strerrorname_np(errno));
@@ -186,7 +146,7 @@ static void test_window(void)
 	irq.irq = 256;
 	KTEST_ERRNO("irq_einval", ioctl(v.vcpu, KVM_INTERRUPT, &irq), EINVAL);
 out:
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 }
 
 /* The value of the statistic @name in the stats fd @fd, or -1. */
@@ -230,7 +190,7 @@ static int vmcall_real(uint32_t nr, uint32_t arg, uint64_t *rax, int *vcpu_stats
 		0x0f, 0x01, 0xc1, 0xf4,
 	};
 	struct kvm_regs regs;
-	struct vm v;
+	struct rmvm v;
 	int r = -1;
 
 	if (vm_create(&v, code, sizeof(code)) || ioctl(v.vcpu, KVM_RUN, 0) ||
@@ -241,7 +201,7 @@ static int vmcall_real(uint32_t nr, uint32_t arg, uint64_t *rax, int *vcpu_stats
 		*vcpu_stats = ioctl(v.vcpu, KVM_GET_STATS_FD, NULL);
 	r = 0;
 out:
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 	return r;
 }
 
@@ -253,9 +213,9 @@ static int vmcall_ring3(uint32_t nr, uint64_t *rax)
 		.limit = 0xffffffff, .selector = 0x23, .type = 3, .present = 1, .dpl = 3,
 		.db = 1, .s = 1, .g = 1,
 	};
-	struct kvm_regs regs = { .rip = ENTRY, .rsp = 0x9000, .rflags = 0x3002 };
+	struct kvm_regs regs = { .rip = ENTRY, .rsp = RMVM_STACK, .rflags = 0x3002 };
 	struct kvm_sregs s;
-	struct vm v;
+	struct rmvm v;
 	int r = -1;
 
 	if (vm_create(&v, code, sizeof(code)) || ioctl(v.vcpu, KVM_GET_SREGS, &s))
@@ -272,7 +232,7 @@ static int vmcall_ring3(uint32_t nr, uint64_t *rax)
 	*rax = regs.rax;
 	r = 0;
 out:
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 	return r;
 }
 
@@ -351,7 +311,7 @@ static void test_stats(void)
 	int sfd = -1, vmsfd = -1, vm_fd = -1;
 	char dir[64];
 	struct stat st;
-	struct vm v;
+	struct rmvm v;
 
 	if (vm_create(&v, counted_guest, sizeof(counted_guest))) {
 		ktest_fail("stats", "set-up: %s", strerrorname_np(errno));
@@ -388,11 +348,52 @@ out:
 		close(sfd);
 	if (vmsfd >= 0)
 		close(vmsfd);
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 	if (vm_fd >= 0) {
 		snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvmini/%d-%d", getpid(), vm_fd);
 		KTEST_CHECK("debugfs_gone", stat(dir, &st) && errno == ENOENT);
 	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* jmp . */
+static const unsigned char spin[] = { 0xeb, 0xfe };
+
+static void test_signal(void)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int sfd = -1, r, err;
+	struct rmvm v;
+
+	if (vm_create(&v, spin, sizeof(spin))) {
+		ktest_fail("signal", "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	sfd = ioctl(v.vcpu, KVM_GET_STATS_FD, NULL);
+	/* No SA_RESTART: KVM_RUN must come back to us. */
+	sigemptyset(&sa.sa_mask);
+	if (sfd < 0 || sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL)) {
+		ktest_fail("signal", "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	r = ioctl(v.vcpu, KVM_RUN, 0);
+	err = errno;
+	if (r == -1 && err == EINTR && v.run->exit_reason == KVM_EXIT_INTR &&
+	    stat_value(sfd, "signal_exits") == 1)
+		ktest_pass("signal");
+	else
+		ktest_fail("signal", "KVM_RUN returned %d (%s), exit %u, signal_exits %lld", r,
+			   r ? strerrorname_np(err) : "-", v.run->exit_reason,
+			   (long long)stat_value(sfd, "signal_exits"));
+out:
+	if (sfd >= 0)
+		close(sfd);
+	rmvm_destroy(&v);
 }
 
 int main(int argc, char **argv)
@@ -411,5 +412,6 @@ int main(int argc, char **argv)
 	test_window();
 	test_vmcall();
 	test_stats();
+	test_signal();
 	return ktest_exit();
 }

@@ -99,3 +99,12 @@ kvm_unload() {
 	! loaded kvm_intel || rmmod kvm_intel || return 1
 	! loaded kvm || rmmod kvm
 }
+
+# run NAME ARGS...: the kvmini tool ($KVMINI) with ARGS, its stdout and
+# stderr in $TMP/NAME.out and .err, its exit status in RC.
+run() {
+	local name=$1
+	shift
+	"$KVMINI" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+	RC=$?
+}

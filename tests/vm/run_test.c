@@ -25,57 +25,13 @@
 #include <linux/kvm.h>
 
 #include "ktest.h"
-
-#define GUEST_MEM	0x10000
-#define ENTRY		0x1000
-
-struct vm {
-	int sys, fd, vcpu;
-	struct kvm_run *run;
-	unsigned char *mem;
-};
+#include "rmvm.h"
 
 static const char *dev;
 
-/* A VM with 64 KiB of RAM at 0 and @code at 0x1000, in real mode at CS=0. */
-static int vm_create(struct vm *v, const unsigned char *code, size_t len, __u64 cr4)
+static int vm_create(struct rmvm *v, const unsigned char *code, size_t len, __u64 cr4)
 {
-	struct kvm_userspace_memory_region r = { .memory_size = GUEST_MEM };
-	struct kvm_sregs s;
-	struct kvm_regs regs = { .rip = ENTRY, .rflags = 2 };
-
-	v->sys = open(dev, O_RDWR | O_CLOEXEC);
-	if (v->sys < 0)
-		return -1;
-	v->fd = ioctl(v->sys, KVM_CREATE_VM, 0);
-	v->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (v->fd < 0 || v->mem == MAP_FAILED)
-		return -1;
-	memcpy(v->mem + ENTRY, code, len);
-	r.userspace_addr = (unsigned long)v->mem;
-	if (ioctl(v->fd, KVM_SET_USER_MEMORY_REGION, &r))
-		return -1;
-	v->vcpu = ioctl(v->fd, KVM_CREATE_VCPU, 0);
-	if (v->vcpu < 0)
-		return -1;
-	v->run = mmap(NULL, ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE,
-		      MAP_SHARED, v->vcpu, 0);
-	if (v->run == MAP_FAILED || ioctl(v->vcpu, KVM_GET_SREGS, &s))
-		return -1;
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	s.cr4 |= cr4;
-	if (ioctl(v->vcpu, KVM_SET_SREGS, &s) || ioctl(v->vcpu, KVM_SET_REGS, &regs))
-		return -1;
-	return 0;
-}
-
-static void vm_destroy(struct vm *v)
-{
-	close(v->vcpu);
-	close(v->fd);
-	close(v->sys);
-	munmap(v->mem, GUEST_MEM);
+	return rmvm_create(v, dev, code, len, cr4);
 }
 
 /* 1: inc %ax; out %al, $0x80; jmp 1b */
@@ -85,7 +41,7 @@ static void test_migrate(void)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct kvm_regs regs;
-	struct vm v;
+	struct rmvm v;
 	int i, bad = 0;
 
 	if (ncpu < 2) {
@@ -112,7 +68,7 @@ static void test_migrate(void)
 			   regs.rax & 0xffff);
 	else
 		ktest_pass("migrate");
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 }
 
 /*
@@ -174,7 +130,7 @@ static void test_host_state(void)
 	unsigned long fs_before, fs_after, gs_before = 0x1234000, gs_after;
 	unsigned short fcw_before = 0x27f, fcw_after;
 	unsigned int xcr0_lo, xcr0_hi, xcr0_lo2, xcr0_hi2, ecx;
-	struct vm v;
+	struct rmvm v;
 	long r;
 	int i;
 
@@ -213,7 +169,7 @@ static void test_host_state(void)
 	KTEST_CHECK("host_state_gs_base", gs_after == gs_before);
 	KTEST_CHECK("host_state_xcr0", xcr0_lo == xcr0_lo2 && xcr0_hi == xcr0_hi2);
 	syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 }
 
 static void test_kill(void)
@@ -227,7 +183,7 @@ static void test_kill(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		struct vm v;
+		struct rmvm v;
 
 		if (vm_create(&v, count_loop, sizeof(count_loop), 0) ||
 		    write(pipefd[1], "r", 1) != 1)
@@ -254,7 +210,7 @@ static void test_kill(void)
 static void test_entry_fail(void)
 {
 	struct kvm_sregs s;
-	struct vm v;
+	struct rmvm v;
 
 	if (vm_create(&v, count_loop, sizeof(count_loop), 0) || ioctl(v.vcpu, KVM_GET_SREGS, &s)) {
 		ktest_fail("entry_fail", "set-up: %s", strerrorname_np(errno));
@@ -272,7 +228,7 @@ static void test_entry_fail(void)
 	} else {
 		ktest_pass("entry_fail");
 	}
-	vm_destroy(&v);
+	rmvm_destroy(&v);
 }
 
 /* mov $42, %ax; hlt */
@@ -284,13 +240,13 @@ static void test_vms100(void)
 	int i, bad = 0;
 
 	for (i = 0; i < 100 && !bad; i++) {
-		struct vm v;
+		struct rmvm v;
 
 		if (vm_create(&v, hello42, sizeof(hello42), 0) || ioctl(v.vcpu, KVM_RUN, 0) ||
 		    v.run->exit_reason != KVM_EXIT_HLT || ioctl(v.vcpu, KVM_GET_REGS, &regs) ||
 		    (regs.rax & 0xffff) != 42)
 			bad = i + 1;
-		vm_destroy(&v);
+		rmvm_destroy(&v);
 	}
 	if (bad)
 		ktest_fail("vms100", "VM %d did not run to HLT with AX=42", bad);

@@ -8,7 +8,7 @@ T=events
 
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(tr '\n' ' ' <"$DBG/memory")
-event_test /dev/kvmini kvmini || FAILED=1
+event_test /dev/kvmini events.kvmini || FAILED=1
 after=$(tr '\n' ' ' <"$DBG/memory")
 [ "$before" = "$after" ] && pass memory_back || fail memory_back "before: $before after: $after"
 # Only the module's own files are left: every VM directory went with its VM.
@@ -17,9 +17,9 @@ left=$(ls "$DBG" | grep -v -x -e vmx -e vms -e memory -e caps | tr '\n' ' ')
 
 # `kvmini stats` while a VM runs (a spinning guest: host interrupts make
 # it exit), and after it has gone.
-kvmini run --timeout 3 /kvmini/guests/loop.bin >/dev/null 2>&1 &
+kvmini run --timeout 1 /kvmini/guests/loop.bin >/dev/null 2>&1 &
 pid=$!
-sleep 1
+sleep 0.5
 out=$(kvmini stats 2>&1)
 if echo "$out" | grep -q "^VM $pid-[0-9]*: pid $pid vcpus 1 pages_4k [1-9]" &&
    echo "$out" | grep -q "^  exits  *[1-9]" && echo "$out" | grep -q "^  counter  *vcpu0$"; then
@@ -36,7 +36,7 @@ out=$(kvmini stats 2>&1) && fail stats_tool_unloaded "succeeded: $out" ||
 	  fail stats_tool_unloaded "said: $out"; }
 
 if kvm_load; then
-	event_test /dev/kvm kvm || FAILED=1
+	event_test /dev/kvm events.kvm || FAILED=1
 	kvm_unload
 else
 	skip kvm "kvm_intel does not load here"

@@ -8,6 +8,10 @@ T=run
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(tr '\n' ' ' <"$DBG/memory")
 run_test /dev/kvmini kvmini || FAILED=1
+# The entry_fail check's guest has CS with S=0: dmesg must name that rule.
+dmesg | grep -q "VM entry failed (reason 0x80000021, .*): a code or data segment has S=0" &&
+	pass entry_fail_dmesg ||
+	fail entry_fail_dmesg "no dmesg line naming the broken rule: $(dmesg | grep 'VM entry failed' | tail -1)"
 after=$(tr '\n' ' ' <"$DBG/memory")
 [ "$before" = "$after" ] && pass memory_back || fail memory_back "before: $before after: $after"
 check vms_zero grep -qx 0 "$DBG/vms"
