@@ -89,7 +89,8 @@ static void *stats_build(const struct stats_file *sf, size_t *len)
 {
 	const struct kvmini_stat *table = sf->vcpu ? kvmini_vcpu_stats : kvmini_vm_stats;
 	unsigned int i, n = sf->vcpu ? kvmini_nr_vcpu_stats : kvmini_nr_vm_stats;
-	size_t desc_size = sizeof(struct kvm_stats_desc) + STATS_NAME_SIZE;
+	/* Not sizeof: 6.12's kernel-side kvm_stats_desc holds the name itself. */
+	size_t desc_size = offsetof(struct kvm_stats_desc, name) + STATS_NAME_SIZE;
 	struct kvm_stats_header *h;
 	u64 *data;
 	char *buf;
