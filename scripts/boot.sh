@@ -81,12 +81,7 @@ cmdline="console=ttyS0,115200 quiet loglevel=4 panic=-1 nokaslr mitigations=off$
 # Bochs's corei7_skylake_x reports XSAVE state sizes the kernel finds
 # inconsistent: it WARNs at boot and runs without XSAVE anyway. Say so up
 # front, so the log holds only warnings of ours.
-# A periodic tick (highres=off nohz=off): with one-shot timers, a CPU of
-# Bochs that runs a VMX guest takes local timer interrupts in a storm
-# (184000 per guest second measured, kvm_intel or kvmini alike) and a
-# spinning guest leaves its machine crawling; periodic, the same guest
-# costs 36000 and `kvmini run --timeout 3` stops it on time.
-[ "$machine" != bochs ] || cmdline="$cmdline noxsave highres=off nohz=off"
+[ "$machine" != bochs ] || cmdline="$cmdline noxsave"
 
 mkdir -p "$(dirname "$log")"
 log=$(cd "$(dirname "$log")" && pwd)/$(basename "$log")

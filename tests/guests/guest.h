@@ -95,6 +95,14 @@ static inline void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 		     : "a"(leaf), "c"(subleaf));
 }
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
 static inline __attribute__((noreturn)) void halt(void)
 {
 	for (;;)

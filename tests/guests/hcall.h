@@ -10,6 +10,16 @@
 
 #include "guest.h"
 #include "../../user/hcall_abi.h"
+#include "../../vmx/hypercall.h"
+
+/* A hypercall the module answers itself (vmx/hypercall.h): VMCALL, KVM's convention. */
+static inline long vmcall1(unsigned long nr, unsigned long a0)
+{
+	unsigned long ret;
+
+	asm volatile("vmcall" : "=a"(ret) : "a"(nr), "b"(a0) : "memory");
+	return ret;
+}
 
 static inline int64_t hcall(uint32_t nr, unsigned long a0, unsigned long a1,
 			    unsigned long a2, unsigned long a3)

@@ -39,14 +39,6 @@ static volatile uint64_t first_vector, bad_vector, bad_rip;
 static volatile uint64_t tsc_first, tsc_last;
 static int failures;
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return lo | (uint64_t)hi << 32;
-}
-
 void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip)
 {
 	report_exception("ticks", vector, error, rip);
