@@ -31,6 +31,7 @@
 #include <linux/kvm.h>
 
 #include "ktest.h"
+#include "kstats.h"
 
 #define RAM_SIZE	(64UL << 20)
 #define SZ_2M		(2UL << 20)
@@ -247,38 +248,6 @@ static int ram_hugetlb(struct ram *r, char *why, size_t len)
 	ram_fill(r);
 	r->huge = pages_2m_in(smaps_kb(r->mem, "Private_Hugetlb:"));
 	return 0;
-}
-
-/* The value of the statistic @name in the stats fd @fd, or -1. */
-static int64_t stat_value(int fd, const char *name)
-{
-	struct kvm_stats_header h;
-	size_t dsize;
-	char *descs;
-	int64_t val = -1;
-	uint32_t i;
-
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
-		return -1;
-	dsize = sizeof(struct kvm_stats_desc) + h.name_size;
-	descs = malloc(dsize * h.num_desc);
-	if (!descs)
-		return -1;
-	if (pread(fd, descs, dsize * h.num_desc, h.desc_offset) != (ssize_t)(dsize * h.num_desc))
-		goto out;
-	for (i = 0; i < h.num_desc; i++) {
-		struct kvm_stats_desc *d = (void *)(descs + i * dsize);
-		uint64_t v;
-
-		if (strcmp(d->name, name))
-			continue;
-		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
-			val = v;
-		break;
-	}
-out:
-	free(descs);
-	return val;
 }
 
 /* Reads what the run left; the VM and its vCPU are still there. */

@@ -33,6 +33,7 @@
 #include <linux/kvm.h>
 
 #include "ktest.h"
+#include "kstats.h"
 #include "rmvm.h"
 #include "../../vmx/hypercall.h"
 
@@ -147,38 +148,6 @@ static void test_window(void)
 	KTEST_ERRNO("irq_einval", ioctl(v.vcpu, KVM_INTERRUPT, &irq), EINVAL);
 out:
 	rmvm_destroy(&v);
-}
-
-/* The value of the statistic @name in the stats fd @fd, or -1. */
-static int64_t stat_value(int fd, const char *name)
-{
-	struct kvm_stats_header h;
-	size_t dsize;
-	char *descs;
-	int64_t val = -1;
-	uint32_t i;
-
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
-		return -1;
-	dsize = sizeof(struct kvm_stats_desc) + h.name_size;
-	descs = malloc(dsize * h.num_desc);
-	if (!descs)
-		return -1;
-	if (pread(fd, descs, dsize * h.num_desc, h.desc_offset) != (ssize_t)(dsize * h.num_desc))
-		goto out;
-	for (i = 0; i < h.num_desc; i++) {
-		struct kvm_stats_desc *d = (void *)(descs + i * dsize);
-		uint64_t v;
-
-		if (strcmp(d->name, name))
-			continue;
-		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
-			val = v;
-		break;
-	}
-out:
-	free(descs);
-	return val;
 }
 
 /* real mode: mov $nr, %eax; mov $arg, %ebx; vmcall; hlt */
