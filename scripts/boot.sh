@@ -81,12 +81,7 @@ cmdline="console=ttyS0,115200 quiet loglevel=4 panic=-1 nokaslr mitigations=off$
 # Bochs's corei7_skylake_x reports XSAVE state sizes the kernel finds
 # inconsistent: it WARNs at boot and runs without XSAVE anyway. Say so up
 # front, so the log holds only warnings of ours.
-# A periodic tick (highres=off nohz=off): with the default one-shot timer
-# a CPU of Bochs running a VMX guest sometimes takes no timer interrupt
-# at all, and a guest spinning without exits then stops the machine (seen
-# with kvm_intel too).  Periodic, the local timer keeps firing; jiffies
-# run ahead of the clock, so RCU may print stall reports (no oops).
-[ "$machine" != bochs ] || cmdline="$cmdline noxsave highres=off nohz=off"
+[ "$machine" != bochs ] || cmdline="$cmdline noxsave"
 
 mkdir -p "$(dirname "$log")"
 log=$(cd "$(dirname "$log")" && pwd)/$(basename "$log")

@@ -329,8 +329,12 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* jmp . */
-static const unsigned char spin[] = { 0xeb, 0xfe };
+/*
+ * sti; jmp . -- with interrupts on: Bochs makes no external-interrupt VM
+ * exit while a guest runs with IF=0 (the SDM says it should), so a guest
+ * spinning with interrupts off there would never give its CPU back.
+ */
+static const unsigned char spin[] = { 0xfb, 0xeb, 0xfe };
 
 static void test_signal(void)
 {
