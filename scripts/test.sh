@@ -89,7 +89,7 @@ boot() {
 	[ -f "$out/$line/initrd.img" ] || { echo "FAIL $label/boot: no initramfs" >"$out/$label.res"; return; }
 	scripts/boot.sh --machine "$machine" --line "$line" --cpus "$cpus" \
 		--initrd "$out/$line/initrd.img" --log "$out/$label.log" \
-		--timeout 1500 --append "kvmini.suite=$suite" >"$out/$label.boot" 2>&1 || rc=$?
+		--timeout 3600 --append "kvmini.suite=$suite" >"$out/$label.boot" 2>&1 || rc=$?
 	cat "$out/$label.boot"
 	if [ $rc -eq 77 ]; then
 		echo "SKIP $label/all: $(head -1 "$out/$label.boot")" >"$out/$label.res"

@@ -194,7 +194,12 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	struct kvm_regs regs = {
-		.rip = CODE_GPA, .rflags = 2, .rsi = v->id, .rdi = nvcpus,
+		/*
+		 * IF=1 (no IDT is needed: nothing is injected) so that host
+		 * interrupts make exits while a vCPU waits at a barrier: Bochs
+		 * makes none from a guest with IF=0.
+		 */
+		.rip = CODE_GPA, .rflags = 0x202, .rsi = v->id, .rdi = nvcpus,
 		.rbx = REGION_GPA, .rcx = REGION_WORDS, .rdx = v->seed,
 	};
 	sigset_t kick;
