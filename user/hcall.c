@@ -16,6 +16,7 @@
 
 #include "gva.h"
 #include "kvmini.h"
+#include "vmstats.h"
 
 #define EFER_LMA	(1ULL << 10)
 #define CONSOLE_PORT	0xe9
@@ -54,49 +55,10 @@ static bool pread_all(int fd, void *buf, size_t len, uint64_t pos)
 	return pread(fd, buf, len, pos) == (ssize_t)len;
 }
 
-/* Where the vCPU's "exits" counter is: its offset in @fd, or why not. */
-static const char *find_exits(int fd, uint64_t *pos)
-{
-	struct kvm_stats_header hdr;
-	size_t desc_size, i;
-	uint8_t *descs;
-	const char *why = "no \"exits\" counter among its statistics";
-
-	if (!pread_all(fd, &hdr, sizeof(hdr), 0))
-		return "cannot read the statistics header";
-	/* KVM's names are 48 bytes and its vCPUs have a few dozen counters. */
-	if (!hdr.name_size || hdr.name_size > 4096 || hdr.num_desc > 65536)
-		return "implausible statistics header";
-	desc_size = sizeof(struct kvm_stats_desc) + hdr.name_size;
-	descs = malloc(desc_size * hdr.num_desc + 1);
-	if (!descs)
-		return "out of memory";
-	if (!pread_all(fd, descs, desc_size * hdr.num_desc, hdr.desc_offset)) {
-		free(descs);
-		return "cannot read the statistics descriptors";
-	}
-	for (i = 0; i < hdr.num_desc; i++) {
-		const struct kvm_stats_desc *d = (const void *)(descs + i * desc_size);
-
-		if (strnlen(d->name, hdr.name_size) == hdr.name_size ||
-		    strcmp(d->name, "exits"))
-			continue;
-		if ((d->flags & KVM_STATS_TYPE_MASK) != KVM_STATS_TYPE_CUMULATIVE ||
-		    d->size < 1) {
-			why = "its \"exits\" statistic is not a cumulative counter";
-			break;
-		}
-		*pos = (uint64_t)hdr.data_offset + d->offset;
-		why = NULL;
-		break;
-	}
-	free(descs);
-	return why;
-}
-
 static void stats_open(struct hcall_vcpu *h)
 {
 	const char *why;
+	uint32_t flags;
 	int fd;
 
 	h->stats_tried = true;
@@ -106,7 +68,9 @@ static void stats_open(struct hcall_vcpu *h)
 		     "the guest gets -EOPNOTSUPP", strerror(errno));
 		return;
 	}
-	why = find_exits(fd, &h->exits_pos);
+	why = statsfd_find(fd, "exits", &h->exits_pos, &flags);
+	if (!why && (flags & KVM_STATS_TYPE_MASK) != KVM_STATS_TYPE_CUMULATIVE)
+		why = "its \"exits\" statistic is not a cumulative counter";
 	if (why) {
 		note("note: exits() hypercall: KVM_GET_STATS_FD: %s: the guest gets -EOPNOTSUPP",
 		     why);

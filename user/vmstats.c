@@ -95,8 +95,9 @@ static bool print_vm(const char *root, const char *name, FILE *out)
 	if (!d)
 		return false;
 	while ((e = readdir(d)) && ncpu < KV_MAX_VCPUS)
-		if (!strncmp(e->d_name, "vcpu", 4) && isdigit((unsigned char)e->d_name[4]))
-			vcpus[ncpu++] = strdup(e->d_name);
+		if (!strncmp(e->d_name, "vcpu", 4) && isdigit((unsigned char)e->d_name[4]) &&
+		    (vcpus[ncpu] = strdup(e->d_name)))
+			ncpu++;
 	closedir(d);
 	qsort(vcpus, ncpu, sizeof(vcpus[0]), vcpu_id_cmp);
 

@@ -27,7 +27,12 @@ int kv_find(const struct kv *kv, int n, const char *name);
 int vmstats_print(const char *root, FILE *out);
 int cmd_stats(int argc, char **argv);
 
-/* statsfd.c: KVM_GET_STATS_FD's counters as name/value pairs, or -errno. */
+/*
+ * statsfd.c: where the counter @name is in the statistics file @fd (its
+ * offset and KVM_STATS_* flags): NULL, or why not.
+ */
+const char *statsfd_find(int fd, const char *name, uint64_t *pos, uint32_t *flags);
+/* KVM_GET_STATS_FD's counters as name/value pairs, or -errno. */
 int statsfd_read(int fd, struct kv *out, int max);
 /* "stats: vcpuN NAME VALUE" for each counter the device keeps for the vCPU. */
 void statsfd_print(int vcpu_fd, unsigned int id);

@@ -100,23 +100,12 @@ static void set_intr_window_exiting(struct kvmini_vcpu *vcpu, bool on)
 	}
 }
 
-/**
- * vmx_inject_events - what the next entry delivers
- * @vcpu: the vCPU, its VMCS current
- * @window_requested: run->request_interrupt_window
- *
- * An exception a handler just injected goes first; then an event whose
- * delivery an exit cut short; then the interrupt userspace queued, if the
- * guest can take it.  When it cannot, or userspace asked for the
- * interrupt window, the guest exits as soon as it can.
- */
-void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
+/* Nothing waits in the entry field: a cut-short event, else the queued interrupt. */
+static void write_entry_event(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_event *ev = &vcpu->reinject;
 
-	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) {
-		/* A handler's exception; a cut-short delivery is not an instruction exit. */
-	} else if (ev->info) {
+	if (ev->info) {
 		if (ev->info & INTR_INFO_DELIVER_CODE)
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->instr_len);
@@ -127,6 +116,23 @@ void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
 			     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vcpu->irq_vector);
 		vcpu->irq_queued = false;
 	}
+}
+
+/**
+ * vmx_inject_events - what the next entry delivers
+ * @vcpu: the vCPU, its VMCS current
+ * @window_requested: run->request_interrupt_window
+ *
+ * An exception a handler just injected goes first (only instruction exits
+ * inject one, and those cut no delivery short); then an event whose
+ * delivery an exit cut short; then the interrupt userspace queued, if the
+ * guest can take it.  When it cannot, or userspace asked for the
+ * interrupt window, the guest exits as soon as it can.
+ */
+void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
+{
+	if (!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID))
+		write_entry_event(vcpu);
 	set_intr_window_exiting(vcpu, vcpu->irq_queued || window_requested);
 }
 

@@ -96,6 +96,12 @@ bool vmx_guest_long_mode(void)
 	return vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
 }
 
+/* 64-bit code: long mode and CS.L; compatibility mode is 32-bit. */
+bool vmx_guest_64bit_code(void)
+{
+	return vmx_guest_long_mode() && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
+}
+
 unsigned int vmx_guest_cpl(void)
 {
 	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
@@ -107,7 +113,7 @@ void vmx_skip_instruction(struct kvmini_vcpu *vcpu)
 	unsigned long rip = vmcs_readl(GUEST_RIP) + vcpu->exit_instr_len;
 	u32 intr;
 
-	if (!(vmx_guest_long_mode() && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13))))
+	if (!vmx_guest_64bit_code())
 		rip = (u32)rip;
 	vmcs_writel(GUEST_RIP, rip);
 	/* STI and MOV SS block interrupts for one instruction only. */

@@ -21,6 +21,7 @@ void vmx_inject_ud(struct kvmini_vcpu *vcpu);
 void vmx_inject_gp(struct kvmini_vcpu *vcpu);
 int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why);
 bool vmx_guest_long_mode(void);
+bool vmx_guest_64bit_code(void);
 unsigned int vmx_guest_cpl(void);
 
 int handle_cpuid(struct kvmini_vcpu *vcpu);

@@ -11,8 +11,7 @@
 
 int handle_vmcall(struct kvmini_vcpu *vcpu)
 {
-	bool wide = vmx_guest_long_mode() && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
-	unsigned long mask = wide ? ~0UL : 0xffffffffUL;
+	unsigned long mask = vmx_guest_64bit_code() ? ~0UL : 0xffffffffUL;
 	unsigned long nr = vcpu->regs[GPR_RAX] & mask;
 	unsigned long a0 = vcpu->regs[GPR_RBX] & mask;
 	long ret;
