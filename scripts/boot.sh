@@ -190,9 +190,26 @@ esac
 # The in-VM runner dumps dmesg with a "dmesg: " prefix: that banner is no boot.
 starts() { grep -c -E -e '^(\[ *[0-9.]+\] )?Linux version' -e '^kvmini init:' "$log" || true; }
 
+# The guest's KTEST TIME counts emulated seconds; what CI pays is the host's
+# wall clock, written beside the log as "WALL-SECONDS name GUEST-SECONDS".
+times=$log.times
+: >"$times"
+timed=0
+stamp_times() {
+	local n
+	n=$(grep -c '^KTEST TIME ' "$log" || true)
+	[ "$n" -gt "$timed" ] || return 0
+	grep '^KTEST TIME ' "$log" | tr -d '\r' | tail -n +$((timed + 1)) | head -n $((n - timed)) |
+		while read -r _ _ name guest; do
+			echo "$((SECONDS - start)) $name $guest"
+		done >>"$times"
+	timed=$n
+}
+
 start=$SECONDS
 verdict=
 while kill -0 "$pid" 2>/dev/null; do
+	stamp_times
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then
 		verdict="timeout"
 	elif grep -q 'Kernel panic' "$log"; then
@@ -205,6 +222,7 @@ while kill -0 "$pid" 2>/dev/null; do
 	sleep 1
 done
 elapsed=$((SECONDS - start))
+stamp_times
 
 status=0
 if [ -n "$verdict" ]; then

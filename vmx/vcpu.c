@@ -51,6 +51,17 @@ noinline void vmwrite_error(unsigned long field, unsigned long value)
 			   value, field, (u32)__vmcs_read(VM_INSTRUCTION_ERROR));
 }
 
+/*
+ * Once reboot has begun, a vCPU that an IPI took out of VMX operation may
+ * still touch its VMCS before KVM_RUN sees the flag: expected, and the
+ * values no longer matter.  At any other time it is a kvmini bug.
+ */
+noinline void vmcs_fault(const char *insn, unsigned long field)
+{
+	WARN_ONCE(!vmx_root_going_down(),
+		  "kvmini: %s of field %#lx faulted outside VMX operation\n", insn, field);
+}
+
 void vmx_vcpu_percpu_init(void)
 {
 	unsigned int cpu;
@@ -65,7 +76,7 @@ static void vmcs_clear_local(void *arg)
 
 	if (vcpu->cpu != smp_processor_id())
 		return;
-	if (vmx_vmclear(virt_to_phys(vcpu->vmcs)))
+	if (vmx_vmclear(virt_to_phys(vcpu->vmcs)) && !vmx_root_going_down())
 		pr_err("kvmini: VMCLEAR failed for vCPU %u\n", vcpu->id);
 	if (this_cpu_read(current_vmcs) == vcpu)
 		this_cpu_write(current_vmcs, NULL);
@@ -162,7 +173,7 @@ void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
 		local_irq_restore(flags);
 	}
 	if (this_cpu_read(current_vmcs) != vcpu) {
-		if (vmx_vmptrld(virt_to_phys(vcpu->vmcs)))
+		if (vmx_vmptrld(virt_to_phys(vcpu->vmcs)) && !vmx_root_going_down())
 			pr_err("kvmini: VMPTRLD failed for vCPU %u on CPU %d\n", vcpu->id, cpu);
 		this_cpu_write(current_vmcs, vcpu);
 		write_host_percpu_state();

@@ -12,6 +12,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <asm/asm.h>
+#include <asm/extable_fixup_types.h>
 
 #include "vmcs_fields.h"
 
@@ -28,17 +29,31 @@
 
 void vmread_error(unsigned long field);
 void vmwrite_error(unsigned long field, unsigned long value);
+void vmcs_fault(const char *insn, unsigned long field);
 
+/*
+ * Outside VMX operation VMREAD and VMWRITE raise #UD.  That happens when
+ * the reboot notifier's IPI turns VMX off under a vCPU between two exits,
+ * so a fault goes to vmcs_fault() (through the exception table) rather
+ * than oopsing; a read then returns 0.  VMREAD sets a flag register from
+ * the fixup, as Debian's GCC 12 has no usable asm goto with outputs.
+ */
 static __always_inline unsigned long __vmcs_read(unsigned long field)
 {
-	unsigned long value;
+	unsigned long value, fault = 0;
 	bool fail;
 
-	asm volatile("vmread %[field], %[value]"
+	asm volatile("1: vmread %[field], %[value]\n"
+		     "2:\n\t"
+		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_ONE_REG, %[fault])
 		     CC_SET(be)
-		     : [value] "=rm" (value), CC_OUT(be) (fail)
+		     : [value] "=r" (value), [fault] "+r" (fault), CC_OUT(be) (fail)
 		     : [field] "r" (field)
 		     : "cc");
+	if (unlikely(fault)) {
+		vmcs_fault("VMREAD", field);
+		return 0;
+	}
 	if (unlikely(fail))
 		vmread_error(field);
 	return value;
@@ -46,15 +61,17 @@ static __always_inline unsigned long __vmcs_read(unsigned long field)
 
 static __always_inline void __vmcs_write(unsigned long field, unsigned long value)
 {
-	bool fail;
-
-	asm volatile("vmwrite %[value], %[field]"
-		     CC_SET(be)
-		     : CC_OUT(be) (fail)
-		     : [value] "rm" (value), [field] "r" (field)
-		     : "cc", "memory");
-	if (unlikely(fail))
-		vmwrite_error(field, value);
+	asm goto("1: vmwrite %[value], %[field]\n\t"
+		 "jbe %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [value] "rm" (value), [field] "r" (field)
+		 : "cc", "memory" : fail, fault);
+	return;
+fail:
+	vmwrite_error(field, value);
+	return;
+fault:
+	vmcs_fault("VMWRITE", field);
 }
 
 #define vmcs_read16(f) ({ vmcs_check(f, VMCS_WIDTH_16); (u16)__vmcs_read(f); })
