@@ -159,6 +159,8 @@ void die(const char *fmt, ...);
 __attribute__((format(printf, 1, 2)))
 void note(const char *fmt, ...);
 bool parse_u64(const char *s, uint64_t *out, bool suffixes);
+bool parse_ms(const char *s, uint64_t *ms);
+void format_ms(char *buf, size_t size, uint64_t ms);
 
 /* kvm.c: the device, the VM, its memory and vCPUs (setup errors die) */
 int kvm_open(const char *device);
@@ -200,7 +202,7 @@ void vcpu_end(struct vcpu *vcpu, int status, const char *fmt, ...);
 void vcpu_signals_init(void);
 
 /* supervise.c: the main thread while the vCPUs run */
-int vm_run(struct vm *vm, uint64_t timeout);
+int vm_run(struct vm *vm, uint64_t timeout_ms);
 void vm_stop(struct vm *vm, int status, const struct vcpu *cause, const char *why);
 
 /* stats.c (thread-safe counters) */

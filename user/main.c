@@ -23,7 +23,7 @@ void usage(FILE *f)
 "                  pages) or long (64-bit, 2 MiB pages); default: long for an\n"
 "                  ELF64, protected for an ELF32, real for a flat binary\n"
 "  --mem SIZE      guest RAM at address 0, K/M/G suffix (default 32M, 1M-3G)\n"
-"  --timeout SEC   stop the guest after SEC seconds\n"
+"  --timeout SEC   stop the guest after SEC seconds (0.25: a quarter)\n"
 "  --vcpus N       N vCPUs (1-8), a thread each, each running its own copy of\n"
 "                  IMAGE in its own slice of RAM (--mem / N, whole 4 MiB; the\n"
 "                  default --mem is then 16M per vCPU); output lines prefixed\n"

@@ -22,7 +22,7 @@ struct run_opts {
 	enum mode mode;
 	uint64_t mem;
 	bool mem_set;
-	uint64_t timeout;
+	uint64_t timeout_ms;
 	uint64_t vcpus;
 	uint64_t timer_hz, timer_vector;
 	bool stats, regs;
@@ -103,9 +103,9 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			parse_timer(optarg, o);
 			break;
 		case O_TIMEOUT:
-			if (!parse_u64(optarg, &o->timeout, false) || !o->timeout ||
-			    o->timeout > 86400)
-				die("bad --timeout '%s' (whole seconds, 1 to 86400)", optarg);
+			if (!parse_ms(optarg, &o->timeout_ms) || !o->timeout_ms ||
+			    o->timeout_ms > 86400 * 1000)
+				die("bad --timeout '%s' (seconds, 0.001 to 86400)", optarg);
 			break;
 		case O_STATS:
 			o->stats = true;
@@ -221,7 +221,7 @@ int cmd_run(int argc, char **argv)
 		hcall_vcpu_init(&vm->vcpus[i].hcall, &vm->vcpus[i], vm->vcpus[i].fd, vm->mem,
 				vm->mem_size, &share);
 	}
-	status = vm_run(vm, o.timeout);
+	status = vm_run(vm, o.timeout_ms);
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;

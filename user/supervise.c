@@ -112,9 +112,9 @@ static void report(struct vm *vm, bool stuck[])
 
 /*
  * Starts a thread per vCPU, waits for them all and reports; the exit
- * status of the run.  @timeout in seconds, 0 for none.
+ * status of the run.  @timeout_ms in milliseconds, 0 for none.
  */
-int vm_run(struct vm *vm, uint64_t timeout)
+int vm_run(struct vm *vm, uint64_t timeout_ms)
 {
 	uint64_t start = now_ns(), deadline = 0, next_tick = 0, period = 0, grace = 0, rekick = 0;
 	bool stuck[MAX_VCPUS] = { false };
@@ -141,8 +141,8 @@ int vm_run(struct vm *vm, uint64_t timeout)
 		__atomic_store_n(&vm->vcpus[i].started, true, __ATOMIC_SEQ_CST);
 	}
 
-	if (timeout)
-		deadline = start + timeout * NSEC_PER_SEC;
+	if (timeout_ms)
+		deadline = start + timeout_ms * (NSEC_PER_SEC / 1000);
 	if (vm->timer_hz) {
 		period = NSEC_PER_SEC / vm->timer_hz;
 		next_tick = start + period;
@@ -171,10 +171,10 @@ int vm_run(struct vm *vm, uint64_t timeout)
 			wake = rekick < grace ? rekick : grace;
 		} else {
 			if (deadline && now >= deadline) {
-				char why[80];
+				char why[80], secs[32];
 
-				snprintf(why, sizeof(why), "guest did not finish within %llu s",
-					 (unsigned long long)timeout);
+				format_ms(secs, sizeof(secs), timeout_ms);
+				snprintf(why, sizeof(why), "guest did not finish within %s s", secs);
 				vm_stop(vm, EXIT_TIMEOUT, NULL, why);
 				continue;
 			}

@@ -69,3 +69,48 @@ bool parse_u64(const char *s, uint64_t *out, bool suffixes)
 	*out = v << shift;
 	return true;
 }
+
+/*
+ * Seconds with up to three decimals ("2", "0.25") in milliseconds, as
+ * timeout(1) takes them: a runaway guest in an emulator may be worth
+ * stopping well before a whole second.
+ */
+bool parse_ms(const char *s, uint64_t *ms)
+{
+	uint64_t whole = 0, frac = 0;
+	unsigned int digits = 0, decimals = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++, digits++) {
+		if (whole > (UINT64_MAX - 9) / 10 / 1000)
+			return false;
+		whole = whole * 10 + (*s - '0');
+	}
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, decimals++) {
+			if (decimals == 3)
+				return false;
+			frac = frac * 10 + (*s - '0');
+		}
+		if (!decimals)
+			return false;
+	}
+	if (*s || !digits)
+		return false;
+	while (decimals++ < 3)
+		frac *= 10;
+	*ms = whole * 1000 + frac;
+	return true;
+}
+
+/* Milliseconds as parse_ms() reads them: "2", "0.25". */
+void format_ms(char *buf, size_t size, uint64_t ms)
+{
+	int n = snprintf(buf, size, "%llu.%03llu", (unsigned long long)(ms / 1000),
+			 (unsigned long long)(ms % 1000));
+
+	/* Trailing zeros, then a bare point, go. */
+	while (n > 0 && (size_t)n < size && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && (size_t)n < size && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}

@@ -339,8 +339,8 @@ static const unsigned char spin[] = { 0xfb, 0xeb, 0xfe };
 static void test_signal(void)
 {
 	/* Repeating: one SIGALRM that lands before KVM_RUN would be lost. */
-	struct itimerval it = { .it_value = { .tv_usec = 200000 },
-				.it_interval = { .tv_usec = 200000 } };
+	struct itimerval it = { .it_value = { .tv_usec = 50000 },
+				.it_interval = { .tv_usec = 50000 } };
 	struct sigaction sa = { .sa_handler = on_alarm };
 	int sfd = -1, r, err;
 	struct rmvm v;

@@ -68,6 +68,37 @@ hold_vm() {
 	return 1
 }
 
+# vcpus_up PID N: waits until process PID has made vCPU N-1 of its VM (the
+# vcpuN entry that kvmini and KVM both put in debugfs), then a moment for
+# its KVM_RUN: a signal sent then finds the guest running.  A spinning
+# guest costs Bochs about a minute of wall time per guest second, so the
+# tests spin no longer than this.  Fails when PID exits or after 30 s.
+vcpus_up() {
+	local polls=0
+	# Without debugfs (a host's /dev/kvm): a second is plenty there.
+	if ! ls -d /sys/kernel/debug/kvm* >/dev/null 2>&1; then
+		sleep 1
+		return 0
+	fi
+	while [ $polls -lt 300 ]; do
+		if ls -d /sys/kernel/debug/kvm*/"$1"-*/vcpu$(($2 - 1)) >/dev/null 2>&1; then
+			sleep 0.1
+			return 0
+		fi
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.1
+		polls=$((polls + 1))
+	done
+	return 1
+}
+
+# Centiseconds since boot, for timing a stop.
+now_cs() {
+	local up
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}"
+}
+
 release_vm() {
 	kill -TERM "$1" 2>/dev/null
 	wait "$1" 2>/dev/null

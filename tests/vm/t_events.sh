@@ -17,10 +17,11 @@ left=$(ls "$DBG" | grep -v -x -e vmx -e vms -e memory -e caps | tr '\n' ' ')
 
 # `kvmini stats` while a VM runs (a spinning guest: host interrupts make
 # it exit), and after it has gone.
-kvmini run --timeout 1 /kvmini/guests/loop.bin >/dev/null 2>&1 &
+kvmini run --timeout 30 /kvmini/guests/loop.bin >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+vcpus_up $pid 1
 out=$(kvmini stats 2>&1)
+kill -INT $pid
 if echo "$out" | grep -q "^VM $pid-[0-9]*: pid $pid vcpus 1 pages_4k [1-9]" &&
    echo "$out" | grep -q "^  exits  *[1-9]" && echo "$out" | grep -q "^  counter  *vcpu0$"; then
 	pass stats_tool

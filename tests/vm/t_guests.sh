@@ -39,7 +39,7 @@ walk.elf            long       0 --mem=80M,--timeout=300 walk: ok 16384 pages
 clobber-sse.elf     long       0 --timeout=600       clobber: ok
 clobber.elf         long       0 --timeout=600       clobber: ok
 triple.elf          long       2 -                   kvmini: guest triple-faulted (KVM_EXIT_SHUTDOWN) at rip 0x*
-loop.bin            real       3 --timeout=2         kvmini: guest did not finish within 2 s at rip 0x*
+loop.bin            real       3 --timeout=0.2       kvmini: guest did not finish within 0.2 s at rip 0x*
 sti-hlt.bin         real       2 -                   kvmini: guest halted with interrupts enabled (IF=1)*
 ticks.elf           long       0 --timer=100         ticks: ok 14
 '
@@ -188,13 +188,13 @@ grep -q 'still running' "$TMP/triple.out" &&
 if [ -n "$SKIP_LOOP" ]; then
 	skip "$LABEL.loop.stopped_in_time" "$SKIP_LOOP"
 else
-	start=$(date +%s)
-	run loop "run" --device "$DEV" --timeout 1 "$GUESTS/loop.bin"
-	secs=$(($(date +%s) - start))
-	[ "$RC" -eq 3 ] && [ "$secs" -ge 1 ] && [ "$secs" -le 10 ] &&
+	start=$(now_cs)
+	run loop "run" --device "$DEV" --timeout 0.3 "$GUESTS/loop.bin"
+	cs=$(($(now_cs) - start))
+	[ "$RC" -eq 3 ] && [ "$cs" -ge 30 ] && [ "$cs" -le 1000 ] &&
 		pass "$LABEL.loop.stopped_in_time" ||
-		fail "$LABEL.loop.stopped_in_time" "status $RC after ${secs}s, want 3 after about 1s"
-	grep -q "guest did not finish within 1 s at rip 0x" "$TMP/loop.err" &&
+		fail "$LABEL.loop.stopped_in_time" "status $RC after $((cs * 10)) ms, want 3 after about 300 ms"
+	grep -q "guest did not finish within 0.3 s at rip 0x" "$TMP/loop.err" &&
 		pass "$LABEL.loop.message" ||
 		fail "$LABEL.loop.message" "$(cat "$TMP/loop.err")"
 fi

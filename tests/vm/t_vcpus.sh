@@ -42,13 +42,6 @@ err_last() {
 	esac
 }
 
-# Centiseconds since boot, for timing a stop.
-now_cs() {
-	local up
-	read -r up _ </proc/uptime
-	echo "${up%.*}${up#*.}"
-}
-
 # hello_twice CHECK MODE IMAGE: both vCPUs print, prefixed, and write 42
 # at 0x500 of their own slice (16 MiB each with the default memory).
 hello_twice() {
@@ -78,14 +71,14 @@ stop_loop() {
 	local pid start cs
 	if [ "$3" = timeout ]; then
 		start=$(now_cs)
-		run loop run --device "$DEV" --vcpus "$2" --mode protected --timeout 1 "$GUESTS/loop.bin"
-		cs=$(($(now_cs) - start - 100))
+		run loop run --device "$DEV" --vcpus "$2" --mode protected --timeout 0.3 "$GUESTS/loop.bin"
+		cs=$(($(now_cs) - start - 30))
 		status "$1.status" loop 3
 		if [ "$2" -eq 1 ]; then
-			err_last "$1.message" loop "kvmini: guest did not finish within 1 s at rip 0x*"
+			err_last "$1.message" loop "kvmini: guest did not finish within 0.3 s at rip 0x*"
 		else
-			err_last "$1.message" loop "kvmini: vCPU $(($2 - 1)): guest did not finish within 1 s at rip 0x*"
-			[ "$(grep -c 'guest did not finish within 1 s' "$TMP/loop.err")" -eq "$2" ] &&
+			err_last "$1.message" loop "kvmini: vCPU $(($2 - 1)): guest did not finish within 0.3 s at rip 0x*"
+			[ "$(grep -c 'guest did not finish within 0.3 s' "$TMP/loop.err")" -eq "$2" ] &&
 				pass "$LABEL.$1.every_vcpu" ||
 				fail "$LABEL.$1.every_vcpu" "$(tr '\n' '|' <"$TMP/loop.err")"
 		fi
@@ -93,9 +86,7 @@ stop_loop() {
 		"$KVMINI" run --device "$DEV" --vcpus "$2" --mode protected "$GUESTS/loop.bin" \
 			>"$TMP/loop.out" 2>"$TMP/loop.err" </dev/null &
 		pid=$!
-		# Until it runs the guest: a spinning guest costs Bochs about 20 s
-		# of wall time per guest second, so no longer.
-		sleep 1
+		vcpus_up "$pid" "$2" || fail "$1.started" "$(tr '\n' '|' <"$TMP/loop.err")"
 		start=$(now_cs)
 		kill -"$3" "$pid"
 		wait "$pid"
