@@ -50,11 +50,6 @@ void hcall_vcpu_fini(struct hcall_vcpu *h)
 
 /* --- exits(): KVM's binary statistics (Documentation/virt/kvm/api.rst 4.133) */
 
-static bool pread_all(int fd, void *buf, size_t len, uint64_t pos)
-{
-	return pread(fd, buf, len, pos) == (ssize_t)len;
-}
-
 static void stats_open(struct hcall_vcpu *h)
 {
 	const char *why;

@@ -159,6 +159,7 @@ void die(const char *fmt, ...);
 __attribute__((format(printf, 1, 2)))
 void note(const char *fmt, ...);
 bool parse_u64(const char *s, uint64_t *out, bool suffixes);
+bool pread_all(int fd, void *buf, size_t len, uint64_t pos);
 bool parse_ms(const char *s, uint64_t *ms);
 void format_ms(char *buf, size_t size, uint64_t ms);
 

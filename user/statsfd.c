@@ -14,11 +14,6 @@
 #include "kvmini.h"
 #include "vmstats.h"
 
-static bool pread_all(int fd, void *buf, size_t len, uint64_t pos)
-{
-	return pread(fd, buf, len, pos) == (ssize_t)len;
-}
-
 /*
  * The header and all descriptors of @fd: NULL, or why not.  The caller
  * frees *descs; each descriptor is sizeof(kvm_stats_desc) + name_size.

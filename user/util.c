@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Error reporting and number parsing.  Every error is one line on stderr
+ * Error reporting, number parsing and whole preads.  Every error is one line on stderr
  * starting "kvmini: ", so a test can grep for it whatever else was said.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "kvmini.h"
 
@@ -38,6 +39,12 @@ void note(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(fmt, ap);
 	va_end(ap);
+}
+
+/* All of @len bytes at @pos, or false. */
+bool pread_all(int fd, void *buf, size_t len, uint64_t pos)
+{
+	return pread(fd, buf, len, pos) == (ssize_t)len;
 }
 
 /* Decimal or 0x-hex; with @suffixes, a K, M or G multiplier (binary). */

@@ -92,11 +92,12 @@ vcpus_up() {
 	return 1
 }
 
-# Centiseconds since boot, for timing a stop.
+# Centiseconds since boot (emulated time in Bochs), without leading zeros,
+# which sh would read as octal.
 now_cs() {
 	local up
 	read -r up _ </proc/uptime
-	echo "${up%.*}${up#*.}"
+	echo "${up%.*}${up#*.}" | sed 's/^0*\([0-9]\)/\1/'
 }
 
 release_vm() {

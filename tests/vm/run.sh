@@ -6,13 +6,7 @@ suite=${1:-vmx}
 dir=/kvmini/tests/vm
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 
-# Emulated seconds since boot, in hundredths: on a 2-CPU Bochs machine the
-# wall time a test costs follows them closely, idle time included.
-uptime_cs() {
-	local up
-	read -r up _ </proc/uptime
-	echo "${up%.*}${up#*.}" | sed 's/^0*\([0-9]\)/\1/'
-}
+. "$dir/lib.sh"
 
 echo "KTEST SUITE $suite on $(uname -r), $cpus CPU(s)"
 # What the kernel logged before the suite (the emulated machine's own boot
@@ -25,14 +19,16 @@ grep -v '^#' "$dir/tests.cfg" | while read -r name suites need script; do
 		echo "KTEST SKIP $name: needs $need CPUs, has $cpus"
 		continue
 	fi
-	start=$(uptime_cs)
+	start=$(now_cs)
 	# Streamed, so a slow or hanging test shows how far it got.
 	{ sh "$dir/$script" </dev/null 2>&1; echo $? >/tmp/rc.$name; } | tee /tmp/out.$name
 	rc=$(cat /tmp/rc.$name)
 	if [ $rc -ne 0 ] && ! grep -q "^KTEST FAIL" /tmp/out.$name; then
 		echo "KTEST FAIL $name: exited $rc without reporting a failure"
 	fi
-	cs=$(($(uptime_cs) - start))
+	# Emulated time: on a 2-CPU Bochs machine a test's wall time follows it,
+	# idle time included.
+	cs=$(($(now_cs) - start))
 	echo "KTEST TIME $name $((cs / 100)).$((cs / 10 % 10))$((cs % 10))s"
 done
 # Prefixed, so that nothing in it is taken for the console's own lines.

@@ -13,6 +13,6 @@ cpu=$(($(online_cpus) - 1))
 taskset -c "$cpu" kvmini run /kvmini/guests/loop.bin </dev/null >/tmp/shutdown.out 2>&1 &
 spin=$!
 hold_vm /dev/kvmini || fail hold "no VM: $HOLD_ERR"
-vcpus_up "$spin" 1 && pass spinning || fail spinning "$(cat /tmp/shutdown.out)"
+vcpus_up "$spin" 1 && kill -0 "$spin" 2>/dev/null && pass spinning || fail spinning "$(cat /tmp/shutdown.out)"
 echo "shutdown: powering off with a vCPU spinning on CPU $cpu and a VM open"
 finish
