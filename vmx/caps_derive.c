@@ -12,24 +12,31 @@
  * and unrestricted guest lets them start in real mode like a PC does.
  * MWAIT/MONITOR exit so a guest cannot park a host CPU; MOV DR exits so
  * the guest's debug registers never reach the hardware (vmx/cr.c).
+ * Without a TPR shadow a guest's MOV to CR8 would write the host's APIC
+ * TPR, so CR8 accesses exit; RDPMC would read the host's counters and
+ * WBINVD would stall every CPU's caches for the guest, so both exit too.
  */
 #define PIN_MIN		(PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING)
 #define PIN_OPT		(PIN_VIRTUAL_NMIS)
 #define PROC_MIN	(PROC_HLT_EXITING | PROC_UNCONDITIONAL_IO_EXITING | \
 			 PROC_USE_MSR_BITMAPS | PROC_MWAIT_EXITING | \
 			 PROC_MONITOR_EXITING | PROC_MOV_DR_EXITING | \
-			 PROC_ACTIVATE_SECONDARY)
-#define PROC2_MIN	(PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST)
+			 PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | \
+			 PROC_RDPMC_EXITING | PROC_ACTIVATE_SECONDARY)
+#define PROC2_MIN	(PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_WBINVD_EXITING)
 /*
  * VPID waits for its flushes on migration; RDTSCP for the switching of
  * TSC_AUX, which the host's getcpu() uses.
  */
 #define PROC2_OPT	(PROC2_ENABLE_INVPCID)
-/* EFER and PAT switch with every entry and exit, so the host never sees the guest's. */
+/*
+ * EFER, PAT, DR7 and DEBUGCTL switch with every entry and exit, so the
+ * host never sees the guest's and the guest never runs under the host's.
+ */
 #define EXIT_MIN	(EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | \
 			 EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT | \
-			 EXIT_LOAD_IA32_PAT)
-#define ENTRY_MIN	(ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT)
+			 EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS)
+#define ENTRY_MIN	(ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS)
 
 u32 vmx_adjust_ctl(u32 min, u32 opt, u64 cap, u32 *out)
 {
@@ -68,6 +75,11 @@ static int check_basic(u64 basic, const char **why)
 		*why = "VMCS memory type is not write-back";
 		return -EOPNOTSUPP;
 	}
+	/* String I/O needs the address size and segment of INS/OUTS (vmx/io.c). */
+	if (!(basic & BASIC_INOUT_INFO)) {
+		*why = "no VM-exit instruction information for INS and OUTS (IA32_VMX_BASIC[54])";
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -81,9 +93,12 @@ static int check_ept(u64 ept_vpid, const char **why)
 		*why = "EPT has no write-back memory type";
 		return -EOPNOTSUPP;
 	}
-	if (!(ept_vpid & EPTCAP_INVEPT) ||
-	    !(ept_vpid & (EPTCAP_INVEPT_SINGLE_CONTEXT | EPTCAP_INVEPT_ALL_CONTEXT))) {
-		*why = "INVEPT (single- or all-context) is missing";
+	/*
+	 * As KVM: all-context INVEPT drops what another hypervisor (or an
+	 * earlier VMX session of ours) left in a CPU's TLB at each VMXON.
+	 */
+	if (!(ept_vpid & EPTCAP_INVEPT) || !(ept_vpid & EPTCAP_INVEPT_ALL_CONTEXT)) {
+		*why = "all-context INVEPT is missing";
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -108,20 +123,20 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC_MIN, 0, msrs->proc_ctls, &caps->proc_ctls)) {
-		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR exiting or secondary controls";
+		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting or secondary controls";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC2_MIN, PROC2_OPT, msrs->proc2_ctls,
 			   &caps->proc2_ctls)) {
-		*why = "secondary controls lack EPT or unrestricted guest";
+		*why = "secondary controls lack EPT, unrestricted guest or WBINVD exiting";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(EXIT_MIN, 0, msrs->exit_ctls, &caps->exit_ctls)) {
-		*why = "VM-exit controls cannot switch to a 64-bit host with its own EFER and PAT";
+		*why = "VM-exit controls cannot switch to a 64-bit host with its own EFER, PAT and debug controls";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(ENTRY_MIN, 0, msrs->entry_ctls, &caps->entry_ctls)) {
-		*why = "VM-entry controls cannot load the guest's EFER and PAT";
+		*why = "VM-entry controls cannot load the guest's EFER, PAT and debug controls";
 		return -EOPNOTSUPP;
 	}
 	if (!allowed1(msrs->entry_ctls, ENTRY_IA32E_MODE_GUEST)) {

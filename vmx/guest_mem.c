@@ -125,9 +125,9 @@ int guest_linear_to_phys(struct kvmini_vcpu *vcpu, unsigned long gla, u64 *gpa)
 	return walk(vcpu, pdpte, 2, (u32)gla, true, gpa);
 }
 
-/* Reads @len bytes at @gla, page by page. */
-int guest_linear_read(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
-		      unsigned int len)
+/* Page by page: consecutive linear pages need not be consecutive in RAM. */
+static int guest_linear_rw(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
+			   unsigned int len, bool write)
 {
 	while (len) {
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gla));
@@ -135,7 +135,7 @@ int guest_linear_read(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
 		int err = guest_linear_to_phys(vcpu, gla, &gpa);
 
 		if (!err)
-			err = guest_phys_read(vcpu, gpa, buf, n);
+			err = guest_phys_rw(vcpu, gpa, buf, n, write);
 		if (err)
 			return err;
 		gla += n;
@@ -143,6 +143,18 @@ int guest_linear_read(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
 		len -= n;
 	}
 	return 0;
+}
+
+int guest_linear_read(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
+		      unsigned int len)
+{
+	return guest_linear_rw(vcpu, gla, buf, len, false);
+}
+
+int guest_linear_write(struct kvmini_vcpu *vcpu, unsigned long gla, const void *buf,
+		       unsigned int len)
+{
+	return guest_linear_rw(vcpu, gla, (void *)buf, len, true);
 }
 
 /* The four PAE PDPTEs @cr3 points at; all zero (not present) outside RAM. */

@@ -12,6 +12,8 @@ int guest_phys_write(struct kvmini_vcpu *vcpu, u64 gpa, const void *buf, unsigne
 int guest_linear_to_phys(struct kvmini_vcpu *vcpu, unsigned long gla, u64 *gpa);
 int guest_linear_read(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
 		      unsigned int len);
+int guest_linear_write(struct kvmini_vcpu *vcpu, unsigned long gla, const void *buf,
+		       unsigned int len);
 void guest_read_pdptes(struct kvmini_vcpu *vcpu, unsigned long cr3, u64 *pdpte);
 void guest_write_pdptes(const u64 *pdpte);
 void guest_load_pdptes(struct kvmini_vcpu *vcpu, unsigned long cr3);

@@ -49,114 +49,133 @@ static void reverse_elements(void *data, unsigned int count, unsigned int size)
 	}
 }
 
+/*
+ * How many elements of a string instruction at @gla go in this exit: the
+ * REP count, no more than fit in the data page and in the guest page of
+ * @gla.  An element that straddles two guest pages goes alone, through
+ * the page-by-page copies of guest_mem.c.
+ */
 static unsigned int string_count(struct kvmini_vcpu *vcpu, unsigned long gla,
-				 unsigned int size, bool down)
+				 unsigned int size, bool down, unsigned long mask)
 {
 	unsigned long count = 1;
 	unsigned int fit;
 
+	if (offset_in_page(gla) + size > PAGE_SIZE)
+		return 1;
 	if (vcpu->exit_qual & IO_REP)
-		count = vcpu->regs[GPR_RCX] & addr_mask();
+		count = vcpu->regs[GPR_RCX] & mask;
 	fit = down ? offset_in_page(gla) / size + 1 :
 		     (PAGE_SIZE - offset_in_page(gla)) / size;
 	return min3(count, (unsigned long)fit, PAGE_SIZE / size);
 }
 
+/* The lowest address a string of @p->count elements from @p->gla touches. */
+static unsigned long string_start(const struct pio_insn *p)
+{
+	return p->down ? p->gla - (p->count - 1) * p->size : p->gla;
+}
+
+/*
+ * Everything the completion needs is recorded here, at the exit: the
+ * kvm_run page is userspace's and may say anything by the next KVM_RUN.
+ */
 int handle_io(struct kvmini_vcpu *vcpu)
 {
 	unsigned long q = vcpu->exit_qual;
-	unsigned int size = IO_SIZE(q), count = 1;
+	struct pio_insn *p = &vcpu->pio;
 	struct kvm_run *run = vcpu->run;
-	bool in = q & IO_IN;
 
 	vcpu->stats.io_exits++;
-	if (q & IO_STRING) {
-		unsigned long gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
-		bool down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
-
-		if ((q & IO_REP) && !(vcpu->regs[GPR_RCX] & addr_mask())) {
+	*p = (struct pio_insn){
+		.port = IO_PORT(q),
+		.size = IO_SIZE(q),
+		.in = q & IO_IN,
+		.string = q & IO_STRING,
+		.rep = q & IO_REP,
+		.count = 1,
+	};
+	if (p->string) {
+		p->mask = addr_mask();
+		p->gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+		p->down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
+		if (p->rep && !(vcpu->regs[GPR_RCX] & p->mask)) {
 			vmx_skip_instruction(vcpu);
 			return 1;
 		}
-		count = string_count(vcpu, gla, size, down);
-		if (!in) {
-			unsigned long start = down ? gla - (count - 1) * size : gla;
-
-			if (guest_linear_read(vcpu, start, vcpu->pio_data, count * size))
+		p->count = string_count(vcpu, p->gla, p->size, p->down, p->mask);
+		if (!p->in) {
+			if (guest_linear_read(vcpu, string_start(p), vcpu->pio_data,
+					      p->count * p->size))
 				return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 							  "OUTS from memory that is not guest RAM");
-			if (down)
-				reverse_elements(vcpu->pio_data, count, size);
+			if (p->down)
+				reverse_elements(vcpu->pio_data, p->count, p->size);
 		}
-	} else if (!in) {
-		memcpy(vcpu->pio_data, &vcpu->regs[GPR_RAX], size);
+	} else if (!p->in) {
+		memcpy(vcpu->pio_data, &vcpu->regs[GPR_RAX], p->size);
 	}
 
 	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = IO_PORT(q);
-	run->io.count = count;
+	run->io.direction = p->in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = p->size;
+	run->io.port = p->port;
+	run->io.count = p->count;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	vcpu->pending = in ? PENDING_PIO_IN : PENDING_PIO_OUT;
+	vcpu->pending = p->in ? PENDING_PIO_IN : PENDING_PIO_OUT;
 	return 0;
 }
 
-/* Advances RSI/RDI and RCX past @count elements of a string instruction. */
-static void string_advance(struct kvmini_vcpu *vcpu, int reg, unsigned int count,
-			   unsigned int size)
+/* Advances RSI/RDI and RCX past the elements of a string instruction. */
+static void string_advance(struct kvmini_vcpu *vcpu, int reg, const struct pio_insn *p)
 {
-	unsigned long mask = addr_mask();
-	long step = (long)count * size;
+	long step = (long)p->count * p->size;
 	unsigned long val;
 
-	if (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF)
+	if (p->down)
 		step = -step;
 	val = vcpu->regs[reg];
-	vcpu->regs[reg] = (val & ~mask) | ((val + step) & mask);
-	if (vcpu->exit_qual & IO_REP) {
+	vcpu->regs[reg] = (val & ~p->mask) | ((val + step) & p->mask);
+	if (p->rep) {
 		val = vcpu->regs[GPR_RCX];
-		vcpu->regs[GPR_RCX] = (val & ~mask) | ((val - count) & mask);
+		vcpu->regs[GPR_RCX] = (val & ~p->mask) | ((val - p->count) & p->mask);
 	}
 }
 
-/* KVM_RUN after KVM_EXIT_IO: finish the instruction as the CPU would have. */
+/*
+ * KVM_RUN after KVM_EXIT_IO: finish the instruction as the CPU would
+ * have, from what handle_io() recorded; of the kvm_run side only the
+ * data an IN asked for is read, and no more of it than it asked for.
+ */
 int vmx_complete_io(struct kvmini_vcpu *vcpu)
 {
-	struct kvm_run *run = vcpu->run;
-	unsigned int size = run->io.size, count = run->io.count;
-	bool in = run->io.direction == KVM_EXIT_IO_IN;
+	const struct pio_insn *p = &vcpu->pio;
 
-	if (!(vcpu->exit_qual & IO_STRING)) {
-		if (in) {
+	if (!p->string) {
+		if (p->in) {
 			unsigned long rax = vcpu->regs[GPR_RAX];
 
 			/* A 32-bit IN clears RAX's upper half, 8 and 16-bit ones merge. */
-			if (size == 4)
+			if (p->size == 4)
 				rax = 0;
-			memcpy(&rax, vcpu->pio_data, size);
+			memcpy(&rax, vcpu->pio_data, p->size);
 			vcpu->regs[GPR_RAX] = rax;
 		}
 		vmx_skip_instruction(vcpu);
 		return 1;
 	}
 
-	if (in) {
-		unsigned long gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
-		bool down = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF;
-		unsigned long start = down ? gla - (count - 1) * size : gla;
-		u64 gpa;
-
-		if (down)
-			reverse_elements(vcpu->pio_data, count, size);
-		if (guest_linear_to_phys(vcpu, start, &gpa) ||
-		    guest_phys_write(vcpu, gpa, vcpu->pio_data, count * size))
+	if (p->in) {
+		if (p->down)
+			reverse_elements(vcpu->pio_data, p->count, p->size);
+		if (guest_linear_write(vcpu, string_start(p), vcpu->pio_data,
+				       p->count * p->size))
 			return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 						  "INS to memory that is not guest RAM");
 	}
-	string_advance(vcpu, in ? GPR_RDI : GPR_RSI, count, size);
+	string_advance(vcpu, p->in ? GPR_RDI : GPR_RSI, p);
 	/* A REP with elements left runs the instruction again. */
-	if (!(vcpu->exit_qual & IO_REP) || !(vcpu->regs[GPR_RCX] & addr_mask()))
+	if (!p->rep || !(vcpu->regs[GPR_RCX] & p->mask))
 		vmx_skip_instruction(vcpu);
 	return 1;
 }

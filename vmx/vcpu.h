@@ -58,6 +58,16 @@ struct vcpu_stats {
 	u64 exit_reasons[VMX_NR_EXIT_REASONS];
 };
 
+/* A port I/O instruction between its exit and its completion (io.c). */
+struct pio_insn {
+	unsigned long gla;	/* string: GUEST_LINEAR_ADDRESS at the exit */
+	unsigned long mask;	/* string: the address size's mask */
+	unsigned int count;	/* elements in the data page, at most a page's worth */
+	u16 port;
+	u8 size;		/* 1, 2 or 4 */
+	bool in, string, rep, down;
+};
+
 /* An event to deliver at entry: VM-entry interruption information. */
 struct vmx_event {
 	u32 info;		/* 0: none */
@@ -103,6 +113,7 @@ struct kvmini_vcpu {
 
 	enum vcpu_pending pending;
 	unsigned int pending_len;	/* instruction to skip on completion */
+	struct pio_insn pio;		/* the pending port I/O */
 	struct mmio_insn mmio;		/* the pending MMIO access */
 
 	bool irq_queued;		/* KVM_INTERRUPT's vector waits */

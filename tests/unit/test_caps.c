@@ -89,6 +89,12 @@ static void test_derive_skylake(void)
 	CHECK(vmx_has_unrestricted_guest(&c), "derive: unrestricted guest on");
 	CHECK(!vmx_has_vpid(&c), "derive: VPID left off (no flush on migration yet)");
 	CHECK(c.proc_ctls & PROC_MOV_DR_EXITING, "derive: MOV DR exits");
+	CHECK((c.proc_ctls & (PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_RDPMC_EXITING)) ==
+	      (PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_RDPMC_EXITING),
+	      "derive: CR8 and RDPMC exit (issue 9, items 4 and 9)");
+	CHECK(c.proc2_ctls & PROC2_WBINVD_EXITING, "derive: WBINVD exits (issue 9, item 9)");
+	CHECK((c.entry_ctls & ENTRY_LOAD_DEBUG_CONTROLS) && (c.exit_ctls & EXIT_SAVE_DEBUG_CONTROLS),
+	      "derive: debug controls switched (issue 9, item 9)");
 	CHECK(c.exit_ctls & EXIT_HOST_ADDR_SPACE_SIZE, "derive: exits to a 64-bit host");
 	CHECK((c.exit_ctls & (EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_EFER)) ==
 	      (EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_EFER), "derive: EFER switched on exit");
@@ -151,6 +157,24 @@ static void test_derive_refusals(void)
 	expect_refused(&m, "refuse: no INVEPT");
 	m = skylake; m.ept_vpid &= ~(BIT64(25) | BIT64(26));
 	expect_refused(&m, "refuse: INVEPT with no usable type");
+	/* Issue 9, item 9: a VMXON must be able to drop every stale EPT translation. */
+	m = skylake; m.ept_vpid &= ~BIT64(26);
+	expect_refused(&m, "refuse: single-context INVEPT alone (no flush at VMXON)");
+	/* Issue 9, item 9: INS/OUTS need their instruction information. */
+	m = skylake; m.basic &= ~BIT64(54);
+	expect_refused(&m, "refuse: no INS/OUTS instruction information");
+	/* Issue 9, item 4: without CR8 exiting the guest writes the host's TPR. */
+	m = skylake; m.proc_ctls &= ~(BIT64(32 + 19));
+	expect_refused(&m, "refuse: no CR8-load exiting");
+	m = skylake; m.proc_ctls &= ~(BIT64(32 + 11));
+	expect_refused(&m, "refuse: no RDPMC exiting");
+	m = skylake; m.proc2_ctls &= ~(BIT64(32 + 6));
+	expect_refused(&m, "refuse: no WBINVD exiting");
+	/* Issue 9, item 9: the guest must not run under the host's DR7. */
+	m = skylake; m.entry_ctls &= ~(BIT64(32 + 2));
+	expect_refused(&m, "refuse: cannot load guest debug controls");
+	m = skylake; m.exit_ctls &= ~(BIT64(32 + 2));
+	expect_refused(&m, "refuse: cannot save guest debug controls");
 }
 
 static void test_derive_degrades(void)
