@@ -4,7 +4,8 @@
  * walk under mmu_lock never races with a free; leaves come and go with the
  * memslots.  Removing a leaf is followed by INVEPT on every CPU, because
  * INVEPT only affects the CPU that executes it (SDM Vol. 3C 29.4.3.1) and
- * any CPU may have run one of the VM's vCPUs.
+ * any CPU may have run one of the VM's vCPUs; only then is its page
+ * unpinned.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -21,8 +22,18 @@
 #define EPT_WRITE		BIT_ULL(1)
 #define EPT_EXEC		BIT_ULL(2)
 #define EPT_MEMTYPE_SHIFT	3
+#define EPT_IPAT		BIT_ULL(6)	/* the guest's PAT does not change the type */
 #define EPT_LARGE		BIT_ULL(7)	/* in a level-2 entry: it maps 2 MiB */
 #define EPT_ADDR_MASK		GENMASK_ULL(51, 12)
+#define EPT_RWX			(EPT_READ | EPT_WRITE | EPT_EXEC)
+
+/*
+ * A leaf being removed: not present any more (the CPU ignores every other
+ * bit then), but its page stays pinned until every CPU has flushed what it
+ * cached of it.  Software bits, in a range the CPU ignores.
+ */
+#define EPT_ZAPPED		BIT_ULL(52)
+#define EPT_ZAPPED_WRITABLE	BIT_ULL(53)
 
 #define EPT_TABLE		(EPT_READ | EPT_WRITE | EPT_EXEC)
 #define EPT_LEAF_WB		((u64)MEMTYPE_WB << EPT_MEMTYPE_SHIFT)
@@ -52,9 +63,13 @@ static inline bool ept_is_2m(u64 entry)
 	return ept_present(entry) && (entry & EPT_LARGE);
 }
 
+/*
+ * Guest RAM is the VMM's write-back memory: with IPAT the guest's PAT
+ * cannot make the host's cache lines uncachable, as in KVM.
+ */
 static u64 ept_leaf_bits(bool writable)
 {
-	return EPT_LEAF_WB | EPT_READ | EPT_EXEC | (writable ? EPT_WRITE : 0);
+	return EPT_LEAF_WB | EPT_IPAT | EPT_READ | EPT_EXEC | (writable ? EPT_WRITE : 0);
 }
 
 int ept_init(struct kvmini_ept *ept)
@@ -194,30 +209,19 @@ bool ept_mapped(struct kvmini_ept *ept, u64 gpa)
 	return ept_present(READ_ONCE(ept_table_of(entry)[ept_index(gpa, 1)]));
 }
 
-static void ept_unmap_leaf(struct kvmini_ept *ept, u64 *entry)
+/* Gives back the pin(s) of a leaf no CPU can use any more. */
+static void ept_release_leaf(struct kvmini_ept *ept, u64 old, bool is_2m, bool dirty)
 {
-	u64 old = READ_ONCE(*entry);
-	struct page *page;
+	struct page *page = pfn_to_page((old & EPT_ADDR_MASK) >> PAGE_SHIFT);
+	unsigned long n = is_2m ? EPT_PAGES_2M : 1;
 
-	if (!ept_present(old))
-		return;
-	WRITE_ONCE(*entry, 0);
-	page = pfn_to_page((old & EPT_ADDR_MASK) >> PAGE_SHIFT);
 	/* The guest may have written it: tell the page cache or swap. */
-	unpin_user_pages_dirty_lock(&page, 1, old & EPT_WRITE);
-	ept->mapped_pages--;
-	kvmini_mem_pin(-1);
-}
-
-static void ept_unmap_2m(struct kvmini_ept *ept, u64 *pde)
-{
-	u64 old = READ_ONCE(*pde);
-
-	WRITE_ONCE(*pde, 0);
-	unpin_user_page_range_dirty_lock(pfn_to_page((old & EPT_ADDR_MASK) >> PAGE_SHIFT),
-					 EPT_PAGES_2M, old & EPT_WRITE);
-	ept->mapped_2m--;
-	kvmini_mem_pin(-(long)EPT_PAGES_2M);
+	unpin_user_page_range_dirty_lock(page, n, dirty);
+	if (is_2m)
+		ept->mapped_2m--;
+	else
+		ept->mapped_pages--;
+	kvmini_mem_pin(-(long)n);
 }
 
 static void ept_flush_this_cpu(void *eptp)
@@ -235,9 +239,62 @@ void ept_flush_all_cpus(struct kvmini_ept *ept)
 	on_each_cpu(ept_flush_this_cpu, &ept->eptp, 1);
 }
 
+enum leaf_step { LEAF_ZAP, LEAF_RELEASE };
+
+/* One leaf through one step of ept_unmap_range(); true when it had one to take. */
+static bool ept_leaf_step(struct kvmini_ept *ept, u64 *entry, bool is_2m, enum leaf_step step)
+{
+	u64 old = READ_ONCE(*entry);
+
+	if (step == LEAF_ZAP) {
+		if (!ept_present(old))
+			return false;
+		WRITE_ONCE(*entry, (old & ~EPT_RWX) | EPT_ZAPPED |
+				   (old & EPT_WRITE ? EPT_ZAPPED_WRITABLE : 0));
+		return true;
+	}
+	if (!(old & EPT_ZAPPED))
+		return false;
+	WRITE_ONCE(*entry, 0);
+	ept_release_leaf(ept, old, is_2m, old & EPT_ZAPPED_WRITABLE);
+	return true;
+}
+
+/* Applies @step to every leaf in [@gpa, @end), 2 MiB ones included. */
+static bool ept_range_step(struct kvmini_ept *ept, u64 gpa, u64 end, enum leaf_step step)
+{
+	u64 start = gpa;
+	bool any = false;
+
+	while (gpa < end) {
+		u64 next = (gpa | (SZ_2M - 1)) + 1;
+		u64 *pde = ept_pde(ept, gpa, false);
+		u64 e = pde ? READ_ONCE(*pde) : 0;
+		u64 *table;
+		unsigned int i;
+
+		/* A 2 MiB leaf, present or zapped: no table is ever marked so. */
+		if (e & EPT_LARGE) {
+			/*
+			 * Were it to straddle, unmapping all of it is still
+			 * safe: the rest faults back in on its next touch.
+			 */
+			WARN_ON_ONCE(next - SZ_2M < start || next > end);
+			any |= ept_leaf_step(ept, pde, true, step);
+		} else if (ept_present(e)) {
+			table = ept_table_of(e);
+			for (i = ept_index(gpa, 1); i < 512 && gpa < end; i++, gpa += PAGE_SIZE)
+				any |= ept_leaf_step(ept, &table[i], false, step);
+			continue;
+		}
+		gpa = next;
+	}
+	return any;
+}
+
 /**
- * ept_unmap_range - unmap a range, unpin its pages, and flush every CPU's
- * cached translations of this EPT
+ * ept_unmap_range - unmap a range, flush every CPU's cached translations
+ * of this EPT, then unpin its pages
  * @ept: the VM's tables
  * @gpa: start of the range (page aligned)
  * @size: its length in bytes (page aligned)
@@ -247,40 +304,17 @@ void ept_flush_all_cpus(struct kvmini_ept *ept)
  */
 void ept_unmap_range(struct kvmini_ept *ept, u64 gpa, u64 size)
 {
-	u64 start = gpa, end = min(gpa + size, EPT_MAX_GPA);
-	bool any = false;
+	u64 end = min(gpa + size, EPT_MAX_GPA);
 
-	while (gpa < end) {
-		u64 next = (gpa | (SZ_2M - 1)) + 1;
-		u64 *pde = ept_pde(ept, gpa, false);
-		u64 *table;
-		unsigned int i;
-
-		if (!pde || !ept_present(READ_ONCE(*pde))) {
-			gpa = next;
-			continue;
-		}
-		if (ept_is_2m(READ_ONCE(*pde))) {
-			/*
-			 * Were it to straddle, unmapping all of it is still
-			 * safe: the rest faults back in on its next touch.
-			 */
-			WARN_ON_ONCE(next - SZ_2M < start || next > end);
-			ept_unmap_2m(ept, pde);
-			any = true;
-			gpa = next;
-			continue;
-		}
-		table = ept_table_of(READ_ONCE(*pde));
-		for (i = ept_index(gpa, 1); i < 512 && gpa < end; i++, gpa += PAGE_SIZE) {
-			if (ept_present(table[i])) {
-				ept_unmap_leaf(ept, &table[i]);
-				any = true;
-			}
-		}
-	}
-	if (any)
-		ept_flush_all_cpus(ept);
+	/*
+	 * A vCPU running on another CPU may still write through a cached
+	 * translation until INVEPT has run there: a page goes back to the
+	 * VMM (and maybe the allocator) only after every CPU flushed.
+	 */
+	if (!ept_range_step(ept, gpa, end, LEAF_ZAP))
+		return;
+	ept_flush_all_cpus(ept);
+	ept_range_step(ept, gpa, end, LEAF_RELEASE);
 }
 
 static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
@@ -290,10 +324,8 @@ static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
 	for (i = 0; i < 512; i++) {
 		if (!ept_present(table[i]))
 			continue;
-		if (level == 1)
-			ept_unmap_leaf(ept, &table[i]);
-		else if (level == 2 && ept_is_2m(table[i]))
-			ept_unmap_2m(ept, &table[i]);
+		if (level == 1 || (level == 2 && ept_is_2m(table[i])))
+			ept_release_leaf(ept, table[i], level == 2, table[i] & EPT_WRITE);
 		else
 			ept_free_table(ept, ept_table_of(table[i]), level - 1);
 	}
@@ -301,13 +333,17 @@ static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
 	ept->table_pages--;
 }
 
-/* The VM is gone: no vCPU can use these tables any more. */
+/*
+ * The VM is gone: no vCPU enters with these tables any more, but CPUs may
+ * still cache their translations.  Flushed before anything is freed: a
+ * page given back could be written through them, and a later VM may get
+ * the same root page, hence the same EPTP.
+ */
 void ept_destroy(struct kvmini_ept *ept)
 {
 	if (!ept->pml4)
 		return;
-	ept_free_table(ept, ept->pml4, 4);
-	/* A later VM may get the same root page, hence the same EPTP. */
 	ept_flush_all_cpus(ept);
+	ept_free_table(ept, ept->pml4, 4);
 	ept->pml4 = NULL;
 }

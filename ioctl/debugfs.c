@@ -96,23 +96,38 @@ DEFINE_SHOW_ATTRIBUTE(vcpu_stats);
  */
 void kvmini_debugfs_vm_add(struct kvmini_vm *vm, int fd)
 {
+	struct dentry *old;
 	char name[32];
 
 	snprintf(name, sizeof(name), "%d-%d", vm->pid, fd);
+	/*
+	 * An earlier VM of this process that lives on through a vCPU's
+	 * kvm_run mapping may hold the name of a closed fd.  As KVM: the new
+	 * VM goes without a directory, and says so once in a while.
+	 */
+	old = debugfs_lookup(name, kvmini_debugfs_dir);
+	if (old) {
+		dput(old);
+		pr_warn_ratelimited("kvmini: debugfs: duplicate directory %s\n", name);
+		return;
+	}
 	vm->debugfs = debugfs_create_dir(name, kvmini_debugfs_dir);
 	debugfs_create_file("vm", 0400, vm->debugfs, vm, &vm_stats_fops);
 }
 
-/* A file "vcpu<id>" in its VM's directory. */
+/* A file "vcpu<id>" in its VM's directory, if it has one. */
 void kvmini_debugfs_vcpu_add(struct kvmini_vcpu *vcpu)
 {
 	char name[16];
 
+	/* A NULL parent would put the file at the top of debugfs. */
+	if (IS_ERR_OR_NULL(vcpu->vm->debugfs))
+		return;
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	debugfs_create_file(name, 0400, vcpu->vm->debugfs, vcpu, &vcpu_stats_fops);
 }
 
-/* Waits for readers of the VM's files to leave them. */
+/* Waits for readers of the VM's files to leave them; NULL is fine. */
 void kvmini_debugfs_vm_remove(struct kvmini_vm *vm)
 {
 	debugfs_remove_recursive(vm->debugfs);

@@ -19,6 +19,7 @@
 #include "kvmini.h"
 #include "stats.h"
 #include "vm.h"
+#include "../vmx/spec.h"
 #include "../vmx/vmx.h"
 
 static atomic_t vm_count = ATOMIC_INIT(0);
@@ -154,6 +155,9 @@ int kvmini_vm_create(unsigned long type)
 
 	if (type)
 		return -EINVAL;
+	err = vmx_spec_vm_allowed();
+	if (err)
+		return err;
 
 	err = vmx_root_get();
 	if (err)

@@ -7,10 +7,13 @@
  * with the rules of the SDM (#GP for invalid combinations).  Debug
  * registers always exit: the guest's DR0-3 and DR6 live in struct
  * kvmini_vcpu and never reach the hardware, so the host's breakpoints are
- * never disturbed; DR7 is in the VMCS.
+ * never disturbed; so does DR7 (the CPU runs the guest with DR7 0x400),
+ * or the guest's breakpoints would fire on the host's addresses.
  */
+#include <linux/kvm.h>
 #include <linux/types.h>
 #include <asm/fpu/xcr.h>
+#include <asm/processor.h>
 #include <asm/processor-flags.h>
 
 #include "cpuid.h"
@@ -47,14 +50,23 @@ unsigned long vcpu_cr4(void)
 	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
 }
 
-/* CR4 bits a guest may set: what VMX allows, less what kvmini hides in CPUID. */
+/*
+ * CR4 bits a guest may set: those kvmini knows to be safe with what it
+ * switches and shows in CPUID, and the CPU allows in VMX operation.  A
+ * list of what is allowed, not of what is hidden: a bit a newer CPU
+ * adds (PKE, CET, PKS, LA57, ...) stays refused until someone checks it.
+ */
 unsigned long vcpu_cr4_allowed(void)
 {
-	unsigned long hidden = X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_PKE | X86_CR4_LA57;
+	unsigned long known = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+			      X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+			      X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
+			      X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PCIDE |
+			      X86_CR4_SMEP | X86_CR4_SMAP;
 
-	if (!vmx_host_has_xsave())
-		hidden |= X86_CR4_OSXSAVE;
-	return kvmini_caps.cr4_fixed1 & ~hidden;
+	if (vmx_host_has_xsave())
+		known |= X86_CR4_OSXSAVE;
+	return kvmini_caps.cr4_fixed1 & known;
 }
 
 /*
@@ -103,6 +115,11 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 		set_cr0(vcpu, val);
 		return 0;
 	case 3:
+		/* Bit 63 asks the CPU to keep the PCID's TLB entries; it is no address bit. */
+		if (vcpu_cr4() & X86_CR4_PCIDE)
+			val &= ~X86_CR3_PCID_NOFLUSH;
+		if ((efer & EFER_LMA) && (val >> boot_cpu_data.x86_phys_bits))
+			return -EINVAL;
 		vmcs_writel(GUEST_CR3, val);
 		if ((vcpu_cr0() & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LMA))
 			guest_load_pdptes(vcpu, val);
@@ -112,11 +129,36 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 			return -EINVAL;
 		if ((efer & EFER_LMA) && !(val & X86_CR4_PAE))
 			return -EINVAL;
+		/* SDM Vol. 3A 4.10.1: PCIDs exist only in long mode, and CR3 names PCID 0. */
+		if ((val & ~vcpu_cr4() & X86_CR4_PCIDE) &&
+		    (!(efer & EFER_LMA) || (vmcs_readl(GUEST_CR3) & 0xfff)))
+			return -EINVAL;
 		vmx_set_guest_cr4(val);
 		return 0;
 	default:
 		return -EINVAL;
 	}
+}
+
+/*
+ * MOV to CR8, in 64-bit mode only: the TPR of an APIC that userspace
+ * emulates, as KVM without an in-kernel APIC.  Lowering it may unmask an
+ * interrupt userspace holds back: KVM_EXIT_SET_TPR tells it.
+ */
+static int mov_to_cr8(struct kvmini_vcpu *vcpu, unsigned long val)
+{
+	u8 old = vcpu->cr8;
+
+	if (val & ~0xfUL) {
+		vmx_inject_gp(vcpu);
+		return 1;
+	}
+	vcpu->cr8 = val;
+	vmx_skip_instruction(vcpu);
+	if (val >= old)
+		return 1;
+	vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+	return 0;
 }
 
 /* Exit qualification for control-register accesses, SDM Vol. 3C table 28-3. */
@@ -128,16 +170,21 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 
 	switch (type) {
 	case 0:
+		if (cr == 8)
+			return mov_to_cr8(vcpu, vcpu_read_gpr(vcpu, reg));
 		if (mov_to_cr(vcpu, cr, vcpu_read_gpr(vcpu, reg))) {
 			vmx_inject_gp(vcpu);
 			return 1;
 		}
 		break;
 	case 1:
-		if (cr != 3)
+		if (cr == 8)
+			vcpu_write_gpr(vcpu, reg, vcpu->cr8);
+		else if (cr == 3)
+			vcpu_write_gpr(vcpu, reg, vmcs_readl(GUEST_CR3));
+		else
 			return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 						  "MOV from a control register kvmini does not intercept");
-		vcpu_write_gpr(vcpu, reg, vmcs_readl(GUEST_CR3));
 		break;
 	default:
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
@@ -146,6 +193,10 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 	vmx_skip_instruction(vcpu);
 	return 1;
 }
+
+/* DR7 bits 15:14, 12:11 read as 0 and bit 10 as 1 (SDM Vol. 3B 18.2.4). */
+#define DR7_RESERVED_0	0xd800UL
+#define DR7_FIXED_1	0x400UL
 
 /* Exit qualification for MOV DR, SDM Vol. 3C table 28-4. */
 int handle_dr_access(struct kvmini_vcpu *vcpu)
@@ -169,7 +220,7 @@ int handle_dr_access(struct kvmini_vcpu *vcpu)
 		else if (dr == 6)
 			val = vcpu->dr6;
 		else
-			val = vmcs_readl(GUEST_DR7);
+			val = vcpu->dr7;
 		vcpu_write_gpr(vcpu, reg, val);
 	} else {
 		val = vcpu_read_gpr(vcpu, reg);
@@ -182,7 +233,7 @@ int handle_dr_access(struct kvmini_vcpu *vcpu)
 		else if (dr == 6)
 			vcpu->dr6 = val;
 		else
-			vmcs_writel(GUEST_DR7, val);
+			vcpu->dr7 = (val & ~DR7_RESERVED_0) | DR7_FIXED_1;
 	}
 	vmx_skip_instruction(vcpu);
 	return 1;

@@ -7,8 +7,13 @@
 #include <linux/kvm.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
+#include <asm/cpu.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 
+#include "events.h"
 #include "exits.h"
 #include "trace.h"
 #include "vmcs.h"
@@ -146,13 +151,93 @@ int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why)
 	return 0;
 }
 
+/* DR6 bits that read as 1 when clear of any event (SDM Vol. 3B 18.2.3). */
+#define DR6_ACTIVE_LOW_BITS	0xffff0ff0UL
+#define DR7_GD			BIT(13)
+#define GUEST_INTR_STI_MOV_SS	(BIT(0) | BIT(1))
+#define INTR_TYPE_PRIV_SW_EXC	5
+
+/*
+ * An intercepted exception goes back to the guest.  One raised while
+ * another event was being delivered is handled serially by the CPU (#DB
+ * and #AC are benign, SDM Vol. 3A table 6-5): it is delivered instead,
+ * and what raised the first event raises it again when the guest runs
+ * again; an external interrupt userspace gave is kept for later.
+ */
+static void reflect_exception(struct kvmini_vcpu *vcpu, unsigned int vector, bool has_code)
+{
+	vmx_drop_vectoring_event(vcpu);
+	inject_exception(vector, has_code, 0);
+}
+
+/* As the CPU would have delivered it: DR6 says why, DR7.GD is cleared. */
+static int handle_db(struct kvmini_vcpu *vcpu)
+{
+	unsigned long payload = vcpu->exit_qual;
+
+	/* ICEBP exits before it runs, though its #DB is a trap: step over it. */
+	if (((vcpu->exit_intr_info >> 8) & 7) == INTR_TYPE_PRIV_SW_EXC) {
+		vmx_skip_instruction(vcpu);
+	} else if ((vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+		   (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STI_MOV_SS)) {
+		/*
+		 * The CPU leaves the pending single step out when the #DB
+		 * exits; VM entry insists on it with TF under an STI or MOV
+		 * SS shadow (SDM Vol. 3C 27.3.1.5).
+		 */
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR_STEP);
+	}
+	vcpu->dr6 = ((vcpu->dr6 & ~DR_TRAP_BITS) | DR6_ACTIVE_LOW_BITS | payload) ^
+		    (payload & DR6_ACTIVE_LOW_BITS);
+	vcpu->dr7 &= ~DR7_GD;
+	reflect_exception(vcpu, X86_TRAP_DB, false);
+	return 1;
+}
+
+static int handle_ac(struct kvmini_vcpu *vcpu)
+{
+	/* The alignment check the guest asked for: CPL 3, CR0.AM, RFLAGS.AC. */
+	bool legacy = vmx_guest_cpl() == 3 && (vcpu_cr0() & X86_CR0_AM) &&
+		      (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_AC);
+
+	if (legacy || !boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT)) {
+		reflect_exception(vcpu, X86_TRAP_AC, true);
+		return 1;
+	}
+	/* The host's split-lock detection: the host's policy decides. */
+	if (handle_guest_split_lock(vmcs_readl(GUEST_RIP)))
+		return 1;
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				  "split lock in the guest, refused by the host's split_lock_detect");
+}
+
 static int handle_nmi_or_exception(struct kvmini_vcpu *vcpu)
 {
-	/* NMIs were sent back to the host already (run.c). */
-	if (((vcpu->exit_intr_info >> 8) & 7) == 2)
+	unsigned int vector = vcpu->exit_intr_info & 0xff;
+
+	/* NMIs and machine checks went to the host's handlers already (run.c). */
+	if (((vcpu->exit_intr_info >> 8) & 7) == 2 || vector == X86_TRAP_MC)
 		return 1;
+	if (vector == X86_TRAP_DB)
+		return handle_db(vcpu);
+	if (vector == X86_TRAP_AC)
+		return handle_ac(vcpu);
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 				  "exception exit without an intercepted exception");
+}
+
+/* No PMU is offered in CPUID: the host's counters are not the guest's to read. */
+static int handle_rdpmc(struct kvmini_vcpu *vcpu)
+{
+	vmx_inject_gp(vcpu);
+	return 1;
+}
+
+/* A machine check during VM entry was the host's already (run.c). */
+static int handle_mce_during_entry(struct kvmini_vcpu *vcpu)
+{
+	return 1;
 }
 
 static int handle_external_interrupt(struct kvmini_vcpu *vcpu)
@@ -177,9 +262,13 @@ static int handle_hlt(struct kvmini_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * INVD and WBINVD: guest RAM is write-back host memory with no device
+ * doing DMA behind the caches, so there is nothing to write back or drop
+ * (KVM does the same without non-coherent DMA).
+ */
 static int handle_invd(struct kvmini_vcpu *vcpu)
 {
-	/* Guest RAM is write-back host memory: there is nothing to drop. */
 	vmx_skip_instruction(vcpu);
 	return 1;
 }
@@ -211,6 +300,8 @@ static const exit_handler_t exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= handle_invd,
+	[EXIT_REASON_WBINVD]			= handle_invd,
+	[EXIT_REASON_RDPMC]			= handle_rdpmc,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
 	[EXIT_REASON_VMCLEAR]			= handle_vmx_instruction,
 	[EXIT_REASON_VMLAUNCH]			= handle_vmx_instruction,
@@ -234,7 +325,7 @@ static const exit_handler_t exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_WRMSR]			= handle_wrmsr,
 	[EXIT_REASON_INVALID_GUEST_STATE]	= handle_entry_failure,
 	[EXIT_REASON_MSR_LOADING]		= handle_entry_failure,
-	[EXIT_REASON_MACHINE_CHECK]		= handle_entry_failure,
+	[EXIT_REASON_MACHINE_CHECK]		= handle_mce_during_entry,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
@@ -303,7 +394,8 @@ int vmx_handle_exit(struct kvmini_vcpu *vcpu)
 		vcpu->stats.exit_reasons[basic]++;
 		handler = exit_handlers[basic];
 	}
-	if (vcpu->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED)
+	if ((vcpu->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED) &&
+	    basic != EXIT_REASON_MACHINE_CHECK)
 		handler = handle_entry_failure;
 	if (handler)
 		r = handler(vcpu);

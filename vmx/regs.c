@@ -7,6 +7,7 @@
  * EINVAL here rather than failing the next VM entry.
  */
 #include <linux/kvm.h>
+#include <asm/processor.h>
 #include <asm/processor-flags.h>
 
 #include "guest_mem.h"
@@ -109,6 +110,7 @@ int vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr3 = vmcs_readl(GUEST_CR3);
 	s->cr4 = vcpu_cr4();
 	s->efer = vmcs_read64(GUEST_IA32_EFER);
+	s->cr8 = vcpu->cr8;
 	s->apic_base = vmx_apic_base(vcpu);
 	return 0;
 }
@@ -120,6 +122,9 @@ static bool sregs_valid(const struct kvm_sregs *s)
 		return false;
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		/* No bit 63 (PCID no-flush) nor any other beyond MAXPHYADDR. */
+		if (s->cr3 >> boot_cpu_data.x86_phys_bits)
 			return false;
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
@@ -152,6 +157,9 @@ int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s, const u64
 	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, s->idt.limit);
 	vcpu->cr2 = s->cr2;
+	/* As KVM: a TPR out of range is ignored, not refused. */
+	if (s->cr8 <= 0xf)
+		vcpu->cr8 = s->cr8;
 	vmcs_writel(GUEST_CR3, s->cr3);
 	vmx_set_guest_efer(s->efer);
 	vmx_set_guest_cr0(s->cr0);

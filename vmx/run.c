@@ -13,25 +13,29 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
-#include <asm/apic.h>
+#include <linux/types.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
-#include <linux/types.h>
 #include <asm/fpu/xcr.h>
+#include <asm/idtentry.h>
+#include <asm/mce.h>
+#include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
 #include "cpuid.h"
 #include "events.h"
 #include "exits.h"
+#include "spec.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vmcs.h"
+#include "vmenter.h"
 #include "vmx.h"
 #include "../ioctl/vm.h"
-
-int __vmx_vcpu_run(unsigned long *regs, bool launched);
 
 /*
  * Newer kernels call the field immediate_exit__unsafe in kernel code
@@ -51,6 +55,7 @@ static bool run_immediate_exit(struct kvm_run *run)
 #define INTR_INFO_VALID		BIT(31)
 #define INTR_INFO_TYPE_MASK	(7U << 8)
 #define INTR_TYPE_NMI		(2U << 8)
+#define INTR_INFO_VECTOR_MASK	0xffU
 
 static inline struct kvmini_vcpu *pn_to_vcpu(struct preempt_notifier *pn)
 {
@@ -78,19 +83,57 @@ static void read_exit_info(struct kvmini_vcpu *vcpu)
 	vcpu->exit_qual = vmcs_readl(EXIT_QUALIFICATION);
 	vcpu->exit_intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
 	vcpu->exit_instr_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	vmx_save_vectoring_event(vcpu);
+	/* A failed entry delivered nothing: its IDT-vectoring field means nothing. */
+	if (vcpu->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED)
+		vcpu->reinject.info = 0;
+	else
+		vmx_save_vectoring_event(vcpu);
+}
+
+/* Where the host's NMI handler starts. */
+static unsigned long host_nmi_entry(void)
+{
+#ifdef KVMINI_HAVE_NMI_KVM_VMX
+	/* The entry the kernel keeps for hypervisors since 6.3. */
+	return (unsigned long)asm_exc_nmi_kvm_vmx;
+#else
+	struct desc_ptr idt;
+
+	store_idt(&idt);
+	return gate_offset((gate_desc *)idt.address + X86_TRAP_NMI);
+#endif
+}
+
+/* As if it had hit user mode: the guest's state is no kernel context to go back to. */
+static void host_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&regs);
+#endif
 }
 
 /*
- * An NMI that arrived in the guest made it exit and is gone; the host
- * still wants it (watchdog, perf, backtraces), so send it again.
+ * Right after the exit, interrupts still off: an NMI or a machine check
+ * that made the guest exit belongs to the host, and is handed to its
+ * handler now, as the CPU would have (KVM does the same).  A self-IPI
+ * would be no good for the NMI: NMIs stay blocked after the exit, so it
+ * would fire in the guest at the next entry and exit again, forever.
  */
-static void reinject_host_nmi(struct kvmini_vcpu *vcpu)
+static void handle_exit_irqoff(struct kvmini_vcpu *vcpu)
 {
-	if (VMX_EXIT_REASON_BASIC(vcpu->exit_reason) == EXIT_REASON_EXCEPTION_NMI &&
-	    (vcpu->exit_intr_info & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK)) ==
-	    (INTR_INFO_VALID | INTR_TYPE_NMI))
-		apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+	u32 basic = VMX_EXIT_REASON_BASIC(vcpu->exit_reason);
+	u32 info = vcpu->exit_intr_info;
+
+	if (basic == EXIT_REASON_MACHINE_CHECK) {
+		host_machine_check();
+	} else if (basic == EXIT_REASON_EXCEPTION_NMI && (info & INTR_INFO_VALID)) {
+		if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+			vmx_call_nmi_handler(host_nmi_entry());
+		else if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
+			host_machine_check();
+	}
 }
 
 /*
@@ -148,9 +191,15 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 
 	if (trace_kvmini_entry_enabled())
 		trace_kvmini_entry(vcpu->vm->id, vcpu->id, vmcs_readl(GUEST_RIP));
+	/* L1TF: nothing of the host's left in L1D for the guest to speculate on. */
+	if (static_branch_unlikely(&vmx_l1d_flush))
+		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 	tsc = rdtsc();
 	fail = __vmx_vcpu_run(vcpu->regs, vcpu->launched);
 	vcpu->stats.guest_cycles += rdtsc() - tsc;
+	/* VMSCAPE: the VMM must not meet what the guest taught the predictors. */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 
 	vcpu->cr2 = native_read_cr2();
 	if (vcpu->xcr0 != host_xcr0)
@@ -171,10 +220,12 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 		local_irq_enable();
 		return -EIO;
 	}
-	vcpu->launched = true;
 	vcpu->stats.entries++;
 	read_exit_info(vcpu);
-	reinject_host_nmi(vcpu);
+	/* An entry that failed on the guest state leaves the VMCS to be launched. */
+	if (!(vcpu->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED))
+		vcpu->launched = true;
+	handle_exit_irqoff(vcpu);
 	/* A pending host interrupt is taken here: it made the guest exit. */
 	local_irq_enable();
 	return 0;
@@ -229,6 +280,7 @@ void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu)
 int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	u64 cr8;
 	int r;
 
 	/* The VMCS cannot even be loaded once the reboot notifier ran. */
@@ -236,6 +288,13 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		return -EIO;
 	vcpu_enter_run(vcpu);
 	run->flags = 0;
+	/* As KVM without an in-kernel APIC: userspace's APIC model owns the TPR. */
+	cr8 = READ_ONCE(run->cr8);
+	if (cr8 > 0xf) {
+		r = -EINVAL;
+		goto out;
+	}
+	vcpu->cr8 = cr8;
 	r = vmx_complete_userspace_exit(vcpu);
 	if (r <= 0)
 		goto out;
@@ -279,6 +338,7 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 out:
 	if (r == 0 || r == -EINTR)
 		vcpu->stats.exits_to_user++;
+	run->cr8 = vcpu->cr8;
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = vmx_ready_for_interrupt(vcpu);
 	run->apic_base = vmx_apic_base(vcpu);

@@ -15,10 +15,12 @@
 #include <asm/io.h>
 #include <asm/fpu/api.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
 #include "vcpu.h"
 #include "vmcs.h"
@@ -32,7 +34,14 @@ static DEFINE_PER_CPU(struct kvmini_vcpu *, current_vmcs);
 
 /* CR0 bits the host keeps for itself: the guest sees its own values in the shadow. */
 #define CR0_HOST_OWNED	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
-#define CR4_HOST_OWNED	(X86_CR4_VMXE | X86_CR4_SMXE | X86_CR4_MCE)
+/*
+ * CR4 bits a guest changes without an exit, as in KVM: those that only
+ * change how the guest's own instructions behave.  Every other bit
+ * exits and is checked (cr.c), so a guest cannot turn on what kvmini
+ * does not switch for it, such as PKE (the host's PKRU would be live).
+ */
+#define CR4_GUEST_OWNED	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_PCE | X86_CR4_OSFXSR | \
+			 X86_CR4_OSXMMEXCPT | X86_CR4_PGE | X86_CR4_TSD | X86_CR4_FSGSBASE)
 
 /* DR7 after RESET: bit 10 reads as 1. */
 #define GUEST_DR7_INIT	0x400
@@ -177,9 +186,13 @@ void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
 			pr_err("kvmini: VMPTRLD failed for vCPU %u on CPU %d\n", vcpu->id, cpu);
 		this_cpu_write(current_vmcs, vcpu);
 		write_host_percpu_state();
+		/* As KVM: what one guest taught the branch predictors, the next must not use. */
+		indirect_branch_prediction_barrier();
 	}
 	/* As KVM: once per load, not per entry; perf changes it rarely. */
 	vcpu->host_debugctl = get_debugctlmsr();
+	/* A VM exit leaves LDTR null; the VMM's LDT comes back in vmx_vcpu_put(). */
+	store_ldt(vcpu->host_ldt_sel);
 	rdmsrl(MSR_FS_BASE, fs);
 	rdmsrl(MSR_GS_BASE, gs);
 	vmcs_writel(HOST_FS_BASE, fs);
@@ -192,9 +205,21 @@ void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
 	}
 }
 
-/* Gives the CPU its SYSCALL MSRs back; preemption disabled. */
+/*
+ * Gives the CPU back what a VM exit left wrong for anything but the vCPU
+ * thread in the kernel, before the thread returns to userspace or another
+ * task runs here; preemption disabled:
+ * - the GDT limit, which a VM exit sets to 0xffff: a user's LSL or LAR on a
+ *   high selector would make the CPU read past the GDT;
+ * - the LDT, which a VM exit unloads;
+ * - the SYSCALL MSRs.
+ * As KVM, not after every exit: exits handled in the kernel stay fast.
+ */
 void vmx_vcpu_put(struct kvmini_vcpu *vcpu)
 {
+	load_fixmap_gdt(smp_processor_id());
+	if (vcpu->host_ldt_sel)
+		asm volatile("lldt %0" : : "rm" (vcpu->host_ldt_sel));
 	if (vcpu->guest_msrs_loaded) {
 		syscall_msrs_read(&vcpu->guest_msrs);
 		syscall_msrs_write(&vcpu->host_msrs);
@@ -238,7 +263,12 @@ static void setup_controls(struct kvmini_vcpu *vcpu)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, c->proc2_ctls);
 	vmcs_write32(VM_EXIT_CONTROLS, c->exit_ctls);
 	vmcs_write32(VM_ENTRY_CONTROLS, c->entry_ctls);
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/*
+	 * #AC and #DB can be raised by their own delivery (CVE-2015-5307,
+	 * CVE-2015-8104) and loop in the CPU forever: they exit, and are
+	 * reflected.  A machine check is the host's (exits.c).
+	 */
+	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -250,7 +280,7 @@ static void setup_controls(struct kvmini_vcpu *vcpu)
 	vmcs_write64(EPT_POINTER, vcpu->vm->ept.eptp);
 	vmcs_write64(VMCS_LINK_POINTER, -1ULL);
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED);
-	vmcs_writel(CR4_GUEST_HOST_MASK, CR4_HOST_OWNED);
+	vmcs_writel(CR4_GUEST_HOST_MASK, ~(unsigned long)CR4_GUEST_OWNED);
 }
 
 /*
@@ -327,7 +357,10 @@ void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
 	vmcs_writel(GUEST_CR3, 0);
 	vmx_set_guest_efer(0);
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	/* The guest's DR7 lives in kvmini (cr.c): its breakpoints would use the host's DR0-3. */
 	vmcs_writel(GUEST_DR7, GUEST_DR7_INIT);
+	vcpu->dr7 = GUEST_DR7_INIT;
+	vcpu->cr8 = 0;
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writel(GUEST_SYSENTER_ESP, 0);

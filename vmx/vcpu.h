@@ -94,12 +94,15 @@ struct kvmini_vcpu {
 	struct preempt_notifier pn;
 	unsigned long host_cr3, host_cr4;	/* what HOST_CR3/CR4 hold */
 	u64 host_debugctl;		/* read at load: a VM exit clears it */
+	u16 host_ldt_sel;		/* read at load: a VM exit clears LDTR */
 	u32 proc_ctls;			/* what CPU_BASED_VM_EXEC_CONTROL holds */
 
 	unsigned long regs[NR_GPRS];
 	unsigned long cr2;
 	unsigned long dr[4];
 	unsigned long dr6;
+	unsigned long dr7;		/* the hardware runs the guest with 0x400 */
+	u8 cr8;				/* the guest's TPR: never the host's */
 	u64 xcr0;
 	struct vcpu_syscall_msrs guest_msrs, host_msrs;
 	bool guest_msrs_loaded;

@@ -14,8 +14,12 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/cpufeatures.h>
 #include <asm/ibt.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/percpu.h>
+#include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
 #define REG(n)		((n) * 8)
@@ -38,8 +42,8 @@ SYM_FUNC_START(__vmx_vcpu_run)
 	vmwrite	%rsp, %rax
 	jbe	.Lvmfail
 
-	/* MOVs leave the flags of this test alone until the jump below. */
-	test	%sil, %sil
+	/* MOVs and VERW leave CF alone until the jump below. */
+	bt	$0, %esi
 	mov	%rdi, %rax
 	mov	REG(1)(%rax), %rcx
 	mov	REG(2)(%rax), %rdx
@@ -57,7 +61,10 @@ SYM_FUNC_START(__vmx_vcpu_run)
 	mov	REG(15)(%rax), %r15
 	mov	REG(0)(%rax), %rax
 
-	jnz	.Lresume
+	/* MDS and its kin: nothing of the host's left in CPU buffers (VERW, as KVM). */
+	CLEAR_CPU_BUFFERS
+
+	jc	.Lresume
 	UNWIND_HINT_SAVE
 	vmlaunch
 	UNWIND_HINT_RESTORE
@@ -89,8 +96,22 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	mov	%r15, REG(15)(%rax)
 	pop	REG(0)(%rax)
 
-	/* The guest may have trained the return stack buffer (as KVM does). */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	/*
+	 * Before the first RET: the guest may have trained the return stack
+	 * buffer (all of it refilled with retpolines or IBRS, one entry with
+	 * eIBRS, against PBRSB), and legacy IBRS must be written again after
+	 * a less privileged predictor mode ran; the guest cannot change
+	 * SPEC_CTRL itself (vmx/msr.c).  Then the branch history (BHI).
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	mov	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	mov	PER_CPU_VAR(x86_spec_ctrl_current + 4), %edx
+	wrmsr
+.Lspec_ctrl_done:
+	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	xor	%eax, %eax
 	jmp	.Lclear
@@ -121,3 +142,27 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	pop	%rbp
 	RET
 SYM_FUNC_END(__vmx_vcpu_run)
+
+/*
+ * void vmx_call_nmi_handler(unsigned long entry)
+ *
+ * An NMI that made the guest exit is gone from the CPU, and NMIs stay
+ * blocked until the next IRET.  This calls the host's NMI entry point as
+ * the CPU would have: on this stack, aligned, with an interrupt frame of
+ * the kernel's own selectors; the handler's IRET returns here and
+ * unblocks NMIs.  Interrupts are off.
+ */
+SYM_FUNC_START(vmx_call_nmi_handler)
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	push	$__KERNEL_DS
+	push	%rbp
+	pushf
+	push	$__KERNEL_CS
+	CALL_NOSPEC rdi
+	/* The IRET restored RSP already; this tells objtool so. */
+	mov	%rbp, %rsp
+	pop	%rbp
+	RET
+SYM_FUNC_END(vmx_call_nmi_handler)
