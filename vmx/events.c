@@ -57,21 +57,6 @@ void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu)
 		vcpu->reinject.instr_len = vcpu->exit_instr_len;
 }
 
-/*
- * An exception kvmini reflects replaces the event whose delivery it cut
- * short; an external interrupt from userspace must not be lost with it.
- */
-void vmx_drop_vectoring_event(struct kvmini_vcpu *vcpu)
-{
-	u32 info = vcpu->reinject.info;
-
-	if (info && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR && !vcpu->irq_queued) {
-		vcpu->irq_vector = info & INTR_INFO_VECTOR_MASK;
-		vcpu->irq_queued = true;
-	}
-	vcpu->reinject.info = 0;
-}
-
 /* True when an exit interrupted the delivery of an event. */
 bool vmx_event_in_delivery(struct kvmini_vcpu *vcpu)
 {

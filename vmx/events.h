@@ -10,7 +10,6 @@
 
 void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu);
 bool vmx_event_in_delivery(struct kvmini_vcpu *vcpu);
-void vmx_drop_vectoring_event(struct kvmini_vcpu *vcpu);
 bool vmx_ready_for_interrupt(struct kvmini_vcpu *vcpu);
 void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested);
 int vmx_queue_interrupt(struct kvmini_vcpu *vcpu, u32 irq);

@@ -157,19 +157,6 @@ int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why)
 #define GUEST_INTR_STI_MOV_SS	(BIT(0) | BIT(1))
 #define INTR_TYPE_PRIV_SW_EXC	5
 
-/*
- * An intercepted exception goes back to the guest.  One raised while
- * another event was being delivered is handled serially by the CPU (#DB
- * and #AC are benign, SDM Vol. 3A table 6-5): it is delivered instead,
- * and what raised the first event raises it again when the guest runs
- * again; an external interrupt userspace gave is kept for later.
- */
-static void reflect_exception(struct kvmini_vcpu *vcpu, unsigned int vector, bool has_code)
-{
-	vmx_drop_vectoring_event(vcpu);
-	inject_exception(vector, has_code, 0);
-}
-
 /* As the CPU would have delivered it: DR6 says why, DR7.GD is cleared. */
 static int handle_db(struct kvmini_vcpu *vcpu)
 {
@@ -191,7 +178,7 @@ static int handle_db(struct kvmini_vcpu *vcpu)
 	vcpu->dr6 = ((vcpu->dr6 & ~DR_TRAP_BITS) | DR6_ACTIVE_LOW_BITS | payload) ^
 		    (payload & DR6_ACTIVE_LOW_BITS);
 	vcpu->dr7 &= ~DR7_GD;
-	reflect_exception(vcpu, X86_TRAP_DB, false);
+	inject_exception(X86_TRAP_DB, false, 0);
 	return 1;
 }
 
@@ -202,7 +189,7 @@ static int handle_ac(struct kvmini_vcpu *vcpu)
 		      (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_AC);
 
 	if (legacy || !boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT)) {
-		reflect_exception(vcpu, X86_TRAP_AC, true);
+		inject_exception(X86_TRAP_AC, true, 0);
 		return 1;
 	}
 	/* The host's split-lock detection: the host's policy decides. */
@@ -219,6 +206,14 @@ static int handle_nmi_or_exception(struct kvmini_vcpu *vcpu)
 	/* NMIs and machine checks went to the host's handlers already (run.c). */
 	if (((vcpu->exit_intr_info >> 8) & 7) == 2 || vector == X86_TRAP_MC)
 		return 1;
+	/*
+	 * As KVM: an exception raised by the delivery of another event is not
+	 * emulated.  The CVE-2015-5307 and CVE-2015-8104 loops (#AC or #DB
+	 * raised by its own delivery) end here, out of the CPU's microcode.
+	 */
+	if (vmx_event_in_delivery(vcpu))
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_SIMUL_EX,
+					  "exception while delivering another event");
 	if (vector == X86_TRAP_DB)
 		return handle_db(vcpu);
 	if (vector == X86_TRAP_AC)
