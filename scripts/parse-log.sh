@@ -36,7 +36,10 @@ parse_one() { # LABEL LOG
 		BEGIN {
 			bad_re = "(^|[^A-Za-z])Oops([^A-Za-z]|$)|BUG:|kernel BUG|" \
 				"WARNING:|general protection fault|Call Trace|" \
-				"Kernel panic|RIP:|unable to handle"
+				"Kernel panic|RIP:|unable to handle|" \
+				"Poison overwritten|Redzone overwritten|Object padding|" \
+				"KFENCE:|page allocation failure|Bad page state|" \
+				"pagealloc: memory corruption|corrupted .*(poison|redzone)"
 			stamp_re = "\\[ *[0-9]+\\.[0-9]+\\] "
 		}
 		function kernel_line(text, msg) {
