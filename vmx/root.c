@@ -76,6 +76,11 @@ static int vmx_cpu_on(unsigned int cpu)
 		       err == -EFAULT ? "faulted" : "failed (VMfail)", cpu);
 		return -EIO;
 	}
+	/*
+	 * EPT translations outlive VMXOFF: another hypervisor's, or ours from
+	 * before this CPU went offline, could match an EPTP of ours.
+	 */
+	vmx_invept(INVEPT_ALL_CONTEXT, 0);
 	this_cpu_write(vmx_on, true);
 	local_irq_restore(flags);
 	return 0;
