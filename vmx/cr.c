@@ -107,6 +107,7 @@ static void set_cr0(struct kvmini_vcpu *vcpu, unsigned long cr0)
 static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 {
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	unsigned long old;
 
 	switch (cr) {
 	case 0:
@@ -133,7 +134,12 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 		if ((val & ~vcpu_cr4() & X86_CR4_PCIDE) &&
 		    (!(efer & EFER_LMA) || (vmcs_readl(GUEST_CR3) & 0xfff)))
 			return -EINVAL;
+		old = vcpu_cr4();
 		vmx_set_guest_cr4(val);
+		/* With PAE paging these bits make the CPU load the PDPTEs (SDM Vol. 3A 4.4.1). */
+		if ((vcpu_cr0() & X86_CR0_PG) && (val & X86_CR4_PAE) && !(efer & EFER_LMA) &&
+		    ((val ^ old) & (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_SMEP)))
+			guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3));
 		return 0;
 	default:
 		return -EINVAL;
