@@ -5,6 +5,7 @@
 #   make check                               host-side unit tests
 #   make payload PAYLOAD=DIR                 what the test machine needs
 #   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
+#   make fuzz                                the long fuzz campaign in Bochs (scripts/fuzz.sh)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= gcc
@@ -18,7 +19,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 # The tool and the guests describe their own builds.
 -include user/build.mk tests/guests/build.mk
 
-.PHONY: all module user check payload bench clean
+.PHONY: all module user check payload bench fuzz clean
 all: module user
 
 module:
@@ -61,6 +62,9 @@ payload: module user
 
 bench:
 	scripts/bench.sh
+
+fuzz:
+	scripts/fuzz.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
