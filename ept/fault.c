@@ -139,8 +139,8 @@ int handle_ept_violation(struct kvmini_vcpu *vcpu)
 	vcpu->stats.ept_faults++;
 	r = fault_in(vcpu->vm, gpa, write);
 	if (r == -EFAULT) {
-		pr_err_ratelimited("kvmini: VM %u: the memory behind guest-physical %#llx is not accessible to the VMM\n",
-				   vcpu->vm->id, gpa);
+		pr_warn_ratelimited("kvmini: VM %u: the memory behind guest-physical %#llx is not accessible to the VMM\n",
+				    vcpu->vm->id, gpa);
 		return r;
 	}
 	if (r)
