@@ -78,8 +78,12 @@ static void inject_exception(unsigned int vector, bool has_code, u32 code)
 {
 	u32 info = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | vector;
 
-	/* Real mode delivers no error code (SDM Vol. 3C 27.2.1.3). */
-	if (has_code && (vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PE)) {
+	/*
+	 * Real mode delivers no error code (SDM Vol. 3C 27.2.1.3), and VM
+	 * entry checks that against the CR0 in the VMCS: the guest owns PE,
+	 * so the read shadow may be stale.  Found by fuzz_test.
+	 */
+	if (has_code && (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 	}
