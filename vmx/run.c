@@ -231,6 +231,9 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	return 0;
 }
 
+/* SDM Vol. 3C 31.4, VM-instruction error numbers. */
+#define VMXERR_ENTRY_INVALID_CONTROL_FIELD	7
+
 static void report_vmfail(struct kvmini_vcpu *vcpu)
 {
 	u32 err = vmcs_read32(VM_INSTRUCTION_ERROR);
@@ -239,6 +242,14 @@ static void report_vmfail(struct kvmini_vcpu *vcpu)
 	vcpu->stats.entry_failures++;
 	pr_err_ratelimited("kvmini: VM %u vCPU %u: VM%s failed, VM-instruction error %u\n",
 			   vcpu->vm->id, vcpu->id, vcpu->launched ? "RESUME" : "LAUNCH", err);
+	/* Error 7, invalid control fields: the ones kvmini changes as the guest runs. */
+	if (err == VMXERR_ENTRY_INVALID_CONTROL_FIELD)
+		pr_err_ratelimited("kvmini: entry event %#x error code %#x length %u, entry controls %#x, proc controls %#x, guest CR0 %#lx\n",
+				   vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
+				   vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE),
+				   vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
+				   vmcs_read32(VM_ENTRY_CONTROLS),
+				   vmcs_read32(CPU_BASED_VM_EXEC_CONTROL), vmcs_readl(GUEST_CR0));
 	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 	/* KVM reports a VMfail as the error number with no hardware exit reason. */
 	run->fail_entry.hardware_entry_failure_reason = err;
