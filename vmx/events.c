@@ -106,6 +106,14 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
 	struct vmx_event *ev = &vcpu->reinject;
 
 	if (ev->info) {
+		/*
+		 * KVM_SET_SREGS may have put the guest in real mode since the
+		 * exit, and VM entry refuses an error code there (VMfail,
+		 * invalid control field); as KVM, real mode drops it.  Found
+		 * by fuzz_test.
+		 */
+		if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE))
+			ev->info &= ~INTR_INFO_DELIVER_CODE;
 		if (ev->info & INTR_INFO_DELIVER_CODE)
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->instr_len);
