@@ -375,16 +375,10 @@ out:
 
 int main(int argc, char **argv)
 {
-	static char prefix[64];
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+	dev = ktest_args(argc, argv);
+	if (!dev)
 		return 2;
-	}
-	dev = argv[1];
 	on_kvmini = strstr(dev, "kvmini");
-	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
-	ktest_set_prefix(prefix);
 	test_ticks();
 	test_window();
 	test_vmcall();

@@ -808,16 +808,10 @@ static int get_cpuid(void)
 
 int main(int argc, char **argv)
 {
-	static char prefix[64];
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: guestsafe_test DEV LABEL\n");
+	dev = ktest_args(argc, argv);
+	if (!dev)
 		return 2;
-	}
-	dev = argv[1];
 	on_pvm = !strstr(dev, "kvmini") && !access("/sys/module/kvm_pvm", F_OK);
-	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
-	ktest_set_prefix(prefix);
 	if (get_cpuid()) {
 		ktest_fail("supported_cpuid", "%s: %s", dev, strerrorname_np(errno));
 		return ktest_exit();

@@ -768,17 +768,12 @@ out:
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	static char prefix[64];
 	unsigned int i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+	dev = ktest_args(argc, argv);
+	if (!dev)
 		return 2;
-	}
-	dev = argv[1];
 	on_kvmini = strstr(dev, "kvmini");
-	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
-	ktest_set_prefix(prefix);
 	/* No SA_RESTART: the watchdog must bring KVM_RUN back. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
