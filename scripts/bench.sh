@@ -11,6 +11,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/lib-machine.sh
 line=6.1 deps=1 docs=1 report_only=''
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -34,19 +35,8 @@ else
 	[ $deps -eq 0 ] || bash scripts/deps.sh >"$out/deps.log" 2>&1 ||
 		die "installing packages failed: see $out/deps.log"
 	command -v gnuplot >/dev/null || die "no gnuplot: run scripts/deps.sh"
-	echo "== build ($line)"
-	eval "$(scripts/kernel.sh "$line")"
 	dir=$out/$line
-	rm -rf "$dir"
-	mkdir -p "$dir/src"
-	cp -a Makefile Kbuild vmx ept ioctl user tests "$dir/src/"
-	make -C "$dir/src" -s KDIR="$KDIR" module >"$dir/build.log" 2>&1 ||
-		die "module build failed: see $dir/build.log"
-	make -C "$dir/src" -s KDIR="$KDIR" payload PAYLOAD="$dir/payload" >>"$dir/build.log" 2>&1 ||
-		die "payload build failed: see $dir/build.log"
-	scripts/mkinitramfs.sh --line "$line" --payload "$dir/payload" \
-		--out "$dir/initrd.img" >>"$dir/build.log" 2>&1 ||
-		die "initramfs failed: see $dir/build.log"
+	build_machine "$line" "$dir"
 	echo "== Bochs, 1 CPU, suite bench (about 15 minutes; serial log $log)"
 	scripts/boot.sh --machine bochs --line "$line" --cpus 1 --initrd "$dir/initrd.img" \
 		--log "$log" --timeout 2400 --append kvmini.suite=bench ||

@@ -16,6 +16,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/lib-machine.sh
 line=6.1 cpus=2 count=100000 seed='' timeout='' deps=1
 usage() {
 	echo "usage: $0 [--line 6.1|6.12] [--cpus N] [--count N] [--seed S] [--timeout SEC] [--no-deps]" >&2
@@ -45,19 +46,8 @@ log=$out/fuzz-$line.log
 
 [ $deps -eq 0 ] || bash scripts/deps.sh >"$out/deps.log" 2>&1 ||
 	die "installing packages failed: see $out/deps.log"
-echo "== build ($line)"
-eval "$(scripts/kernel.sh "$line")"
 dir=$out/$line
-rm -rf "$dir"
-mkdir -p "$dir/src"
-cp -a Makefile Kbuild vmx ept ioctl user tests "$dir/src/"
-make -C "$dir/src" -s KDIR="$KDIR" module >"$dir/build.log" 2>&1 ||
-	die "module build failed: see $dir/build.log"
-make -C "$dir/src" -s KDIR="$KDIR" payload PAYLOAD="$dir/payload" >>"$dir/build.log" 2>&1 ||
-	die "payload build failed: see $dir/build.log"
-scripts/mkinitramfs.sh --line "$line" --payload "$dir/payload" \
-	--out "$dir/initrd.img" >>"$dir/build.log" 2>&1 ||
-	die "initramfs failed: see $dir/build.log"
+build_machine "$line" "$dir"
 
 echo "== Bochs, $cpus CPU(s), suite fuzzlong: $count sequences from seed $seed (serial log $log, gives up after ${timeout}s)"
 start=$(date +%s)

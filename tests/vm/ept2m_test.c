@@ -496,19 +496,14 @@ static int run_huge(int (*get)(struct ram *r, char *why, size_t len), const char
 
 int main(int argc, char **argv)
 {
-	static char prefix[64];
 	struct counts small = { 0 };
 	struct ram r = { 0 };
 	int huge_runs;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+	dev = ktest_args(argc, argv);
+	if (!dev)
 		return 2;
-	}
-	dev = argv[1];
 	on_kvmini = !!strstr(dev, "kvmini");
-	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
-	ktest_set_prefix(prefix);
 
 	if (ram_small(&r)) {
 		ktest_fail("4k", "cannot map 64 MiB of 4 KiB pages: %s", strerrorname_np(errno));

@@ -50,7 +50,7 @@ static bool on_kvmini;
  * that counts in the word at COUNTER: inc word [0x600]; iret.  Neither
  * page is touched before the guest runs, nor is the stack's.
  */
-static int vm_create(struct rmvm *v, const unsigned char *code, size_t len)
+static int vm_create(struct onevm *v, const unsigned char *code, size_t len)
 {
 	static const unsigned char handler[] = { 0xff, 0x06, 0x00, 0x06, 0xcf };
 
@@ -62,7 +62,7 @@ static int vm_create(struct rmvm *v, const unsigned char *code, size_t len)
 	return 0;
 }
 
-static uint16_t counter(const struct rmvm *v)
+static uint16_t counter(const struct onevm *v)
 {
 	return v->mem[COUNTER] | v->mem[COUNTER + 1] << 8;
 }
@@ -73,7 +73,7 @@ static const unsigned char sti_hlt_loop[] = { 0xfb, 0xf4, 0xeb, 0xfd };
 static void test_ticks(void)
 {
 	int given = 0, runs;
-	struct rmvm v;
+	struct onevm v;
 
 	if (vm_create(&v, sti_hlt_loop, sizeof(sti_hlt_loop))) {
 		ktest_fail("ticks", "set-up: %s", strerrorname_np(errno));
@@ -106,7 +106,7 @@ static void test_ticks(void)
 	else
 		ktest_pass("ticks");
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /* cli; mov $0x100, %cx; 1: loop 1b; sti; nop; hlt */
@@ -118,7 +118,7 @@ static void test_window(void)
 {
 	struct kvm_interrupt irq = { .irq = VECTOR };
 	struct kvm_regs regs;
-	struct rmvm v;
+	struct onevm v;
 
 	if (vm_create(&v, window_guest, sizeof(window_guest))) {
 		ktest_fail("window", "set-up: %s", strerrorname_np(errno));
@@ -147,7 +147,7 @@ static void test_window(void)
 	irq.irq = 256;
 	KTEST_ERRNO("irq_einval", ioctl(v.vcpu, KVM_INTERRUPT, &irq), EINVAL);
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /* real mode: mov $nr, %eax; mov $arg, %ebx; vmcall; hlt */
@@ -159,7 +159,7 @@ static int vmcall_real(uint32_t nr, uint32_t arg, uint64_t *rax, int *vcpu_stats
 		0x0f, 0x01, 0xc1, 0xf4,
 	};
 	struct kvm_regs regs;
-	struct rmvm v;
+	struct onevm v;
 	int r = -1;
 
 	if (vm_create(&v, code, sizeof(code)) || ioctl(v.vcpu, KVM_RUN, 0) ||
@@ -170,7 +170,7 @@ static int vmcall_real(uint32_t nr, uint32_t arg, uint64_t *rax, int *vcpu_stats
 		*vcpu_stats = ioctl(v.vcpu, KVM_GET_STATS_FD, NULL);
 	r = 0;
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 	return r;
 }
 
@@ -184,7 +184,7 @@ static int vmcall_ring3(uint32_t nr, uint64_t *rax)
 	};
 	struct kvm_regs regs = { .rip = ENTRY, .rsp = RMVM_STACK, .rflags = 0x3002 };
 	struct kvm_sregs s;
-	struct rmvm v;
+	struct onevm v;
 	int r = -1;
 
 	if (vm_create(&v, code, sizeof(code)) || ioctl(v.vcpu, KVM_GET_SREGS, &s))
@@ -201,7 +201,7 @@ static int vmcall_ring3(uint32_t nr, uint64_t *rax)
 	*rax = regs.rax;
 	r = 0;
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 	return r;
 }
 
@@ -280,7 +280,7 @@ static void test_stats(void)
 	int sfd = -1, vmsfd = -1, vm_fd = -1;
 	char dir[64];
 	struct stat st;
-	struct rmvm v;
+	struct onevm v;
 
 	if (vm_create(&v, counted_guest, sizeof(counted_guest))) {
 		ktest_fail("stats", "set-up: %s", strerrorname_np(errno));
@@ -317,7 +317,7 @@ out:
 		close(sfd);
 	if (vmsfd >= 0)
 		close(vmsfd);
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 	if (vm_fd >= 0) {
 		snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvmini/%d-%d", getpid(), vm_fd);
 		KTEST_CHECK("debugfs_gone", stat(dir, &st) && errno == ENOENT);
@@ -343,7 +343,7 @@ static void test_signal(void)
 				.it_interval = { .tv_usec = 50000 } };
 	struct sigaction sa = { .sa_handler = on_alarm };
 	int sfd = -1, r, err;
-	struct rmvm v;
+	struct onevm v;
 
 	if (vm_create(&v, spin, sizeof(spin))) {
 		ktest_fail("signal", "set-up: %s", strerrorname_np(errno));
@@ -370,21 +370,15 @@ static void test_signal(void)
 out:
 	if (sfd >= 0)
 		close(sfd);
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 int main(int argc, char **argv)
 {
-	static char prefix[64];
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+	dev = ktest_args(argc, argv);
+	if (!dev)
 		return 2;
-	}
-	dev = argv[1];
 	on_kvmini = strstr(dev, "kvmini");
-	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
-	ktest_set_prefix(prefix);
 	test_ticks();
 	test_window();
 	test_vmcall();

@@ -67,6 +67,7 @@
 #include <linux/kvm.h>
 
 #include "ktest.h"
+#include "onevm.h"
 
 /* Guest-physical memory, identity mapped by one 2 MiB page in long mode. */
 #define MEM_SIZE	0x200000
@@ -137,14 +138,6 @@ GUEST(gp_handler,
 	"mov %r15, (%rsp)\n"
 	"iretq\n");
 
-struct vm {
-	int sys, fd, vcpu;
-	struct kvm_run *run;
-	size_t run_size;
-	unsigned char *mem;
-	const unsigned char *code;
-};
-
 static const char *dev;
 static struct kvm_cpuid2 *cpuid;
 static uint32_t cpuid7_ecx;	/* CPUID.(7,0):ECX as supported, PKU in bit 3 */
@@ -160,7 +153,7 @@ static uint32_t cpuid7_ecx;	/* CPUID.(7,0):ECX as supported, PKU in bit 3 */
  */
 static bool on_pvm;
 
-static uint64_t guest_addr(const struct vm *v, const unsigned char *label)
+static uint64_t guest_addr(const struct onevm *v, const unsigned char *label)
 {
 	return CODE + (label - v->code);
 }
@@ -193,7 +186,7 @@ static void seg(struct kvm_segment *s, uint16_t sel, unsigned int type, bool l)
  * message, not with a triple fault.  The 32-bit guest gets the same
  * without the REX prefixes.
  */
-static void write_idt(struct vm *v, bool lm, uint16_t sel)
+static void write_idt(struct onevm *v, bool lm, uint16_t sel)
 {
 	unsigned int i;
 
@@ -227,7 +220,7 @@ static void write_idt(struct vm *v, bool lm, uint16_t sel)
 	}
 }
 
-static void set_gate(struct vm *v, unsigned int vec, uint64_t addr)
+static void set_gate(struct onevm *v, unsigned int vec, uint64_t addr)
 {
 	uint64_t *gate = (uint64_t *)(v->mem + IDT + 16 * vec);
 
@@ -236,52 +229,24 @@ static void set_gate(struct vm *v, unsigned int vec, uint64_t addr)
 	gate[1] = addr >> 32;
 }
 
-static void vm_destroy(struct vm *v)
-{
-	if (v->run != MAP_FAILED)
-		munmap(v->run, v->run_size);
-	if (v->mem != MAP_FAILED)
-		munmap(v->mem, MEM_SIZE);
-	if (v->vcpu >= 0)
-		close(v->vcpu);
-	if (v->fd >= 0)
-		close(v->fd);
-	if (v->sys >= 0)
-		close(v->sys);
-}
-
 /*
- * A VM with @code at CODE and one vCPU entering it: in long mode at CPL 0
- * (@lm), or in 32-bit protected mode without paging at CPL 3 with IOPL 3.
- * KVM_SET_CPUID2 first, from the supported CPUID (without PKU when
- * @no_pku): 6.12's KVM refuses long mode in KVM_SET_SREGS before it.
- * Return: 0, or -1 with errno from the call that failed.
+ * A onevm (onevm.h) with @code at CODE and its vCPU entering it: in long
+ * mode at CPL 0 (@lm), or in 32-bit protected mode without paging at CPL 3
+ * with IOPL 3.  KVM_SET_CPUID2 first, from the supported CPUID (without
+ * PKU when @no_pku): 6.12's KVM refuses long mode in KVM_SET_SREGS before
+ * it.  Return: 0, or -1 with errno from the call that failed;
+ * onevm_destroy() either way.
  */
-static int vm_create(struct vm *v, const unsigned char *code, const unsigned char *end,
+static int vm_create(struct onevm *v, const unsigned char *code, const unsigned char *end,
 		     bool lm, bool no_pku)
 {
-	struct kvm_userspace_memory_region r = { .memory_size = MEM_SIZE };
 	struct kvm_regs regs = { .rip = CODE, .rsp = STACK_TOP, .rflags = 2 };
 	uint64_t *gdt, *tss_desc;
 	struct kvm_sregs s;
 	unsigned int i;
-	long size;
 
-	memset(v, 0, sizeof(*v));
-	v->sys = v->fd = v->vcpu = -1;
-	v->mem = MAP_FAILED;
-	v->run = MAP_FAILED;
-	v->code = code;
-	v->sys = open(dev, O_RDWR | O_CLOEXEC);
-	if (v->sys < 0)
+	if (onevm_create(v, dev, MEM_SIZE, code, end - code, CODE))
 		return -1;
-	v->fd = ioctl(v->sys, KVM_CREATE_VM, 0);
-	if (v->fd < 0)
-		return -1;
-	v->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (v->mem == MAP_FAILED)
-		return -1;
-	memcpy(v->mem + CODE, code, end - code);
 	memcpy(v->mem + GP_HANDLER, gp_handler, gp_handler_end - gp_handler);
 	*(uint64_t *)(v->mem + PML4) = PDPT | 7;
 	*(uint64_t *)(v->mem + PDPT) = PD | 7;
@@ -298,17 +263,6 @@ static int vm_create(struct vm *v, const unsigned char *code, const unsigned cha
 	write_idt(v, lm, lm ? SEL_CODE64 : SEL_CODE32_U);
 	if (lm)
 		set_gate(v, 13, GP_HANDLER);
-	r.userspace_addr = (unsigned long)v->mem;
-	if (ioctl(v->fd, KVM_SET_USER_MEMORY_REGION, &r))
-		return -1;
-	v->vcpu = ioctl(v->fd, KVM_CREATE_VCPU, 0);
-	size = ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (v->vcpu < 0 || size <= 0)
-		return -1;
-	v->run_size = size;
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
-	if (v->run == MAP_FAILED)
-		return -1;
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
@@ -349,7 +303,7 @@ static int vm_create(struct vm *v, const unsigned char *code, const unsigned cha
 }
 
 /* What the last KVM_RUN did, for a failure message. */
-static const char *what(struct vm *v, int r, int err)
+static const char *what(struct onevm *v, int r, int err)
 {
 	static char buf[192];
 	struct kvm_regs regs;
@@ -374,7 +328,7 @@ static const char *what(struct vm *v, int r, int err)
  * Runs until the guest's next OUT to @port and reads its registers.
  * Return: 0, or -1 after failing @name with what happened instead.
  */
-static int run_to(struct vm *v, uint16_t port, struct kvm_regs *regs, const char *name)
+static int run_to(struct onevm *v, uint16_t port, struct kvm_regs *regs, const char *name)
 {
 	int r = ioctl(v->vcpu, KVM_RUN, 0);
 	int err = errno;
@@ -397,7 +351,7 @@ static int run_to(struct vm *v, uint16_t port, struct kvm_regs *regs, const char
  * step instead on kvm_pvm and @pvm_note says why that is let go (passed
  * with the note), else -1 after failing @name.
  */
-static int expect_gp(struct vm *v, const unsigned char *at, const char *name,
+static int expect_gp(struct onevm *v, const unsigned char *at, const char *name,
 		     const char *pvm_note)
 {
 	struct kvm_regs regs;
@@ -436,7 +390,7 @@ static void on_alarm(int sig)
  * landed before KVM_RUN would be lost).  The handler is installed without
  * SA_RESTART, so the signal must bring KVM_RUN back here.
  */
-static int run_alarmed(struct vm *v, long ms, int *err)
+static int run_alarmed(struct onevm *v, long ms, int *err)
 {
 	struct itimerval it = { .it_value = { .tv_usec = ms * 1000 },
 				.it_interval = { .tv_usec = ms * 1000 } };
@@ -490,7 +444,7 @@ static void test_cr8(void)
 {
 	struct kvm_sregs s;
 	struct kvm_regs regs;
-	struct vm v;
+	struct onevm v;
 	int r, err;
 
 	if (vm_create(&v, cr8_guest, cr8_guest_end, true, false)) {
@@ -579,7 +533,7 @@ static void test_cr8(void)
 	else
 		ktest_pass("item4_host_irq");
 out:
-	vm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /*
@@ -597,7 +551,7 @@ GUEST(ac_guest,
 static void test_ac_loop(void)
 {
 	struct kvm_regs regs;
-	struct vm v;
+	struct onevm v;
 	int r, err;
 
 	if (vm_create(&v, ac_guest, ac_guest_end, false, false) ||
@@ -623,7 +577,7 @@ static void test_ac_loop(void)
 			   "KVM_EXIT_INTERNAL_ERROR (SIMUL_EX)",
 			   r == -2 ? "setitimer failed" : what(&v, r, err));
 out:
-	vm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /*
@@ -667,7 +621,7 @@ static void test_db(void)
 {
 	uint64_t *data;
 	struct kvm_regs regs;
-	struct vm v;
+	struct onevm v;
 
 	if (vm_create(&v, step_guest, step_guest_end, true, false)) {
 		ktest_fail("item5_db_step", "set-up: %s", strerrorname_np(errno));
@@ -691,7 +645,7 @@ static void test_db(void)
 	else
 		ktest_fail("item5_db_dr6_bs", "DR6 %#llx", regs.rax);
 icebp:
-	vm_destroy(&v);
+	onevm_destroy(&v);
 	if (vm_create(&v, icebp_guest, icebp_guest_end, true, false)) {
 		ktest_fail("item5_icebp", "set-up: %s", strerrorname_np(errno));
 		goto out;
@@ -713,7 +667,7 @@ icebp:
 	else
 		ktest_pass("item5_icebp");
 out:
-	vm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /*
@@ -772,7 +726,7 @@ static bool cpuid_has(uint32_t fn, uint32_t index, int reg, unsigned int bit)
 static void test_cr4(void)
 {
 	struct kvm_regs regs;
-	struct vm v;
+	struct onevm v;
 	int r;
 
 	if (vm_create(&v, cr4_guest, cr4_guest_end, true, true)) {
@@ -818,7 +772,7 @@ static void test_cr4(void)
 	else
 		ktest_fail("item6_pcide_ok", "CR4 %#llx: PCIDE not set with CR3[11:0] 0", regs.rbx);
 out:
-	vm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /* KVM_GET_SUPPORTED_CPUID into cpuid, growing it while E2BIG. */
@@ -854,16 +808,10 @@ static int get_cpuid(void)
 
 int main(int argc, char **argv)
 {
-	static char prefix[64];
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: guestsafe_test DEV LABEL\n");
+	dev = ktest_args(argc, argv);
+	if (!dev)
 		return 2;
-	}
-	dev = argv[1];
 	on_pvm = !strstr(dev, "kvmini") && !access("/sys/module/kvm_pvm", F_OK);
-	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
-	ktest_set_prefix(prefix);
 	if (get_cpuid()) {
 		ktest_fail("supported_cpuid", "%s: %s", dev, strerrorname_np(errno));
 		return ktest_exit();

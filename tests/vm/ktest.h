@@ -65,6 +65,24 @@ static inline void ktest_fail_at(const char *file, int line, const char *name,
 			   strerrorname_np(want));			\
 } while (0)
 
+/*
+ * The arguments of a test program run as `PROGRAM DEVICE LABEL`: every
+ * check's name gets "LABEL." in front, so that the runs on /dev/kvmini and
+ * /dev/kvm report apart.  Return: DEVICE, or NULL after the usage line.
+ */
+static inline const char *ktest_args(int argc, char **argv)
+{
+	static char prefix[64];
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+		return NULL;
+	}
+	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
+	ktest_set_prefix(prefix);
+	return argv[1];
+}
+
 static inline int ktest_exit(void)
 {
 	return ktest_failures ? 1 : 0;

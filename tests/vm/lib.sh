@@ -30,6 +30,38 @@ loaded() { grep -q "^$1 " /proc/modules; }
 kvmini_load() { loaded kvmini || insmod "$KVMINI_KO" "$@"; }
 kvmini_unload() { ! loaded kvmini || rmmod kvmini; }
 
+# kvmini's memory counters (debugfs) on one line: taken before a test
+# program runs on /dev/kvmini, for kvmini_leftovers after it.
+kvmini_memory() { tr '\n' ' ' <"$DBG/memory"; }
+
+# kvmini_leftovers BEFORE CHECK...: what a test program on /dev/kvmini must
+# leave behind, the checks named, in that order:
+#   memory_back    the memory counters are BEFORE (kvmini_memory) again
+#   debugfs_clean  only the module's own files are left in $DBG: every VM
+#                  directory went with its VM
+#   vms_zero       no VM is left
+#   unload         the module unloads
+kvmini_leftovers() {
+	local before=$1 name after left
+	shift
+	for name; do
+		case "$name" in
+		memory_back)
+			after=$(kvmini_memory)
+			[ "$before" = "$after" ] && pass memory_back ||
+				fail memory_back "before: $before after: $after"
+			;;
+		debugfs_clean)
+			left=$(ls "$DBG" | grep -v -x -e vmx -e vms -e memory -e caps | tr '\n' ' ')
+			[ -z "$left" ] && pass debugfs_clean || fail debugfs_clean "left in $DBG: $left"
+			;;
+		vms_zero) check vms_zero grep -qx 0 "$DBG/vms" ;;
+		unload) check unload kvmini_unload ;;
+		*) fail "$name" "kvmini_leftovers: no such check" ;;
+		esac
+	done
+}
+
 online_cpus() { grep -c '^processor' /proc/cpuinfo; }
 
 # vmx_all VMXE KVMINI: every online CPU shows CR4.VMXE=VMXE and

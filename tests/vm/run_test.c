@@ -29,7 +29,7 @@
 
 static const char *dev;
 
-static int vm_create(struct rmvm *v, const unsigned char *code, size_t len, __u64 cr4)
+static int vm_create(struct onevm *v, const unsigned char *code, size_t len, __u64 cr4)
 {
 	return rmvm_create(v, dev, code, len, cr4);
 }
@@ -41,7 +41,7 @@ static void test_migrate(void)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct kvm_regs regs;
-	struct rmvm v;
+	struct onevm v;
 	int i, bad = 0;
 
 	if (ncpu < 2) {
@@ -68,7 +68,7 @@ static void test_migrate(void)
 			   regs.rax & 0xffff);
 	else
 		ktest_pass("migrate");
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /*
@@ -130,7 +130,7 @@ static void test_host_state(void)
 	unsigned long fs_before, fs_after, gs_before = 0x1234000, gs_after;
 	unsigned short fcw_before = 0x27f, fcw_after;
 	unsigned int xcr0_lo, xcr0_hi, xcr0_lo2, xcr0_hi2, ecx;
-	struct rmvm v;
+	struct onevm v;
 	long r;
 	int i;
 
@@ -169,7 +169,7 @@ static void test_host_state(void)
 	KTEST_CHECK("host_state_gs_base", gs_after == gs_before);
 	KTEST_CHECK("host_state_xcr0", xcr0_lo == xcr0_lo2 && xcr0_hi == xcr0_hi2);
 	syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 static void test_kill(void)
@@ -183,7 +183,7 @@ static void test_kill(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		struct rmvm v;
+		struct onevm v;
 
 		if (vm_create(&v, count_loop, sizeof(count_loop), 0) ||
 		    write(pipefd[1], "r", 1) != 1)
@@ -210,7 +210,7 @@ static void test_kill(void)
 static void test_entry_fail(void)
 {
 	struct kvm_sregs s;
-	struct rmvm v;
+	struct onevm v;
 
 	if (vm_create(&v, count_loop, sizeof(count_loop), 0) || ioctl(v.vcpu, KVM_GET_SREGS, &s)) {
 		ktest_fail("entry_fail", "set-up: %s", strerrorname_np(errno));
@@ -228,7 +228,7 @@ static void test_entry_fail(void)
 	} else {
 		ktest_pass("entry_fail");
 	}
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /* mov $42, %ax; hlt */
@@ -240,13 +240,13 @@ static void test_vms100(void)
 	int i, bad = 0;
 
 	for (i = 0; i < 100 && !bad; i++) {
-		struct rmvm v;
+		struct onevm v;
 
 		if (vm_create(&v, hello42, sizeof(hello42), 0) || ioctl(v.vcpu, KVM_RUN, 0) ||
 		    v.run->exit_reason != KVM_EXIT_HLT || ioctl(v.vcpu, KVM_GET_REGS, &regs) ||
 		    (regs.rax & 0xffff) != 42)
 			bad = i + 1;
-		rmvm_destroy(&v);
+		onevm_destroy(&v);
 	}
 	if (bad)
 		ktest_fail("vms100", "VM %d did not run to HLT with AX=42", bad);

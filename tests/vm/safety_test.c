@@ -90,7 +90,7 @@ static void on_alarm(int sig)
  * KVM_RUN with a watchdog: a guest an unfixed module sent astray and that
  * never exits again comes back with EINTR instead of hanging the suite.
  */
-static int run_vcpu(struct rmvm *v)
+static int run_vcpu(struct onevm *v)
 {
 	int r;
 
@@ -100,12 +100,12 @@ static int run_vcpu(struct rmvm *v)
 	return r;
 }
 
-static unsigned char *io_data(struct rmvm *v)
+static unsigned char *io_data(struct onevm *v)
 {
 	return (unsigned char *)v->run + v->run->io.data_offset;
 }
 
-static uint16_t guest_word(const struct rmvm *v, unsigned int gpa)
+static uint16_t guest_word(const struct onevm *v, unsigned int gpa)
 {
 	return v->mem[gpa] | v->mem[gpa + 1] << 8;
 }
@@ -121,7 +121,7 @@ static void test_item3(void)
 	long run1_size;
 	char dir[64];
 	struct stat st;
-	struct rmvm v;
+	struct onevm v;
 
 	/*
 	 * The first VM: a vCPU whose kvm_run page stays mapped holds the VM
@@ -183,7 +183,7 @@ out:
 		close(sfd);
 	if (vmsfd >= 0)
 		close(vmsfd);
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 	/* The last reference to the first VM: it goes now. */
 	munmap(run1, run1_size);
 	if (on_kvmini) {
@@ -209,7 +209,7 @@ static void test_item7(void)
 {
 	struct kvm_sregs good, bad;
 	struct kvm_regs regs;
-	struct rmvm v;
+	struct onevm v;
 	int i;
 
 	if (rmvm_create(&v, dev, inc_hlt, sizeof(inc_hlt), 0) ||
@@ -256,7 +256,7 @@ static void test_item7(void)
 	}
 	ktest_pass("item7_runs_after");
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 /*
@@ -319,7 +319,7 @@ static size_t string_io_code(const struct string_io *t, unsigned char *code)
 }
 
 /* Answers one KVM_EXIT_IO of @t; returns the elements it moved or -1. */
-static int answer_io(struct rmvm *v, const struct string_io *t, unsigned int done)
+static int answer_io(struct onevm *v, const struct string_io *t, unsigned int done)
 {
 	struct kvm_run *run = v->run;
 	unsigned int i, count = run->io.count, bytes = count * t->size;
@@ -367,7 +367,7 @@ static void test_string_io(const struct string_io *t)
 	unsigned int lo = t->down ? t->addr - (t->n - 1) * t->size : t->addr;
 	unsigned char code[32];
 	struct kvm_regs regs;
-	struct rmvm v;
+	struct onevm v;
 	size_t len = string_io_code(t, code);
 	uint16_t want_di = t->down ? t->addr - bytes : t->addr + bytes;
 
@@ -426,7 +426,7 @@ static void test_string_io(const struct string_io *t)
 	}
 	ktest_pass(t->name);
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 static const struct string_io cross[] = {
@@ -460,7 +460,7 @@ static const unsigned char gp_handler[] = {
 
 /* Runs @code to its HLT with the #GP handler installed; 0 or -1 (reported as @name). */
 static int run_with_gp_handler(const char *name, const unsigned char *code, size_t len,
-			       struct rmvm *v)
+			       struct onevm *v)
 {
 	struct kvm_regs regs = { 0 };
 
@@ -487,7 +487,7 @@ static const unsigned char wbinvd_guest[] = { 0x0f, 0x09, 0xf4 };
 
 static void test_item9b(void)
 {
-	struct rmvm v;
+	struct onevm v;
 
 	/* No PMU given to the guest (no KVM_SET_CPUID2): counter 0 does not exist. */
 	if (!run_with_gp_handler("item9b_rdpmc_gp", rdpmc_guest, sizeof(rdpmc_guest), &v)) {
@@ -497,7 +497,7 @@ static void test_item9b(void)
 			ktest_fail("item9b_rdpmc_gp", "%u #GP, the last at IP %#x, want 1 at %#x",
 				   guest_word(&v, GP_COUNT), guest_word(&v, GP_IP), ENTRY + 3);
 	}
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 	if (!run_with_gp_handler("item9b_wbinvd", wbinvd_guest, sizeof(wbinvd_guest), &v)) {
 		if (guest_word(&v, GP_COUNT) == 0)
 			ktest_pass("item9b_wbinvd");
@@ -505,7 +505,7 @@ static void test_item9b(void)
 			ktest_fail("item9b_wbinvd", "%u #GP, the last at IP %#x",
 				   guest_word(&v, GP_COUNT), guest_word(&v, GP_IP));
 	}
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 struct dtr {
@@ -603,7 +603,7 @@ static void test_item10(void)
 	cpu_set_t old, one;
 	bool umip, faulted;
 	uint32_t sel;
-	struct rmvm v;
+	struct onevm v;
 	int i;
 
 	/*
@@ -690,7 +690,7 @@ static void test_item10(void)
 	else
 		ktest_pass("item10_gdt_lsl");
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 affinity:
 	sched_setaffinity(0, sizeof(old), &old);
 }
@@ -718,7 +718,7 @@ static void test_item1_size(void)
 {
 	struct kvm_regs regs;
 	unsigned char *data;
-	struct rmvm v;
+	struct onevm v;
 
 	if (rmvm_create(&v, dev, in_ax, sizeof(in_ax), 0)) {
 		ktest_fail("item1_pio_size", "set-up: %s", strerrorname_np(errno));
@@ -762,23 +762,18 @@ static void test_item1_size(void)
 		ktest_fail("item1_pio_size", "eax %#llx rip %#llx, want 0xdead1234 %#zx",
 			   regs.rax & 0xffffffff, regs.rip, ENTRY + sizeof(in_ax));
 out:
-	rmvm_destroy(&v);
+	onevm_destroy(&v);
 }
 
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	static char prefix[64];
 	unsigned int i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVICE LABEL\n", argv[0]);
+	dev = ktest_args(argc, argv);
+	if (!dev)
 		return 2;
-	}
-	dev = argv[1];
 	on_kvmini = strstr(dev, "kvmini");
-	snprintf(prefix, sizeof(prefix), "%s.", argv[2]);
-	ktest_set_prefix(prefix);
 	/* No SA_RESTART: the watchdog must bring KVM_RUN back. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);

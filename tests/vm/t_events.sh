@@ -7,13 +7,9 @@ T=events
 . /kvmini/tests/vm/lib.sh
 
 kvmini_load || { fail load "insmod failed"; finish; }
-before=$(tr '\n' ' ' <"$DBG/memory")
+before=$(kvmini_memory)
 event_test /dev/kvmini events.kvmini || FAILED=1
-after=$(tr '\n' ' ' <"$DBG/memory")
-[ "$before" = "$after" ] && pass memory_back || fail memory_back "before: $before after: $after"
-# Only the module's own files are left: every VM directory went with its VM.
-left=$(ls "$DBG" | grep -v -x -e vmx -e vms -e memory -e caps | tr '\n' ' ')
-[ -z "$left" ] && pass debugfs_clean || fail debugfs_clean "left in $DBG: $left"
+kvmini_leftovers "$before" memory_back debugfs_clean
 
 # `kvmini stats` while a VM runs (a spinning guest: host interrupts make
 # it exit), and after it has gone.

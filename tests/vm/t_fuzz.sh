@@ -79,13 +79,10 @@ fuzz() {
 }
 
 kvmini_load || { fail load "insmod failed"; finish; }
-before=$(tr '\n' ' ' <"$DBG/memory")
+before=$(kvmini_memory)
 fuzz /dev/kvmini kvmini "$count"
 [ "$FAILED" -eq 0 ] && pass "kvmini.sequences: $FUZZ_DONE sequences, seed $seed"
-after=$(tr '\n' ' ' <"$DBG/memory")
-[ "$before" = "$after" ] && pass memory_back || fail memory_back "before: $before after: $after"
-check vms_zero grep -qx 0 "$DBG/vms"
-check unload kvmini_unload
+kvmini_leftovers "$before" memory_back vms_zero unload
 
 if kvm_load; then
 	failed_before=$FAILED

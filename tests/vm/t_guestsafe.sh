@@ -10,12 +10,9 @@ T=guestsafe
 . /kvmini/tests/vm/lib.sh
 
 kvmini_load || { fail load "insmod failed"; finish; }
-before=$(tr '\n' ' ' <"$DBG/memory")
+before=$(kvmini_memory)
 guestsafe_test /dev/kvmini guestsafe.kvmini || FAILED=1
-after=$(tr '\n' ' ' <"$DBG/memory")
-[ "$before" = "$after" ] && pass memory_back || fail memory_back "before: $before after: $after"
-check vms_zero grep -qx 0 "$DBG/vms"
-check unload kvmini_unload
+kvmini_leftovers "$before" memory_back vms_zero unload
 
 if kvm_load; then
 	guestsafe_test /dev/kvm guestsafe.kvm || FAILED=1

@@ -9,7 +9,7 @@ T=safety
 . /kvmini/tests/vm/lib.sh
 
 kvmini_load || { fail load "insmod failed"; finish; }
-before=$(tr '\n' ' ' <"$DBG/memory")
+before=$(kvmini_memory)
 mark_dmesg
 safety_test /dev/kvmini safety.kvmini || FAILED=1
 # item3: a second VM got the debugfs name of one still alive.  The name
@@ -22,12 +22,7 @@ n=$(new_dmesg | grep -c "kvmini: debugfs: duplicate directory [0-9]*-[0-9]*$")
 [ "$n" -eq 1 ] && pass item3_duplicate_logged ||
 	fail item3_duplicate_logged "$n lines about a duplicate directory, want exactly 1 (one collision)"
 # Every VM went, the one kept by its kvm_run mapping included.
-after=$(tr '\n' ' ' <"$DBG/memory")
-[ "$before" = "$after" ] && pass memory_back || fail memory_back "before: $before after: $after"
-left=$(ls "$DBG" | grep -v -x -e vmx -e vms -e memory -e caps | tr '\n' ' ')
-[ -z "$left" ] && pass debugfs_clean || fail debugfs_clean "left in $DBG: $left"
-check vms_zero grep -qx 0 "$DBG/vms"
-check unload kvmini_unload
+kvmini_leftovers "$before" memory_back debugfs_clean vms_zero unload
 
 if kvm_load; then
 	safety_test /dev/kvm safety.kvm || FAILED=1
