@@ -139,7 +139,7 @@ int handle_ept_violation(struct kvmini_vcpu *vcpu)
 	vcpu->stats.ept_faults++;
 	r = fault_in(vcpu->vm, gpa, write);
 	if (r == -EFAULT) {
-		pr_warn_ratelimited("kvmini: VM %u: the memory behind guest-physical %#llx is not accessible to the VMM\n",
+		pr_info_ratelimited("kvmini: VM %u: the memory behind guest-physical %#llx is not accessible to the VMM\n",
 				    vcpu->vm->id, gpa);
 		return r;
 	}

@@ -106,7 +106,7 @@ void vmx_explain_invalid_state(struct kvmini_vcpu *vcpu)
 {
 	const char *why = first_broken_rule();
 
-	pr_warn_ratelimited("kvmini: VM %u vCPU %u: VM entry failed (reason %#x, qualification %#lx): %s\n",
+	pr_info_ratelimited("kvmini: VM %u vCPU %u: VM entry failed (reason %#x, qualification %#lx): %s\n",
 			    vcpu->vm->id, vcpu->id, vcpu->exit_reason, vcpu->exit_qual,
 			    why ?: "no rule kvmini checks is broken; see SDM Vol. 3C 27.3");
 }

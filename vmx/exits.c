@@ -143,7 +143,7 @@ int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why)
 {
 	struct kvm_run *run = vcpu->run;
 
-	pr_warn_ratelimited("kvmini: VM %u vCPU %u: %s (exit %s, qualification %#lx, RIP %#lx)\n",
+	pr_info_ratelimited("kvmini: VM %u vCPU %u: %s (exit %s, qualification %#lx, RIP %#lx)\n",
 			    vcpu->vm->id, vcpu->id, why, vmx_exit_name(vcpu->exit_reason),
 			    vcpu->exit_qual, vmcs_readl(GUEST_RIP));
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
