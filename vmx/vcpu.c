@@ -48,10 +48,16 @@ static DEFINE_PER_CPU(struct kvmini_vcpu *, current_vmcs);
 /* DR6 after RESET: reserved bits read as 1. */
 #define GUEST_DR6_INIT	0xffff0ff0UL
 
-/* One reporter per instruction, out of line: VMfail here is a kvmini bug. */
-noinline void vmread_error(unsigned long field)
+/*
+ * One reporter per instruction, out of line: VMfail here is a kvmini bug.
+ * VMREAD's comes through vmread_error_trampoline (vmenter.S).
+ */
+__visible noinline void vmread_report(unsigned long field, unsigned long fault)
 {
-	pr_err_ratelimited("kvmini: VMREAD of field %#lx failed\n", field);
+	if (fault)
+		vmcs_fault("VMREAD", field);
+	else
+		pr_err_ratelimited("kvmini: VMREAD of field %#lx failed\n", field);
 }
 
 noinline void vmwrite_error(unsigned long field, unsigned long value)

@@ -27,35 +27,42 @@
 			 VMCS_FIELD_WIDTH(field) != (width),		\
 			 "VMCS accessor of the wrong width")
 
-void vmread_error(unsigned long field);
 void vmwrite_error(unsigned long field, unsigned long value);
 void vmcs_fault(const char *insn, unsigned long field);
+void vmread_report(unsigned long field, unsigned long fault);
 
 /*
  * Outside VMX operation VMREAD and VMWRITE raise #UD.  That happens when
  * the reboot notifier's IPI turns VMX off under a vCPU between two exits,
  * so a fault goes to vmcs_fault() (through the exception table) rather
- * than oopsing; a read then returns 0.  VMREAD sets a flag register from
- * the fixup, as Debian's GCC 12 has no usable asm goto with outputs.
+ * than oopsing.
+ *
+ * VMREAD is on every exit's path many times over: it is the instruction
+ * and one branch.  A VMfail, or a fault (the fixup puts 1 in the output
+ * register and lands on the push), goes out of line: the field and
+ * whether it faulted are pushed for vmread_error_trampoline (vmenter.S),
+ * which keeps every register the compiler may hold live, reports through
+ * vmread_report(), and leaves 0 in the slot popped as the result.  Debian's
+ * GCC 12 has no usable asm goto with outputs.
  */
 static __always_inline unsigned long __vmcs_read(unsigned long field)
 {
-	unsigned long value, fault = 0;
-	bool fail;
+	unsigned long value;
 
-	asm volatile("1: vmread %[field], %[value]\n"
+	asm volatile("1: vmread %[field], %[value]\n\t"
+		     "ja 3f\n\t"
+		     "xor %k[value], %k[value]\n"
 		     "2:\n\t"
-		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_ONE_REG, %[fault])
-		     CC_SET(be)
-		     : [value] "=r" (value), [fault] "+r" (fault), CC_OUT(be) (fail)
+		     "push %[value]\n\t"
+		     "push %[field]\n\t"
+		     "call vmread_error_trampoline\n\t"
+		     "pop %[field]\n\t"
+		     "pop %[value]\n"
+		     "3:\n\t"
+		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_ONE_REG, %[value])
+		     : ASM_CALL_CONSTRAINT, [value] "=&r" (value)
 		     : [field] "r" (field)
 		     : "cc");
-	if (unlikely(fault)) {
-		vmcs_fault("VMREAD", field);
-		return 0;
-	}
-	if (unlikely(fail))
-		vmread_error(field);
 	return value;
 }
 

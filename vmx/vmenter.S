@@ -166,3 +166,39 @@ SYM_FUNC_START(vmx_call_nmi_handler)
 	pop	%rbp
 	RET
 SYM_FUNC_END(vmx_call_nmi_handler)
+
+/*
+ * vmread_error_trampoline: the out-of-line half of __vmcs_read() (vmcs.h).
+ * Above the return address: the field, then 1 if VMREAD faulted, 0 if it
+ * failed.  Calls vmread_report(field, fault) with every caller-saved
+ * register kept, since the inline asm around the call clobbers none, and
+ * leaves 0 in the fault slot, which the caller pops as VMREAD's result.
+ */
+SYM_FUNC_START(vmread_error_trampoline)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	mov	2*8(%rbp), %rdi
+	mov	3*8(%rbp), %rsi
+	call	vmread_report
+	movq	$0, 3*8(%rbp)
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	pop	%rbp
+	RET
+SYM_FUNC_END(vmread_error_trampoline)

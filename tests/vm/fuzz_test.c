@@ -118,6 +118,7 @@ struct seq {
 static const char *dev;
 static const char *label;
 static bool raw;
+static bool trace;	/* KVMINI_FUZZ_TRACE=1: each sequence named on stderr first */
 static long mmap_size;
 static int probe_pipe[2];
 static int fails_printed, seq_failures;
@@ -1930,9 +1931,15 @@ int main(int argc, char **argv)
 	}
 	pthread_sigmask(SIG_UNBLOCK, &alarm_set, NULL);
 
+	/* Where a machine stops for good, the last of these names the sequence. */
+	trace = getenv("KVMINI_FUZZ_TRACE") && !strcmp(getenv("KVMINI_FUZZ_TRACE"), "1");
 	for (i = 0; i < count; i++) {
 		uint64_t next = seed;
 
+		if (trace) {
+			fprintf(stderr, "fuzz: sequence %ld seed %#llx\n", i, (unsigned long long)seed);
+			fflush(stderr);
+		}
 		run_sequence(i, seed);
 		seed = splitmix64(&next);
 	}
