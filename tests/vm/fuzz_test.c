@@ -1457,6 +1457,20 @@ static void poke_run(struct seq *s, struct kvm_run *run)
 }
 
 /*
+ * An exit that breaks what the ABI promises: a failure on kvmini; on KVM,
+ * the reference, a note (kvm_intel 6.1 once gave KVM_EXIT_IO with size 0
+ * and count 1024 after rewrites of the kvm_run page, seed
+ * 0x52d7ff210e7dd760 in Bochs; not reproduced on kvm_pvm).
+ */
+#define bad_exit(s, name, ...) do {						\
+	if (strstr(dev, "kvmini"))						\
+		seq_fail(s, name, __VA_ARGS__);					\
+	else									\
+		printf("fuzz: note: KVM broke the ABI (%s): seed %#llx\n", name,	\
+		       (unsigned long long)(s)->seed);				\
+} while (0)
+
+/*
  * What KVM's ABI promises about an exit: a buffer inside our mapping,
  * sane sizes.  False when it is broken: then we do not answer it.
  */
@@ -1471,7 +1485,7 @@ static bool check_exit(struct seq *s, struct vcpu *v)
 		if ((run->io.size != 1 && run->io.size != 2 && run->io.size != 4) ||
 		    run->io.direction > 1 || !run->io.count ||
 		    run->io.data_offset < sizeof(*run) || end > (uint64_t)mmap_size) {
-			seq_fail(s, "exit_io",
+			bad_exit(s, "exit_io",
 				 "vCPU %lu: port %#x size %u count %u direction %u data_offset %#llx (mmap size %#lx)",
 				 v->id, run->io.port, run->io.size, run->io.count,
 				 run->io.direction, run->io.data_offset, mmap_size);
@@ -1480,7 +1494,7 @@ static bool check_exit(struct seq *s, struct vcpu *v)
 		break;
 	case KVM_EXIT_MMIO:
 		if (!run->mmio.len || run->mmio.len > 8 || run->mmio.is_write > 1) {
-			seq_fail(s, "exit_mmio", "vCPU %lu: gpa %#llx len %u is_write %u", v->id,
+			bad_exit(s, "exit_mmio", "vCPU %lu: gpa %#llx len %u is_write %u", v->id,
 				 run->mmio.phys_addr, run->mmio.len, run->mmio.is_write);
 			return false;
 		}
