@@ -1308,6 +1308,20 @@ static void op_regs(struct seq *s, struct vcpu *v)
 	}
 }
 
+static int set_supported_cpuid(int fd)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nsupported * sizeof(c->entries[0]));
+	int r;
+
+	if (!c)
+		return -1;
+	c->nent = nsupported;
+	memcpy(c->entries, supported, nsupported * sizeof(supported[0]));
+	r = ioctl(fd, KVM_SET_CPUID2, c);
+	free(c);
+	return r;
+}
+
 static void op_cpuid(struct seq *s, struct vcpu *v)
 {
 	struct kvm_cpuid2 *c = malloc(sizeof(*c) + CPUID_BUF * sizeof(c->entries[0]));
@@ -1786,6 +1800,11 @@ static int seq_setup(struct seq *s)
 	map_run(s, &s->vcpus[0]);
 	if (!s->vcpus[0].run)
 		return -1;
+	/* As a VMM does first: KVM 6.12 refuses long mode in SET_SREGS without it. */
+	if (set_supported_cpuid(s->vcpus[0].fd)) {
+		seq_fail(s, "set_cpuid", "KVM_SET_CPUID2 of the supported table: %s", errname(errno));
+		return -1;
+	}
 	if (set_mode(&s->vcpus[0], s->mode)) {
 		seq_fail(s, "set_mode", "mode %d: %s", s->mode, errname(errno));
 		return -1;
