@@ -17,6 +17,7 @@
  */
 #include <linux/kvm.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 
 #include "events.h"
 #include "exits.h"
@@ -29,6 +30,7 @@
 #define INTR_INFO_DELIVER_CODE	BIT(11)
 #define INTR_INFO_VALID		BIT(31)
 #define INTR_TYPE_EXT_INTR	(0U << 8)
+#define INTR_TYPE_HARD_EXC	(3U << 8)
 #define INTR_TYPE_SOFT_INTR	(4U << 8)
 #define INTR_TYPE_PRIV_SW_EXC	(5U << 8)
 #define INTR_TYPE_SOFT_EXC	(6U << 8)
@@ -100,20 +102,38 @@ static void set_intr_window_exiting(struct kvmini_vcpu *vcpu, bool on)
 	}
 }
 
+/*
+ * VM entry wants an error code exactly where the CPU would push one
+ * (SDM Vol. 3C 26.2.1.3): a hardware exception of the error-code kind,
+ * outside real mode.  KVM_SET_SREGS may have changed the mode since the
+ * event was saved; a mismatch is a VMfail (invalid control field) on
+ * every later entry.  Found by fuzz_test.
+ */
+static u32 with_error_code_for_mode(u32 info)
+{
+	u32 vector = info & INTR_INFO_VECTOR_MASK;
+	bool code = (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXC &&
+		    (vmcs_readl(GUEST_CR0) & X86_CR0_PE) &&
+		    (vector == X86_TRAP_DF || (vector >= X86_TRAP_TS && vector <= X86_TRAP_PF) ||
+		     vector == X86_TRAP_AC);
+
+	return code ? info | INTR_INFO_DELIVER_CODE : info & ~INTR_INFO_DELIVER_CODE;
+}
+
 /* Nothing waits in the entry field: a cut-short event, else the queued interrupt. */
 static void write_entry_event(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_event *ev = &vcpu->reinject;
 
+	/* An interrupt cut short, then KVM_SET_REGS cleared IF: it waits for the window. */
+	if (ev->info && (ev->info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
+	    !guest_interruptible()) {
+		if (!vcpu->irq_queued)
+			vmx_queue_interrupt(vcpu, ev->info & INTR_INFO_VECTOR_MASK);
+		ev->info = 0;
+	}
 	if (ev->info) {
-		/*
-		 * KVM_SET_SREGS may have put the guest in real mode since the
-		 * exit, and VM entry refuses an error code there (VMfail,
-		 * invalid control field); as KVM, real mode drops it.  Found
-		 * by fuzz_test.
-		 */
-		if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE))
-			ev->info &= ~INTR_INFO_DELIVER_CODE;
+		ev->info = with_error_code_for_mode(ev->info);
 		if (ev->info & INTR_INFO_DELIVER_CODE)
 			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->instr_len);
@@ -142,6 +162,35 @@ void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
 	if (!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID))
 		write_entry_event(vcpu);
 	set_intr_window_exiting(vcpu, vcpu->irq_queued || window_requested);
+}
+
+/**
+ * vmx_cancel_injection - take back an event written for an entry that
+ * did not happen, before KVM_RUN returns to userspace
+ * @vcpu: the vCPU, its VMCS current
+ *
+ * A signal can end KVM_RUN between a handler's injection and the entry.
+ * What userspace then changes (KVM_SET_SREGS, KVM_SET_REGS) must be seen
+ * when the event is written again, as in KVM: an interrupt goes back to
+ * the queue, anything else to the events to deliver again.
+ */
+void vmx_cancel_injection(struct kvmini_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR) {
+		if (!vcpu->irq_queued)
+			vmx_queue_interrupt(vcpu, info & INTR_INFO_VECTOR_MASK);
+	} else if (!vcpu->reinject.info) {
+		/* Only instruction exits inject, and they cut no delivery short. */
+		vcpu->reinject.info = info;
+		vcpu->reinject.error_code = info & INTR_INFO_DELIVER_CODE ?
+					    vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE) : 0;
+		vcpu->reinject.instr_len = vmcs_read32(VM_ENTRY_INSTRUCTION_LEN);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
 /* KVM_INTERRUPT: as in KVM, a second call replaces a queued vector. */

@@ -13,5 +13,6 @@ bool vmx_event_in_delivery(struct kvmini_vcpu *vcpu);
 bool vmx_ready_for_interrupt(struct kvmini_vcpu *vcpu);
 void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested);
 int vmx_queue_interrupt(struct kvmini_vcpu *vcpu, u32 irq);
+void vmx_cancel_injection(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_EVENTS_H */

@@ -90,17 +90,18 @@ static void read_exit_info(struct kvmini_vcpu *vcpu)
 		vmx_save_vectoring_event(vcpu);
 }
 
-/* Where the host's NMI handler starts. */
+/*
+ * The host's NMI entry for a call on the kernel stack, which the kernel
+ * keeps for hypervisors: the IDT's own entry expects the NMI stack (IST),
+ * where it looks for its "NMI executing" mark, and would find whatever
+ * this stack holds there; it could then drop the NMI.
+ */
 static unsigned long host_nmi_entry(void)
 {
 #ifdef KVMINI_HAVE_NMI_KVM_VMX
-	/* The entry the kernel keeps for hypervisors since 6.3. */
-	return (unsigned long)asm_exc_nmi_kvm_vmx;
+	return (unsigned long)asm_exc_nmi_kvm_vmx;	/* 6.3 and later */
 #else
-	struct desc_ptr idt;
-
-	store_idt(&idt);
-	return gate_offset((gate_desc *)idt.address + X86_TRAP_NMI);
+	return (unsigned long)asm_exc_nmi_noist;
 #endif
 }
 
@@ -349,6 +350,7 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 out:
 	if (r == 0 || r == -EINTR)
 		vcpu->stats.exits_to_user++;
+	vmx_cancel_injection(vcpu);
 	run->cr8 = vcpu->cr8;
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = vmx_ready_for_interrupt(vcpu);

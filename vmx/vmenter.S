@@ -110,6 +110,8 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	mov	PER_CPU_VAR(x86_spec_ctrl_current), %eax
 	mov	PER_CPU_VAR(x86_spec_ctrl_current + 4), %edx
 	wrmsr
+	/* Nothing after runs, even speculatively, before IBRS is back on. */
+	lfence
 .Lspec_ctrl_done:
 	CLEAR_BRANCH_HISTORY_VMEXIT
 
@@ -120,7 +122,16 @@ SYM_INNER_LABEL(vmx_vmexit, SYM_L_GLOBAL)
 	/* The callee-saved registers hold guest values: the pops fix them. */
 	mov	$1, %eax
 .Lclear:
-	/* Leave no guest value in a register the host might speculate on. */
+	/*
+	 * Leave no guest value in a register the host might speculate on,
+	 * the callee-saved ones included, though their pops follow.
+	 */
+	xor	%ebx, %ebx
+	xor	%ebp, %ebp
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
 	xor	%ecx, %ecx
 	xor	%edx, %edx
 	xor	%esi, %esi
