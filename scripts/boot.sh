@@ -82,6 +82,8 @@ cmdline="console=ttyS0,115200 quiet loglevel=4 panic=-1 nokaslr mitigations=off$
 # inconsistent: it WARNs at boot and runs without XSAVE anyway. Say so up
 # front, so the log holds only warnings of ours.
 [ "$machine" != bochs ] || cmdline="$cmdline noxsave"
+# The in-VM runner plans by it (tests.cfg's "=N" holds in Bochs only).
+cmdline="$cmdline kvmini.machine=$machine"
 
 mkdir -p "$(dirname "$log")"
 log=$(cd "$(dirname "$log")" && pwd)/$(basename "$log")
