@@ -18,7 +18,7 @@
  *   item2_rounds        every round got that far
  * The use-after-free itself shows in the kernel log, not here: with
  * page_poison=1 a freed page is filled with a pattern that is checked when
- * the page is next allocated (this program allocates 64 MiB after each
+ * the page is next allocated (this program allocates 16 MiB after each
  * round so that it is), and a store that landed after the free is
  * "pagealloc: memory corruption"; t_slotdel.sh looks for it.
  */
@@ -36,19 +36,20 @@
 #define SLOT1_PAGES	144
 #define SLOT1_SIZE	(SLOT1_PAGES * 4096UL)
 #define TOUCHED_PORT	0x10
-#define ROUNDS		8
-#define RECYCLE_SIZE	(64UL << 20)
+#define ROUNDS		4
+#define RECYCLE_SIZE	(16UL << 20)
 
 /*
- * At 0x1000, CS=0:
- *	mov ax,0x1000; mov es,ax; mov cx,144
+ * At 0x1000, CS=0 (sti first: Bochs takes no external-interrupt exit from
+ * a guest with IF=0, so the flush's IPI would never reach CPU 1 there):
+ *	sti; mov ax,0x1000; mov es,ax; mov cx,144
  * 1:	mov byte [es:0],1; mov ax,es; add ax,0x100; mov es,ax; loop 1b
  *	out 0x10,al
  *	mov ax,0x1000; mov es,ax; xor ax,ax
  * 2:	inc ax; mov [es:0],ax; jmp 2b
  */
 static const unsigned char touch_then_store[] = {
-	0xb8, 0x00, 0x10, 0x8e, 0xc0, 0xb9, SLOT1_PAGES, 0x00,
+	0xfb, 0xb8, 0x00, 0x10, 0x8e, 0xc0, 0xb9, SLOT1_PAGES, 0x00,
 	0x26, 0xc6, 0x06, 0x00, 0x00, 0x01, 0x8c, 0xc0, 0x05, 0x00, 0x01,
 	0x8e, 0xc0, 0xe2, 0xf1,
 	0xe6, TOUCHED_PORT,
