@@ -185,6 +185,7 @@ __attribute__((format(printf, 3, 4)))
 void verdict_fail(struct verdict *v, bool at_rip, const char *fmt, ...);
 void format_ms(char *buf, size_t size, uint64_t ms);
 
+
 /* kvm.c: the device, the VM, its memory and vCPUs (setup errors die) */
 int kvm_open(const char *device);
 void kvm_check_api(int sys_fd, const char *device);
@@ -233,10 +234,20 @@ void stats_mmio(bool scratch, bool write);
 void stats_print(void);
 const char *exit_reason_name(uint32_t reason);
 
-/* run.c, info.c */
-int cmd_run(int argc, char **argv);
-int cmd_info(int argc, char **argv);
+/*
+ * A command of the tool: main.c lists the synopses and dispatches; the
+ * command owns its help and says its own argument errors.
+ */
+struct command {
+	const char *name;
+	const char *synopsis;		/* after "kvmini ": arguments, then what it does */
+	void (*help)(FILE *f);		/* its options and notes */
+	int (*main)(int argc, char **argv);
+};
 
-void usage(FILE *f);
+/* run.c, info.c, vmstats.c */
+extern const struct command run_command, info_command, stats_command;
+/* util.c: `kvmini CMD --help`, the command's usage line and its help. */
+void command_help(const struct command *cmd, FILE *f);
 
 #endif

@@ -52,6 +52,12 @@ void verdict_fail(struct verdict *v, bool at_rip, const char *fmt, ...)
 	va_end(ap);
 }
 
+void command_help(const struct command *cmd, FILE *f)
+{
+	fprintf(f, "usage: kvmini %s\n\n", cmd->synopsis);
+	cmd->help(f);
+}
+
 /* All of @len bytes at @pos, or false. */
 bool pread_all(int fd, void *buf, size_t len, uint64_t pos)
 {
