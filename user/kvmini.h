@@ -189,6 +189,10 @@ void format_ms(char *buf, size_t size, uint64_t ms);
 /* kvm.c: the device, the VM, its memory and vCPUs (setup errors die) */
 int kvm_open(const char *device);
 void kvm_check_api(int sys_fd, const char *device);
+/* Why the device cannot be used: one line, without "kvmini: ", into @buf. */
+void open_error(char *buf, size_t size, const char *device, int err);
+void api_error(char *buf, size_t size, const char *device, int version, int err);
+void cap_error(char *buf, size_t size, const char *device, const char *cap);
 void ram_alloc(struct vm *vm, uint64_t mem_size);
 void vm_create(struct vm *vm, const char *device);
 void vcpu_create(struct vm *vm, unsigned int id);
