@@ -6,7 +6,8 @@
  * buffer: buffers are checked page by page through the guest's page
  * tables (gva.c) before any file is touched, and data moves through a
  * bounce buffer of the tool's.  Only a device that refuses
- * KVM_GET_REGS/KVM_SET_REGS mid-run ends the run.
+ * KVM_GET_REGS/KVM_SET_REGS mid-run ends the run (a verdict for the run
+ * loop: the guest's registers are then nobody's to trust).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -187,7 +188,7 @@ static int64_t dispatch(struct hcall_vcpu *h, const struct gva_mmu *m, uint32_t 
 }
 
 /* The number is what the OUT wrote: EAX for `outl %eax`. */
-static void hypercall(struct hcall_vcpu *h, uint32_t nr)
+static void hypercall(struct hcall_vcpu *h, uint32_t nr, struct verdict *v)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -197,11 +198,11 @@ static void hypercall(struct hcall_vcpu *h, uint32_t nr)
 	bool wide;
 
 	if (ioctl(h->vcpu_fd, KVM_GET_REGS, &regs) < 0) {
-		vcpu_end(h->vcpu, EXIT_GUEST_FAILED, "hypercall: KVM_GET_REGS: %s", strerror(errno));
+		verdict_fail(v, false, "hypercall: KVM_GET_REGS: %s", strerror(errno));
 		return;
 	}
 	if (ioctl(h->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-		vcpu_end(h->vcpu, EXIT_GUEST_FAILED, "hypercall: KVM_GET_SREGS: %s", strerror(errno));
+		verdict_fail(v, false, "hypercall: KVM_GET_SREGS: %s", strerror(errno));
 		return;
 	}
 	/* 32-bit code (compatibility mode too) owns only the low halves. */
@@ -220,23 +221,22 @@ static void hypercall(struct hcall_vcpu *h, uint32_t nr)
 		regs.rdx = (uint32_t)((uint64_t)ret >> 32);
 	}
 	/* RIP is untouched: the device moves it past the OUT on the next KVM_RUN. */
-	if (ioctl(h->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-		vcpu_end(h->vcpu, EXIT_GUEST_FAILED, "hypercall: KVM_SET_REGS: %s", strerror(errno));
-		return;
-	}
+	if (ioctl(h->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		verdict_fail(v, false, "hypercall: KVM_SET_REGS: %s", strerror(errno));
 }
 
-bool hcall_io(struct hcall_vcpu *h, const struct kvm_run *run, uint8_t *data)
+bool hcall_io(struct hcall_vcpu *h, const struct kvm_run *run, uint8_t *data,
+	      struct verdict *v)
 {
-	uint32_t v = HC_SIGNATURE;
+	uint32_t word = HC_SIGNATURE;
 
 	if (run->io.size != 4 || run->io.count != 1)
 		return false;
 	if (run->io.direction == KVM_EXIT_IO_IN) {
-		memcpy(data, &v, sizeof(v));
+		memcpy(data, &word, sizeof(word));
 	} else {
-		memcpy(&v, data, sizeof(v));
-		hypercall(h, v);
+		memcpy(&word, data, sizeof(word));
+		hypercall(h, word, v);
 	}
 	return true;
 }

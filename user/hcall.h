@@ -15,6 +15,7 @@
 #include "share.h"
 
 struct vcpu;
+struct verdict;
 
 struct hcall_vcpu {
 	struct vcpu *vcpu;	/* whose console print() writes to */
@@ -35,7 +36,9 @@ void hcall_vcpu_fini(struct hcall_vcpu *h);
  * A KVM_EXIT_IO at HC_PORT, its data at @data (checked by the caller):
  * true when it was a call or the signature read, and is done; false for
  * other sizes and string I/O, which the port ignores like any other.
+ * A device that fails the call's register ioctls fails @v.
  */
-bool hcall_io(struct hcall_vcpu *h, const struct kvm_run *run, uint8_t *data);
+bool hcall_io(struct hcall_vcpu *h, const struct kvm_run *run, uint8_t *data,
+	      struct verdict *v);
 
 #endif

@@ -66,10 +66,17 @@ static void module_caps(void)
 	fclose(f);
 }
 
-int cmd_info(int argc, char **argv)
+static void help(FILE *f)
+{
+	fputs("info options:\n"
+	      "  --device PATH   the device to ask (default " DEFAULT_DEVICE ")\n", f);
+}
+
+static int info_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *device = DEFAULT_DEVICE;
@@ -78,13 +85,19 @@ int cmd_info(int argc, char **argv)
 	int c, fd;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c == 'd')
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == 'd') {
 			device = optarg;
-		else if (c == ':')
-			die("option '%s' needs an argument", argv[optind - 1]);
-		else
-			die("unknown option '%s' (see kvmini --help)", argv[optind - 1]);
+		} else if (c == 'h') {
+			command_help(&info_command, stdout);
+			return 0;
+		} else if (c == ':') {
+			die("option '%s' needs an argument (see kvmini info --help)",
+			    argv[optind - 1]);
+		} else {
+			die("unknown option '%s' (see kvmini info --help)", argv[optind - 1]);
+		}
 	}
 	if (optind < argc)
 		die("info: unexpected argument '%s'", argv[optind]);
@@ -112,3 +125,10 @@ int cmd_info(int argc, char **argv)
 	module_caps();
 	return 0;
 }
+
+const struct command info_command = {
+	.name = "info",
+	.synopsis = "info [--device PATH]    what the device and the CPU offer",
+	.help = help,
+	.main = info_main,
+};

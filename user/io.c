@@ -32,7 +32,7 @@ static bool port_access(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *dat
 	return handled;
 }
 
-bool io_exit(struct vcpu *vcpu)
+void io_exit(struct vcpu *vcpu, struct verdict *v)
 {
 	struct kvm_run *run = vcpu->run;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
@@ -40,27 +40,27 @@ bool io_exit(struct vcpu *vcpu)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
 	if (size != 1 && size != 2 && size != 4) {
-		vcpu_end(vcpu, EXIT_GUEST_FAILED, "KVM_EXIT_IO with size %u at port 0x%x",
-			 size, run->io.port);
-		return false;
+		verdict_fail(v, false, "KVM_EXIT_IO with size %u at port 0x%x", size,
+			     run->io.port);
+		return;
 	}
 	if ((uint64_t)run->io.data_offset + (uint64_t)size * run->io.count >
 	    vcpu->vm->run_size) {
-		vcpu_end(vcpu, EXIT_GUEST_FAILED,
-			 "KVM_EXIT_IO data (offset %llu, %u x %u bytes) lies outside the vCPU mapping",
-			 (unsigned long long)run->io.data_offset, run->io.count, size);
-		return false;
+		verdict_fail(v, false,
+			     "KVM_EXIT_IO data (offset %llu, %u x %u bytes) lies outside the vCPU mapping",
+			     (unsigned long long)run->io.data_offset, run->io.count, size);
+		return;
 	}
 	if (run->io.port == HC_PORT) {
 		bool handled;
 
 		/* The share and its open files are the VM's, for every vCPU thread. */
 		pthread_mutex_lock(&hcall_lock);
-		handled = hcall_io(&vcpu->hcall, run, data);
+		handled = hcall_io(&vcpu->hcall, run, data, v);
 		pthread_mutex_unlock(&hcall_lock);
 		if (handled) {
 			stats_port(run->io.port, out, true);
-			return true;
+			return;
 		}
 	}
 	for (i = 0; i < run->io.count; i++) {
@@ -68,5 +68,4 @@ bool io_exit(struct vcpu *vcpu)
 
 		stats_port(run->io.port, out, handled);
 	}
-	return true;
 }

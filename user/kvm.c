@@ -18,6 +18,16 @@
 #define CPUID_1_ECX_VMX		(1u << 5)
 #define CPUID_1_ECX_HYPERVISOR	(1u << 31)
 
+/* What the tool needs beyond KVM_GET_API_VERSION 12, which every KVM since 2.6.22 says. */
+static const struct { int cap; const char *name; } required_caps[] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	/* Without it a kick between two KVM_RUNs is lost (vcpu.c). */
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+};
+
 static const char *load_hint(const char *device)
 {
 	if (strstr(device, "kvmini"))
@@ -27,37 +37,87 @@ static const char *load_hint(const char *device)
 	return "is the module loaded?";
 }
 
+/*
+ * The messages a user meets first, each one line (without "kvmini: ")
+ * that names the device and what to do; apart from the ioctls so the
+ * unit tests can hold every one of them to that.
+ */
+void open_error(char *buf, size_t size, const char *device, int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		snprintf(buf, size, "%s: no such device -- %s", device, load_hint(device));
+		break;
+	case EACCES:
+	case EPERM:
+		/* kvm is the group Debian's udev gives /dev/kvm; README gives kvmini's node the same. */
+		snprintf(buf, size, "%s: permission denied -- add your user to group kvm "
+			 "(usermod -aG kvm USER; log in again) with %s in group kvm, mode 0660 "
+			 "(README: a udev rule), or run as root", device, device);
+		break;
+	default:
+		snprintf(buf, size, "%s: %s", device, strerror(err));
+	}
+}
+
+/* @version as KVM_GET_API_VERSION returned it, @err its errno when negative. */
+void api_error(char *buf, size_t size, const char *device, int version, int err)
+{
+	if (version < 0)
+		snprintf(buf, size, "%s: KVM_GET_API_VERSION: %s -- not a KVM-compatible device?",
+			 device, strerror(err));
+	else if (version < KVM_API_VERSION)
+		snprintf(buf, size, "%s: KVM API version %d, older than the %d this tool speaks "
+			 "-- the kernel (or module) is too old for this tool", device, version,
+			 KVM_API_VERSION);
+	else
+		snprintf(buf, size, "%s: KVM API version %d, newer than the %d this tool speaks "
+			 "-- the kernel (or module) is too new for this tool: rebuild it against "
+			 "that kernel's headers", device, version, KVM_API_VERSION);
+}
+
+void cap_error(char *buf, size_t size, const char *device, const char *cap)
+{
+	snprintf(buf, size, "%s: no %s -- the kernel (or module) is too old for this tool, "
+		 "which needs it", device, cap);
+}
+
 int kvm_open(const char *device)
 {
+	char msg[512];
 	int fd = open(device, O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0)
 		return fd;
-	switch (errno) {
-	case ENOENT:
-	case ENODEV:
-	case ENXIO:
-		die("%s: no such device -- %s", device, load_hint(device));
-	case EACCES:
-	case EPERM:
-		die("%s: permission denied -- run as root, or give your user "
-		    "read/write access to it (e.g. chgrp a group you are in; chmod g+rw)",
-		    device);
-	default:
-		die("%s: %s", device, strerror(errno));
-	}
+	open_error(msg, sizeof(msg), device, errno);
+	die("%s", msg);
 }
 
 void kvm_check_api(int sys_fd, const char *device)
 {
+	char msg[512];
 	int v = ioctl(sys_fd, KVM_GET_API_VERSION, 0);
 
-	if (v < 0)
-		die("%s: KVM_GET_API_VERSION: %s -- not a KVM-compatible device?",
-		    device, strerror(errno));
-	if (v != KVM_API_VERSION)
-		die("%s: API version %d, this tool speaks %d", device, v,
-		    KVM_API_VERSION);
+	if (v == KVM_API_VERSION)
+		return;
+	api_error(msg, sizeof(msg), device, v, errno);
+	die("%s", msg);
+}
+
+/* Before anything else is asked of the device, so a kernel too old is said first. */
+static void check_caps(int sys_fd, const char *device)
+{
+	char msg[512];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+		if (ioctl(sys_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) > 0)
+			continue;
+		cap_error(msg, sizeof(msg), device, required_caps[i].name);
+		die("%s", msg);
+	}
 }
 
 /*
@@ -112,6 +172,7 @@ void vm_create(struct vm *vm, const char *device)
 	vm->device = device;
 	vm->sys_fd = kvm_open(device);
 	kvm_check_api(vm->sys_fd, device);
+	check_caps(vm->sys_fd, device);
 
 	vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {

@@ -83,6 +83,25 @@ struct vcpu_end {
 	char why[400];
 };
 
+/*
+ * What handling one exit decided.  Handlers (io.c, mmio.c, hcall.c and
+ * vcpu.c's own) only say it; the run loop alone acts on it, so how a
+ * vCPU ends, what the report says and whether the others stop are
+ * decided in one place (vcpu.c's vcpu_ends()).
+ */
+enum verdict_kind {
+	VERDICT_RUN,		/* enter the guest again */
+	VERDICT_FINISHED,	/* halted with interrupts off: finished well */
+	VERDICT_FAILED,		/* the guest failed: EXIT_GUEST_FAILED, and the run stops */
+	VERDICT_STOPPED,	/* the run was stopped from outside: vm->stop says how */
+};
+
+struct verdict {
+	enum verdict_kind kind;
+	bool at_rip;		/* FAILED: the loop adds " at rip ..." to why */
+	char why[300];
+};
+
 struct vm;
 
 struct vcpu {
@@ -161,11 +180,19 @@ void note(const char *fmt, ...);
 bool parse_u64(const char *s, uint64_t *out, bool suffixes);
 bool pread_all(int fd, void *buf, size_t len, uint64_t pos);
 bool parse_ms(const char *s, uint64_t *ms);
+/* @v says the guest failed, for the reason formatted; at_rip as struct verdict says. */
+__attribute__((format(printf, 3, 4)))
+void verdict_fail(struct verdict *v, bool at_rip, const char *fmt, ...);
 void format_ms(char *buf, size_t size, uint64_t ms);
+
 
 /* kvm.c: the device, the VM, its memory and vCPUs (setup errors die) */
 int kvm_open(const char *device);
 void kvm_check_api(int sys_fd, const char *device);
+/* Why the device cannot be used: one line, without "kvmini: ", into @buf. */
+void open_error(char *buf, size_t size, const char *device, int err);
+void api_error(char *buf, size_t size, const char *device, int version, int err);
+void cap_error(char *buf, size_t size, const char *device, const char *cap);
 void ram_alloc(struct vm *vm, uint64_t mem_size);
 void vm_create(struct vm *vm, const char *device);
 void vcpu_create(struct vm *vm, unsigned int id);
@@ -190,16 +217,14 @@ void console_end_line(struct vcpu *vcpu);
 __attribute__((format(printf, 2, 3)))
 void console_printf(const struct vcpu *vcpu, const char *fmt, ...);
 
-/* io.c, mmio.c: false when the exit itself was malformed (vcpu->end says why) */
-bool io_exit(struct vcpu *vcpu);
-bool mmio_exit(struct vcpu *vcpu);
+/* io.c, mmio.c: @v is left alone unless the exit itself was malformed */
+void io_exit(struct vcpu *vcpu, struct verdict *v);
+void mmio_exit(struct vcpu *vcpu, struct verdict *v);
 
 /* vcpu.c: one thread per vCPU */
 void *vcpu_thread(void *arg);
 void vcpu_kick(struct vcpu *vcpu);
 void vcpu_post_irq(struct vcpu *vcpu);
-__attribute__((format(printf, 3, 4)))
-void vcpu_end(struct vcpu *vcpu, int status, const char *fmt, ...);
 void vcpu_signals_init(void);
 
 /* supervise.c: the main thread while the vCPUs run */
@@ -213,10 +238,20 @@ void stats_mmio(bool scratch, bool write);
 void stats_print(void);
 const char *exit_reason_name(uint32_t reason);
 
-/* run.c, info.c */
-int cmd_run(int argc, char **argv);
-int cmd_info(int argc, char **argv);
+/*
+ * A command of the tool: main.c lists the synopses and dispatches; the
+ * command owns its help and says its own argument errors.
+ */
+struct command {
+	const char *name;
+	const char *synopsis;		/* after "kvmini ": arguments, then what it does */
+	void (*help)(FILE *f);		/* its options and notes */
+	int (*main)(int argc, char **argv);
+};
 
-void usage(FILE *f);
+/* run.c, info.c, vmstats.c */
+extern const struct command run_command, info_command, stats_command;
+/* util.c: `kvmini CMD --help`, the command's usage line and its help. */
+void command_help(const struct command *cmd, FILE *f);
 
 #endif

@@ -13,7 +13,7 @@
 
 static bool noted;
 
-bool mmio_exit(struct vcpu *vcpu)
+void mmio_exit(struct vcpu *vcpu, struct verdict *v)
 {
 	uint8_t *scratch = vcpu->mmio_scratch;
 	struct kvm_run *run = vcpu->run;
@@ -22,9 +22,9 @@ bool mmio_exit(struct vcpu *vcpu)
 	bool write = run->mmio.is_write, in_scratch = false;
 
 	if (len == 0 || len > sizeof(run->mmio.data)) {
-		vcpu_end(vcpu, EXIT_GUEST_FAILED, "KVM_EXIT_MMIO with length %u at 0x%llx",
-			 len, (unsigned long long)gpa);
-		return false;
+		verdict_fail(v, false, "KVM_EXIT_MMIO with length %u at 0x%llx", len,
+			     (unsigned long long)gpa);
+		return;
 	}
 	/* Byte by byte: an access straddling the device's end is half ours. */
 	for (i = 0; i < len; i++) {
@@ -45,5 +45,4 @@ bool mmio_exit(struct vcpu *vcpu)
 		     vcpu->prefix, write ? "wrote" : "read", (unsigned long long)gpa, len,
 		     write ? "ignored" : "reads as all ones");
 	stats_mmio(in_scratch, write);
-	return true;
 }

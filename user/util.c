@@ -41,6 +41,23 @@ void note(const char *fmt, ...)
 	va_end(ap);
 }
 
+void verdict_fail(struct verdict *v, bool at_rip, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->kind = VERDICT_FAILED;
+	v->at_rip = at_rip;
+	va_start(ap, fmt);
+	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	va_end(ap);
+}
+
+void command_help(const struct command *cmd, FILE *f)
+{
+	fprintf(f, "usage: kvmini %s\n\n", cmd->synopsis);
+	cmd->help(f);
+}
+
 /* All of @len bytes at @pos, or false. */
 bool pread_all(int fd, void *buf, size_t len, uint64_t pos)
 {

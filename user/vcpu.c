@@ -2,8 +2,10 @@
 /*
  * One thread per vCPU: its KVM_RUN loop, the exits it handles, and the
  * delivery of the timer's interrupt.  The guest finishes by halting with
- * interrupts off; every other ending is told in one line with the
- * guest's RIP, kept in vcpu->end for the main thread to report.
+ * interrupts off; every other ending is told in one line, mostly with
+ * the guest's RIP, kept in vcpu->end for the main thread to report.
+ * Exit handlers here and in io.c, mmio.c and hcall.c return a verdict
+ * (struct verdict); only vcpu_ends() turns it into the vCPU's end.
  *
  * Getting a vCPU out of KVM_RUN (a tick to inject, or the run is over)
  * is QEMU's SIG_IPI scheme: the kicker first publishes why (irq_pending,
@@ -21,7 +23,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -69,57 +70,10 @@ void vcpu_post_irq(struct vcpu *vcpu)
 	vcpu_kick(vcpu);
 }
 
-/* Records how the vCPU ended; the first call wins. */
-void vcpu_end(struct vcpu *vcpu, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (vcpu->end.status || vcpu->end.why[0])
-		return;
-	vcpu->end.status = status;
-	va_start(ap, fmt);
-	vsnprintf(vcpu->end.why, sizeof(vcpu->end.why), fmt, ap);
-	va_end(ap);
-}
-
 /* The registers it stopped with, for the report and --regs. */
 static void save_regs(struct vcpu *vcpu)
 {
 	vcpu->regs_valid = ioctl(vcpu->fd, KVM_GET_REGS, &vcpu->regs) == 0;
-}
-
-static const char *rip_text(struct vcpu *vcpu, char *buf, size_t len)
-{
-	save_regs(vcpu);
-	if (vcpu->regs_valid)
-		snprintf(buf, len, "0x%llx", (unsigned long long)vcpu->regs.rip);
-	else
-		snprintf(buf, len, "? (KVM_GET_REGS: %s)", strerror(errno));
-	return buf;
-}
-
-/* The guest failed: its own status, and the whole run stops.  False, to end the loop. */
-static bool failed(struct vcpu *vcpu, const char *what)
-{
-	char rip[64];
-
-	if (what)
-		vcpu_end(vcpu, EXIT_GUEST_FAILED, "%s at rip %s", what,
-			 rip_text(vcpu, rip, sizeof(rip)));
-	vm_stop(vcpu->vm, EXIT_GUEST_FAILED, vcpu, NULL);
-	return false;
-}
-
-/* Stopped from outside (timeout, signal, another vCPU failed). */
-static bool stopped(struct vcpu *vcpu)
-{
-	struct vm *vm = vcpu->vm;
-	char rip[64];
-
-	pthread_mutex_lock(&vm->stop_lock);
-	vcpu_end(vcpu, vm->stop, "%s at rip %s", vm->stop_why, rip_text(vcpu, rip, sizeof(rip)));
-	pthread_mutex_unlock(&vm->stop_lock);
-	return false;
 }
 
 static bool stopping(struct vcpu *vcpu)
@@ -131,7 +85,7 @@ static bool stopping(struct vcpu *vcpu)
  * Before each KVM_RUN: inject a pending tick if the guest can take it
  * now, else ask KVM to say when it can.
  */
-static bool irq_prepare(struct vcpu *vcpu)
+static void irq_prepare(struct vcpu *vcpu, struct verdict *v)
 {
 	struct kvm_run *run = vcpu->run;
 	struct kvm_interrupt irq = { .irq = vcpu->vm->timer_vector };
@@ -150,13 +104,8 @@ static bool irq_prepare(struct vcpu *vcpu)
 		}
 	}
 	pthread_mutex_unlock(&vcpu->lock);
-	if (err) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "KVM_INTERRUPT vector %u: %s", irq.irq, strerror(err));
-		return failed(vcpu, msg);
-	}
-	return true;
+	if (err)
+		verdict_fail(v, true, "KVM_INTERRUPT vector %u: %s", irq.irq, strerror(err));
 }
 
 /* HLT with interrupts on and a timer: sleep until the next tick or the end. */
@@ -168,7 +117,7 @@ static void wait_for_irq(struct vcpu *vcpu)
 	pthread_mutex_unlock(&vcpu->lock);
 }
 
-static bool internal_error(struct vcpu *vcpu)
+static void internal_error(struct vcpu *vcpu, struct verdict *v)
 {
 	struct kvm_run *run = vcpu->run;
 	char msg[300];
@@ -184,86 +133,124 @@ static bool internal_error(struct vcpu *vcpu)
 			      (unsigned long long)run->internal.data[i]);
 	if (!nd)
 		snprintf(msg + n, sizeof(msg) - n, " (none)");
-	return failed(vcpu, msg);
+	verdict_fail(v, true, "%s", msg);
 }
 
-static bool hlt_exit(struct vcpu *vcpu)
+static void hlt_exit(struct vcpu *vcpu, struct verdict *v)
 {
-	char msg[128];
-
 	save_regs(vcpu);
-	if (!vcpu->regs_valid) {
-		snprintf(msg, sizeof(msg), "KVM_GET_REGS: %s", strerror(errno));
-		return failed(vcpu, msg);
-	}
-	if (!(vcpu->regs.rflags & RFLAGS_IF))
-		return false;		/* finished well */
-	if (!vcpu->vm->timer_hz)
-		return failed(vcpu, "guest halted with interrupts enabled (IF=1): nothing "
-			      "will ever wake it (end with cli; hlt)");
-	wait_for_irq(vcpu);
-	return true;
+	if (!vcpu->regs_valid)
+		verdict_fail(v, false, "KVM_GET_REGS: %s", strerror(errno));
+	else if (!(vcpu->regs.rflags & RFLAGS_IF))
+		v->kind = VERDICT_FINISHED;
+	else if (!vcpu->vm->timer_hz)
+		verdict_fail(v, true, "guest halted with interrupts enabled (IF=1): nothing "
+			     "will ever wake it (end with cli; hlt)");
+	else
+		wait_for_irq(vcpu);
 }
 
-/* One exit; false when the vCPU is done (vcpu->end says how). */
-static bool handle_exit(struct vcpu *vcpu)
+/* One exit: @v stays VERDICT_RUN unless it ends the vCPU. */
+static void handle_exit(struct vcpu *vcpu, struct verdict *v)
 {
 	struct kvm_run *run = vcpu->run;
-	char msg[256];
 
 	stats_exit(run->exit_reason);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		return io_exit(vcpu) || failed(vcpu, NULL);
+		io_exit(vcpu, v);
+		break;
 	case KVM_EXIT_MMIO:
-		return mmio_exit(vcpu) || failed(vcpu, NULL);
+		mmio_exit(vcpu, v);
+		break;
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
-		return true;	/* irq_prepare() injects what is pending */
+		break;	/* irq_prepare() injects what is pending */
 	case KVM_EXIT_HLT:
-		return hlt_exit(vcpu);
+		hlt_exit(vcpu, v);
+		break;
 	case KVM_EXIT_SHUTDOWN:
-		return failed(vcpu, "guest triple-faulted (KVM_EXIT_SHUTDOWN)");
+		verdict_fail(v, true, "guest triple-faulted (KVM_EXIT_SHUTDOWN)");
+		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(msg, sizeof(msg), "VM entry failed (KVM_EXIT_FAIL_ENTRY): "
-			 "hardware_entry_failure_reason 0x%llx on cpu %u",
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
-			 run->fail_entry.cpu);
-		return failed(vcpu, msg);
+		verdict_fail(v, true, "VM entry failed (KVM_EXIT_FAIL_ENTRY): "
+			     "hardware_entry_failure_reason 0x%llx on cpu %u",
+			     (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+			     run->fail_entry.cpu);
+		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		return internal_error(vcpu);
+		internal_error(vcpu, v);
+		break;
 	default:
-		snprintf(msg, sizeof(msg), "unexpected exit %s (%u)",
-			 exit_reason_name(run->exit_reason), run->exit_reason);
-		return failed(vcpu, msg);
+		verdict_fail(v, true, "unexpected exit %s (%u)",
+			     exit_reason_name(run->exit_reason), run->exit_reason);
 	}
 }
 
-/* Until the guest ends or the run is stopped. */
-static void run_loop(struct vcpu *vcpu)
+/* Until the guest ends or the run is stopped: how it ended. */
+static void run_loop(struct vcpu *vcpu, struct verdict *v)
 {
-	char msg[128];
-
 	for (;;) {
 		/* Cleared before the reasons are read: see the top of the file. */
 		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (stopping(vcpu)) {
-			stopped(vcpu);
+			v->kind = VERDICT_STOPPED;
 			return;
 		}
-		if (!irq_prepare(vcpu))
+		irq_prepare(vcpu, v);
+		if (v->kind != VERDICT_RUN)
 			return;
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				stats_exit(KVM_EXIT_INTR);
 				continue;
 			}
-			snprintf(msg, sizeof(msg), "KVM_RUN failed: %s", strerror(errno));
-			failed(vcpu, msg);
+			verdict_fail(v, true, "KVM_RUN failed: %s", strerror(errno));
 			return;
 		}
-		if (!handle_exit(vcpu))
+		handle_exit(vcpu, v);
+		if (v->kind != VERDICT_RUN)
 			return;
+	}
+}
+
+/*
+ * The one place a vCPU ends: the status and the line kept for the
+ * report (with the RIP it stopped at, which --regs shows too), and the
+ * end of the whole run when it was this vCPU that failed.
+ */
+static void vcpu_ends(struct vcpu *vcpu, const struct verdict *v)
+{
+	struct vm *vm = vcpu->vm;
+	struct vcpu_end *end = &vcpu->end;
+	char rip[64];
+
+	/* A finished guest's registers were read at its HLT. */
+	if (v->kind != VERDICT_FINISHED)
+		save_regs(vcpu);
+	if (vcpu->regs_valid)
+		snprintf(rip, sizeof(rip), "0x%llx", (unsigned long long)vcpu->regs.rip);
+	else
+		snprintf(rip, sizeof(rip), "? (KVM_GET_REGS: %s)", strerror(errno));
+
+	switch (v->kind) {
+	case VERDICT_RUN:
+	case VERDICT_FINISHED:
+		break;
+	case VERDICT_FAILED:
+		end->status = EXIT_GUEST_FAILED;
+		if (v->at_rip)
+			snprintf(end->why, sizeof(end->why), "%s at rip %s", v->why, rip);
+		else
+			snprintf(end->why, sizeof(end->why), "%s", v->why);
+		vm_stop(vm, EXIT_GUEST_FAILED, vcpu, NULL);
+		break;
+	case VERDICT_STOPPED:
+		pthread_mutex_lock(&vm->stop_lock);
+		end->status = vm->stop;
+		snprintf(end->why, sizeof(end->why), "%s at rip %s", vm->stop_why, rip);
+		pthread_mutex_unlock(&vm->stop_lock);
+		break;
 	}
 }
 
@@ -271,6 +258,7 @@ void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
+	struct verdict v = { .kind = VERDICT_RUN };
 	sigset_t kick;
 
 	current_vcpu = vcpu;
@@ -279,7 +267,8 @@ void *vcpu_thread(void *arg)
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
-	run_loop(vcpu);
+	run_loop(vcpu, &v);
+	vcpu_ends(vcpu, &v);
 
 	__atomic_store_n(&vcpu->finished, 1, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&vm->done, 1, __ATOMIC_SEQ_CST);

@@ -161,7 +161,14 @@ static void on_int(int sig)
 	stop = 1;
 }
 
-int cmd_stats(int argc, char **argv)
+static void help(FILE *f)
+{
+	fputs("stats options:\n"
+	      "  --watch         redraw every second until interrupted\n"
+	      "  --dir DIR       read DIR instead of " DEBUGFS_DIR "\n", f);
+}
+
+static int stats_main(int argc, char **argv)
 {
 	enum { O_WATCH = 256, O_DIR, O_HELP };
 	static const struct option longopts[] = {
@@ -186,10 +193,13 @@ int cmd_stats(int argc, char **argv)
 			break;
 		case O_HELP:
 		case 'h':
-			usage(stdout);
+			command_help(&stats_command, stdout);
 			return 0;
+		case ':':
+			die("stats: option '%s' needs an argument (see kvmini stats --help)",
+			    argv[optind - 1]);
 		default:
-			die("stats: unknown option '%s' (see kvmini --help)", argv[optind - 1]);
+			die("stats: unknown option '%s' (see kvmini stats --help)", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -209,3 +219,10 @@ int cmd_stats(int argc, char **argv)
 	}
 	return 0;
 }
+
+const struct command stats_command = {
+	.name = "stats",
+	.synopsis = "stats [--watch]         the module's counters for every running VM",
+	.help = help,
+	.main = stats_main,
+};

@@ -25,7 +25,6 @@ int kv_find(const struct kv *kv, int n, const char *name);
 
 /* Every VM's table under @root (the module's debugfs directory); returns the VM count. */
 int vmstats_print(const char *root, FILE *out);
-int cmd_stats(int argc, char **argv);
 
 /*
  * statsfd.c: where the counter @name is in the statistics file @fd (its

@@ -10,11 +10,6 @@
 #include "unit.h"
 
 /* What util.c uses from the rest of the tool. */
-void usage(FILE *f)
-{
-	fputs("usage\n", f);
-}
-
 void console_flush(void)
 {
 }

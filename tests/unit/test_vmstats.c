@@ -13,12 +13,7 @@
 #include "../../user/kvmini.h"
 #include "../../user/vmstats.h"
 
-/* What vmstats.c and util.c use from the rest of the tool. */
-void usage(FILE *f)
-{
-	fputs("usage\n", f);
-}
-
+/* What util.c uses from the rest of the tool. */
 void console_flush(void)
 {
 }
