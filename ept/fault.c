@@ -11,7 +11,7 @@
 #include <linux/slab.h>
 
 #include "ept.h"
-#include "../ioctl/vm.h"
+#include "../vm/vm.h"
 #include "../vmx/emulate.h"
 #include "../vmx/events.h"
 #include "../vmx/exits.h"
