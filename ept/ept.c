@@ -13,7 +13,7 @@
 #include <asm/io.h>
 
 #include "ept.h"
-#include "../ioctl/mem.h"
+#include "../vm/mem.h"
 #include "../vmx/vmx.h"
 #include "../vmx/vmx_ops.h"
 

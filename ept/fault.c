@@ -1,27 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * EPT violations: the first touch of a page of guest RAM pins the VMM's
- * page behind it and maps it, or all of the VMM's huge page when it can
- * be mapped whole (fewer faults, fewer tables, fewer TLB misses); a touch
- * of an address with no RAM, or a write to a read-only slot, is MMIO for
- * userspace.
+ * Faulting guest RAM in: the first touch of a page of guest RAM pins the
+ * VMM's page behind it and maps it, or all of the VMM's huge page when it
+ * can be mapped whole (fewer faults, fewer tables, fewer TLB misses).  A
+ * touch of an address with no RAM, or a write to a read-only slot, is not
+ * mapped: the exit handler (vmx/ept_exit.c) makes it MMIO for userspace.
  */
 #include <linux/kvm.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "ept.h"
-#include "../ioctl/vm.h"
-#include "../vmx/emulate.h"
-#include "../vmx/events.h"
-#include "../vmx/exits.h"
-#include "../vmx/vcpu.h"
-#include "../vmx/vmcs.h"
+#include "../vm/vm.h"
 #include "../vmx/vmx.h"
-
-/* Exit qualification for EPT violations, SDM Vol. 3C table 28-7. */
-#define EPT_QUAL_WRITE	BIT(1)
-#define EPT_QUAL_FETCH	BIT(2)
 
 /*
  * Whether the 2 MiB holding @gpa may take a 2 MiB leaf, the VMM's memory
@@ -85,8 +76,17 @@ out_unpin:
 	return r;
 }
 
-/* Return: 1 when mapped (or mapped meanwhile), 0 when it is not RAM, or -errno. */
-static int fault_in(struct kvmini_vm *vm, u64 gpa, bool write)
+/**
+ * ept_fault_in() - map the guest RAM behind @gpa, on a vCPU's EPT violation
+ * @vm: the vCPU's VM; takes its mmu_lock
+ * @gpa: the guest-physical address the guest touched
+ * @write: whether the access was a write
+ *
+ * Return: 1 when mapped (or mapped meanwhile), 0 when there is no RAM there
+ * for this access (no slot, or a write to a read-only one: MMIO), or -errno
+ * (-EFAULT when the VMM's memory behind the slot is not accessible).
+ */
+int ept_fault_in(struct kvmini_vm *vm, u64 gpa, bool write)
 {
 	struct kvmini_slot *s;
 	struct page *page;
@@ -128,37 +128,4 @@ static int fault_in(struct kvmini_vm *vm, u64 gpa, bool write)
 out_unlock:
 	mutex_unlock(&vm->mmu_lock);
 	return r;
-}
-
-int handle_ept_violation(struct kvmini_vcpu *vcpu)
-{
-	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-	bool write = vcpu->exit_qual & EPT_QUAL_WRITE;
-	int r;
-
-	vcpu->stats.ept_faults++;
-	r = fault_in(vcpu->vm, gpa, write);
-	if (r == -EFAULT) {
-		pr_info_ratelimited("kvmini: VM %u: the memory behind guest-physical %#llx is not accessible to the VMM\n",
-				    vcpu->vm->id, gpa);
-		return r;
-	}
-	if (r)
-		return r;
-	/* The instruction at RIP did not cause it: there is nothing to decode. */
-	if (vmx_event_in_delivery(vcpu))
-		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV,
-					  "event delivery through a guest-physical address with no RAM");
-	if (vcpu->exit_qual & EPT_QUAL_FETCH)
-		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					  "instruction fetch from a guest-physical address with no RAM");
-	return vmx_emulate_mmio(vcpu, gpa);
-}
-
-/* kvmini never writes a misconfigured entry: if the CPU finds one, it is a bug. */
-int handle_ept_misconfig(struct kvmini_vcpu *vcpu)
-{
-	pr_err("kvmini: VM %u vCPU %u: EPT misconfiguration at guest-physical %#llx: a kvmini bug\n",
-	       vcpu->vm->id, vcpu->id, vmcs_read64(GUEST_PHYSICAL_ADDRESS));
-	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, "EPT misconfiguration");
 }

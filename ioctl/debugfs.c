@@ -8,9 +8,9 @@
 #include <linux/seq_file.h>
 
 #include "kvmini.h"
-#include "mem.h"
 #include "stats.h"
-#include "vm.h"
+#include "../vm/mem.h"
+#include "../vm/vm.h"
 #include "../vmx/exits.h"
 #include "../vmx/vcpu.h"
 #include "../vmx/vmx.h"

@@ -4,7 +4,7 @@
  * listed answers 0, which is how KVM says "not supported".
  */
 #include "kvmini.h"
-#include "vm.h"
+#include "../vm/vm.h"
 #include "../vmx/cpuid.h"
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the files of ioctl/ share: the device, the VM fds, the extension
- * table and debugfs.
+ * What the files of ioctl/ share: the device, the VM fds and their
+ * lifetime, slot changes, vCPU creation, the extension table and debugfs.
  */
 #ifndef KVMINI_IOCTL_KVMINI_H
 #define KVMINI_IOCTL_KVMINI_H
@@ -23,10 +23,19 @@ void kvmini_dev_exit(void);
 
 int kvmini_vm_create(unsigned long type);
 unsigned int kvmini_vm_count(void);
+void kvmini_vm_get(struct kvmini_vm *vm);
+void kvmini_vm_put(struct kvmini_vm *vm);
+
+int kvmini_set_memory_region(struct kvmini_vm *vm,
+			     const struct kvm_userspace_memory_region *mem);
+void kvmini_free_slots(struct kvmini_vm *vm);
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext);
 
 struct kvmini_vcpu;
+
+int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id);
+void kvmini_vcpu_destroy(struct kvmini_vcpu *vcpu);
 
 void kvmini_debugfs_init(void);
 void kvmini_debugfs_exit(void);

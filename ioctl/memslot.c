@@ -4,28 +4,17 @@
  * __kvm_set_memory_region): a slot is created, moved, has its flags
  * changed, or is deleted; its size and its userspace address never
  * change; slots may not overlap.  What a slot maps is faulted into EPT on
- * first touch (vmx/exits_ept.c) and unmapped here when it goes or moves.
+ * first touch (ept/fault.c) and unmapped here when it goes or moves; the
+ * lookup every layer uses is vm/vm.c.
  */
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 
-#include "vm.h"
+#include "kvmini.h"
+#include "../vm/vm.h"
 
 /* As KVM_MEM_MAX_NR_PAGES: slot sizes in pages must fit in 31 bits. */
 #define KVMINI_MAX_SLOT_PAGES	((1UL << 31) - 1)
-
-struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa)
-{
-	int i;
-
-	for (i = 0; i < KVMINI_MAX_SLOTS; i++) {
-		struct kvmini_slot *s = &vm->slots[i];
-
-		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
-			return s;
-	}
-	return NULL;
-}
 
 static bool overlaps(struct kvmini_vm *vm, int id, u64 gpa, u64 size)
 {

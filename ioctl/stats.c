@@ -17,7 +17,7 @@
 
 #include "kvmini.h"
 #include "stats.h"
-#include "vm.h"
+#include "../vm/vm.h"
 #include "../vmx/vcpu.h"
 
 /* The header says how long names are; KVM's are 48 bytes, NUL included. */

@@ -13,9 +13,9 @@
 #include <linux/uaccess.h>
 
 #include "kvmini.h"
-#include "mem.h"
 #include "stats.h"
-#include "vm.h"
+#include "../vm/mem.h"
+#include "../vm/vm.h"
 #include "../vmx/cpuid.h"
 #include "../vmx/events.h"
 #include "../vmx/guest_mem.h"

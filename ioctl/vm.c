@@ -18,7 +18,7 @@
 
 #include "kvmini.h"
 #include "stats.h"
-#include "vm.h"
+#include "../vm/vm.h"
 #include "../vmx/spec.h"
 #include "../vmx/vmx.h"
 

@@ -56,7 +56,7 @@ build() { # LINE
 		{ result "FAIL build-$line/kernel: $(tail -1 "$out/kernel-$line.log")"; return; }
 	kdir=$KDIR
 	mkdir -p "$dir/src"
-	cp -a Makefile Kbuild vmx ept ioctl user tests "$dir/src/"
+	cp -a Makefile Kbuild vm vmx ept ioctl user tests "$dir/src/"
 	if ! make -C "$dir/src" -s KDIR="$kdir" W=1 C=1 module >"$dir/build.log" 2>&1; then
 		result "FAIL build-$line/module: $(grep -m1 -E 'error' "$dir/build.log")"
 		return

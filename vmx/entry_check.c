@@ -10,7 +10,7 @@
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
-#include "../ioctl/vm.h"
+#include "../vm/vm.h"
 
 static const char * const seg_names[] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
 

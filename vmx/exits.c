@@ -18,7 +18,7 @@
 #include "trace.h"
 #include "vmcs.h"
 #include "vmx.h"
-#include "../ioctl/vm.h"
+#include "../vm/vm.h"
 
 /*
  * 0: no trace; 1: one dmesg line per exit to userspace and per unusual

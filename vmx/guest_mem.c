@@ -12,7 +12,7 @@
 #include "guest_mem.h"
 #include "vcpu.h"
 #include "vmcs.h"
-#include "../ioctl/vm.h"
+#include "../vm/vm.h"
 
 #define PTE_P		BIT_ULL(0)
 #define PTE_PS		BIT_ULL(7)

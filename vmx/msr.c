@@ -16,7 +16,7 @@
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
-#include "../ioctl/mem.h"
+#include "../vm/mem.h"
 
 static unsigned long *msr_bitmap;
 

@@ -35,7 +35,7 @@
 #include "vmcs.h"
 #include "vmenter.h"
 #include "vmx.h"
-#include "../ioctl/vm.h"
+#include "../vm/vm.h"
 
 /*
  * Newer kernels call the field immediate_exit__unsafe in kernel code

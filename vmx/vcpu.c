@@ -26,8 +26,8 @@
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_ops.h"
-#include "../ioctl/mem.h"
-#include "../ioctl/vm.h"
+#include "../vm/mem.h"
+#include "../vm/vm.h"
 
 static DEFINE_PER_CPU(struct list_head, loaded_vmcss);
 static DEFINE_PER_CPU(struct kvmini_vcpu *, current_vmcs);

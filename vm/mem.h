@@ -4,8 +4,8 @@
  * kvmini_alloc_page(), every guest page it pins is counted, so tests can
  * check that both return to where they started (debugfs "memory").
  */
-#ifndef KVMINI_IOCTL_MEM_H
-#define KVMINI_IOCTL_MEM_H
+#ifndef KVMINI_VM_MEM_H
+#define KVMINI_VM_MEM_H
 
 void *kvmini_alloc_page(void);
 void kvmini_free_page(void *addr);
@@ -13,4 +13,4 @@ void kvmini_mem_pin(long pages);
 long kvmini_mem_pages(void);
 long kvmini_mem_pinned(void);
 
-#endif /* KVMINI_IOCTL_MEM_H */
+#endif /* KVMINI_VM_MEM_H */

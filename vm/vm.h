@@ -2,9 +2,13 @@
 /*
  * A VM: its memory slots, its EPT, its vCPUs.  mmu_lock orders every
  * change of the slots and the EPT against the vCPUs' EPT faults.
+ *
+ * The one object every layer shares: ioctl/ creates, changes and frees
+ * it, vmx/ runs its vCPUs, ept/ maps its slots.  So it lives below all
+ * three, and vmx/ and ept/ never include ioctl/.
  */
-#ifndef KVMINI_IOCTL_VM_H
-#define KVMINI_IOCTL_VM_H
+#ifndef KVMINI_VM_VM_H
+#define KVMINI_VM_VM_H
 
 #include <linux/kvm.h>
 #include <linux/mutex.h>
@@ -44,15 +48,7 @@ struct kvmini_vm {
 	struct kvmini_ept ept;
 };
 
-/* Returns the slot holding @gpa, or NULL; mmu_lock held. */
+/* Returns the slot holding @gpa, or NULL; mmu_lock held (vm.c). */
 struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa);
-int kvmini_set_memory_region(struct kvmini_vm *vm,
-			     const struct kvm_userspace_memory_region *mem);
-void kvmini_free_slots(struct kvmini_vm *vm);
 
-void kvmini_vm_get(struct kvmini_vm *vm);
-void kvmini_vm_put(struct kvmini_vm *vm);
-int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id);
-void kvmini_vcpu_destroy(struct kvmini_vcpu *vcpu);
-
-#endif /* KVMINI_IOCTL_VM_H */
+#endif /* KVMINI_VM_VM_H */
