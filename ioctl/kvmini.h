@@ -28,7 +28,6 @@ void kvmini_vm_put(struct kvmini_vm *vm);
 
 int kvmini_set_memory_region(struct kvmini_vm *vm,
 			     const struct kvm_userspace_memory_region *mem);
-void kvmini_free_slots(struct kvmini_vm *vm);
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext);
 

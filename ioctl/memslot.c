@@ -91,13 +91,3 @@ out_unlock:
 	mutex_unlock(&vm->mmu_lock);
 	return err;
 }
-
-void kvmini_free_slots(struct kvmini_vm *vm)
-{
-	int i;
-
-	mutex_lock(&vm->mmu_lock);
-	for (i = 0; i < KVMINI_MAX_SLOTS; i++)
-		vm->slots[i] = (struct kvmini_slot){ 0 };
-	mutex_unlock(&vm->mmu_lock);
-}
