@@ -5,7 +5,7 @@
 #   make check                               host-side unit tests
 #   make payload PAYLOAD=DIR                 what the test machine needs
 #   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
-#   make fuzz                                the long fuzz campaign in Bochs (scripts/fuzz.sh)
+#   make fuzz                                the long fuzz campaign (scripts/fuzz.sh; FUZZ_MACHINE=qemu-kvm on a VT-x host)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= gcc
