@@ -120,7 +120,9 @@ bochs_machines() {
 			while [ "$(jobs -rp | wc -l)" -ge 2 ]; do
 				wait -n || true
 			done
-			args=
+			# page_poison=1 everywhere: slotdel (2 CPUs) sees a store
+			# into a freed page only through it.
+			args=page_poison=1
 			[ "$cpus" != 1 ] || args=$(hardened_args "$line")
 			boot "bochs-$line-${cpus}cpu" bochs "$line" "$cpus" vmx "$args" &
 		done
