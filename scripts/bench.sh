@@ -5,7 +5,7 @@
 # the benchmark client (tests/bench), boots Bochs once with 1 CPU and the
 # suite "bench" (tests/vm/t_bench.sh), and turns the serial log into
 # build/bench/results.txt (printed) and build/bench/ratios.png (gnuplot),
-# then copies both into docs/bench/ for README. --report redoes the last
+# then copies both into docs/bench/ for docs/bench.md. --report redoes the last
 # part from a log kept earlier. Takes 10 to 20 minutes.
 set -euo pipefail
 

@@ -285,7 +285,8 @@ void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu)
  * @vcpu: the vCPU, its lock held
  *
  * Return: 0 with run->exit_reason saying why userspace is needed;
- * -EINTR with KVM_EXIT_INTR for a signal or immediate_exit; -EIO once
+ * -EINTR with KVM_EXIT_INTR for a signal, -EINTR with exit_reason left as
+ * it was for immediate_exit (both as KVM); -EIO once
  * the machine is going down; another negative errno when the vCPU
  * cannot run.
  */
