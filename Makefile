@@ -104,11 +104,12 @@ install-udev:
 	install -D -m 0644 udev/60-kvmini.rules $(DESTDIR)$(UDEVDIR)/60-kvmini.rules
 
 # The module's sources as DKMS builds them (scripts/module-sources.sh picks
-# them by folder), in $(DESTDIR)/usr/src/kvmini-$(VERSION).
+# them by folder), in $(DESTDIR)/usr/src/kvmini-$(DKMS_VERSION).
 install-dkms-src:
-	@test -n "$(VERSION)" || { echo "install-dkms-src: set VERSION" >&2; exit 1; }
-	scripts/module-sources.sh | while read -r f; do \
-		install -D -m 0644 "$$f" "$(DESTDIR)/usr/src/kvmini-$(VERSION)/$$f" || exit 1; \
+	@test -n "$(DKMS_VERSION)" || { echo "install-dkms-src: set DKMS_VERSION" >&2; exit 1; }
+	files=$$(scripts/module-sources.sh) || exit 1; \
+	for f in $$files; do \
+		install -D -m 0644 "$$f" "$(DESTDIR)/usr/src/kvmini-$(DKMS_VERSION)/$$f" || exit 1; \
 	done
 
 bench:

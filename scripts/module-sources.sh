@@ -15,7 +15,9 @@ queue=()
 add() {
 	local d
 	for d in "$@"; do
-		[ -d "$d" ] && [ -z "${seen[$d]:-}" ] || continue
+		if [ ! -d "$d" ] || [ -n "${seen[$d]:-}" ]; then
+			continue
+		fi
 		seen[$d]=1
 		queue+=("$d")
 	done
