@@ -3,11 +3,18 @@
 #   make KDIR=/usr/src/linux-headers-<ver>   against Debian's packaged headers
 #   make W=1 C=1                             extra warnings, sparse
 #   make check                               host-side unit tests
+#   make install [DESTDIR=DIR] [PREFIX=/usr/local]
+#                                            module in /lib/modules/<ver>/updates (depmod),
+#                                            tool, man page, udev rule for /dev/kvmini
 #   make payload PAYLOAD=DIR                 what the test machine needs
 #   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
 #   make fuzz                                the long fuzz campaign (scripts/fuzz.sh; FUZZ_MACHINE=qemu-kvm on a VT-x host)
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
+RUNNING := $(shell uname -r)
+KDIR ?= /lib/modules/$(RUNNING)/build
+# The release the headers are for, which names the install directory.
+KRELEASE ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+PREFIX ?= /usr/local
 CC ?= gcc
 # Userspace runs in a busybox initramfs with no libc, hence static.
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -static
@@ -16,11 +23,25 @@ UNIT_CFLAGS := -O1 -g -Wall -Wextra -Werror -std=gnu11 -fsanitize=address,undefi
 VM_TESTS := $(patsubst %.c,%,$(wildcard tests/vm/*.c))
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 
-# The tool and the guests describe their own builds.
--include user/build.mk tests/guests/build.mk
-
+# The first rule is what plain `make` builds: before the included files,
+# whose own rules would otherwise come first.
 .PHONY: all module user check payload bench fuzz clean
 all: module user
+
+# Without headers, one line that names the package, rather than Kbuild's
+# error from a missing directory.
+ifneq ($(filter all module payload install install-module,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(wildcard $(KDIR)/Makefile),)
+ifeq ($(origin KDIR),file)
+$(error no kernel headers at $(KDIR): apt-get install linux-headers-$(RUNNING))
+else
+$(error no kernel headers at KDIR=$(KDIR): give the build directory of a kernel's headers)
+endif
+endif
+endif
+
+# The tool and the guests describe their own builds.
+-include user/build.mk tests/guests/build.mk
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -59,6 +80,37 @@ payload: module user
 	mkdir -p $(PAYLOAD)/guests
 	cp $(GUEST_IMAGES) $(PAYLOAD)/guests/
 	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
+
+# `make install` as root; DESTDIR=DIR installs below DIR instead (packaging,
+# tests), where depmod writes DIR's own module index.
+.PHONY: install install-module install-tool install-man install-udev install-dkms-src
+install: install-module install-tool install-man install-udev
+
+install-module: module
+	@test -n "$(KRELEASE)" || { echo "install: no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+	install -D -m 0644 kvmini.ko $(DESTDIR)/lib/modules/$(KRELEASE)/updates/kvmini.ko
+	PATH=$$PATH:/usr/sbin:/sbin depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KRELEASE)
+
+install-tool: user/kvmini
+	install -D -m 0755 user/kvmini $(DESTDIR)$(PREFIX)/bin/kvmini
+
+install-man:
+	install -D -m 0644 docs/kvmini.1 $(DESTDIR)$(PREFIX)/share/man/man1/kvmini.1
+
+# /dev/kvmini to group kvm, mode 0660, as /dev/kvm is; udev reads new rules
+# by itself and applies them when the module next loads.
+UDEVDIR ?= /etc/udev/rules.d
+install-udev:
+	install -D -m 0644 udev/60-kvmini.rules $(DESTDIR)$(UDEVDIR)/60-kvmini.rules
+
+# The module's sources as DKMS builds them (scripts/module-sources.sh picks
+# them by folder), in $(DESTDIR)/usr/src/kvmini-$(DKMS_VERSION).
+install-dkms-src:
+	@test -n "$(DKMS_VERSION)" || { echo "install-dkms-src: set DKMS_VERSION" >&2; exit 1; }
+	files=$$(scripts/module-sources.sh) || exit 1; \
+	for f in $$files; do \
+		install -D -m 0644 "$$f" "$(DESTDIR)/usr/src/kvmini-$(DKMS_VERSION)/$$f" || exit 1; \
+	done
 
 bench:
 	scripts/bench.sh

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Installs every Debian package that building kvmini and running its test
-# machines (Bochs, QEMU) need. Safe to run again; CI runs it on fresh machines.
+# machines (Bochs, QEMU) need, and what its Debian packages are built,
+# checked (lintian, man) and installed (dkms) with. Safe to run again; CI
+# runs it on fresh machines.
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,7 @@ packages=(
 	busybox-static isolinux syslinux-common xorriso cpio kmod xz-utils
 	sparse linux-headers-amd64 linux-headers-6.12-amd64
 	gnuplot-nox
+	build-essential dpkg-dev debhelper dh-dkms dkms lintian man-db
 )
 
 sudo=()
