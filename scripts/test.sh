@@ -180,7 +180,7 @@ install_tree() { # SRC KDIR
 	fi
 
 	# Guards: kvmini(1) formats without a warning.
-	if man --warnings -l "$src/docs/kvmini.1" 2>"$dir/man.log" >/dev/null &&
+	if LC_ALL=C.UTF-8 man --warnings -l "$src/docs/kvmini.1" 2>"$dir/man.log" >/dev/null &&
 	   [ ! -s "$dir/man.log" ]; then
 		result "PASS install/man-page"
 	else
