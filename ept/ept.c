@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * EPT tables.  A table page, once linked, stays until the VM goes, so a
- * walk under mmu_lock never races with a free; leaves come and go with the
- * memslots.  Removing a leaf is followed by INVEPT on every CPU, because
- * INVEPT only affects the CPU that executes it (SDM Vol. 3C 29.4.3.1) and
- * any CPU may have run one of the VM's vCPUs; only then is its page
- * unpinned.
+ * EPT tables.  Walks and changes happen under the VM's mmu_lock, a
+ * spinlock, so nothing here sleeps: new tables come from the caller's
+ * ept_cache.  Removing leaves is followed by INVEPT on every CPU before
+ * the caller lets go of the memory behind them, because INVEPT only
+ * affects the CPU that executes it (SDM Vol. 3C 29.4.3.1) and any CPU may
+ * have run one of the VM's vCPUs.
  */
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/page-flags.h>
 #include <linux/smp.h>
 #include <asm/io.h>
 
@@ -25,15 +27,13 @@
 #define EPT_IPAT		BIT_ULL(6)	/* the guest's PAT does not change the type */
 #define EPT_LARGE		BIT_ULL(7)	/* in a level-2 entry: it maps 2 MiB */
 #define EPT_ADDR_MASK		GENMASK_ULL(51, 12)
-#define EPT_RWX			(EPT_READ | EPT_WRITE | EPT_EXEC)
 
 /*
- * A leaf being removed: not present any more (the CPU ignores every other
- * bit then), but its page stays pinned until every CPU has flushed what it
- * cached of it.  Software bits, in a range the CPU ignores.
+ * A leaf the MMU notifier took away: not present (the CPU ignores every
+ * other bit of an entry without R, W and X), so the next touch faults,
+ * and that fault counts as a refault.  A software bit the CPU ignores.
  */
 #define EPT_ZAPPED		BIT_ULL(52)
-#define EPT_ZAPPED_WRITABLE	BIT_ULL(53)
 
 #define EPT_TABLE		(EPT_READ | EPT_WRITE | EPT_EXEC)
 #define EPT_LEAF_WB		((u64)MEMTYPE_WB << EPT_MEMTYPE_SHIFT)
@@ -50,6 +50,11 @@ static inline unsigned int ept_index(u64 gpa, int level)
 static u64 *ept_table_of(u64 entry)
 {
 	return phys_to_virt(entry & EPT_ADDR_MASK);
+}
+
+static unsigned long ept_pfn_of(u64 entry)
+{
+	return (entry & EPT_ADDR_MASK) >> PAGE_SHIFT;
 }
 
 /* kvmini marks every present entry readable: execute-only is never used. */
@@ -84,71 +89,122 @@ int ept_init(struct kvmini_ept *ept)
 	return 0;
 }
 
+/* Fills @cache; may sleep, so never under mmu_lock.  Return: 0 or -ENOMEM. */
+int ept_cache_topup(struct ept_cache *cache)
+{
+	while (cache->nr < EPT_CACHE_PAGES) {
+		void *page = kvmini_alloc_page();
+
+		if (!page)
+			return -ENOMEM;
+		cache->pages[cache->nr++] = page;
+	}
+	return 0;
+}
+
+void ept_cache_free(struct ept_cache *cache)
+{
+	while (cache->nr)
+		kvmini_free_page(cache->pages[--cache->nr]);
+}
+
 /*
- * The table @entry points to, linking a new one when @entry is empty and
- * @alloc.  NULL when there is none (or no memory for one) and when @entry
- * is a 2 MiB leaf.
+ * The table @entry points to, linking one from @cache when @entry holds
+ * none and @cache is given.  NULL when there is none (or the cache ran
+ * dry) and when @entry is a 2 MiB leaf.
  */
-static u64 *ept_descend(struct kvmini_ept *ept, u64 *entry, bool alloc)
+static u64 *ept_descend(struct kvmini_ept *ept, struct ept_cache *cache, u64 *entry)
 {
 	u64 old = READ_ONCE(*entry);
 	u64 *next;
 
 	if (ept_present(old))
 		return ept_is_2m(old) ? NULL : ept_table_of(old);
-	if (!alloc)
+	if (!cache || !cache->nr)
 		return NULL;
-	next = kvmini_alloc_page();
-	if (!next)
-		return NULL;
+	next = cache->pages[--cache->nr];
 	ept->table_pages++;
 	/* The hardware may walk it as soon as it is linked. */
 	WRITE_ONCE(*entry, virt_to_phys(next) | EPT_TABLE);
 	return next;
 }
 
-/* The level-2 entry for @gpa, allocating the levels above when @alloc. */
-static u64 *ept_pde(struct kvmini_ept *ept, u64 gpa, bool alloc)
+/* The level-2 entry for @gpa, linking the levels above from @cache if given. */
+static u64 *ept_pde(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa)
 {
 	u64 *table = ept->pml4;
 	int level;
 
 	for (level = 4; level > 2; level--) {
-		table = ept_descend(ept, &table[ept_index(gpa, level)], alloc);
+		table = ept_descend(ept, cache, &table[ept_index(gpa, level)]);
 		if (!table)
 			return NULL;
 	}
 	return &table[ept_index(gpa, 2)];
 }
 
+/* The level-1 entry for @gpa, or NULL (no table, or a 2 MiB leaf there). */
+static u64 *ept_pte(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa)
+{
+	u64 *pde = ept_pde(ept, cache, gpa);
+	u64 *table;
+
+	if (!pde)
+		return NULL;
+	table = ept_descend(ept, cache, pde);
+	return table ? &table[ept_index(gpa, 1)] : NULL;
+}
+
+/*
+ * Sets the leaf at @entry to map @pfn.  A present leaf may only gain
+ * write access to the same page: that needs no flush, the CPU refetches
+ * an entry that faulted.  Anything else there means the VMM's mapping
+ * changed without the notifier's zap, a kvmini bug.
+ */
+static int ept_set_leaf(u64 *entry, u64 bits, unsigned long pfn)
+{
+	u64 old = READ_ONCE(*entry);
+
+	if (ept_present(old)) {
+		if (WARN_ON_ONCE(ept_pfn_of(old) != pfn))
+			return -EEXIST;
+		WRITE_ONCE(*entry, old | (bits & EPT_WRITE));
+		return 1;
+	}
+	WRITE_ONCE(*entry, ((u64)pfn << PAGE_SHIFT) | bits);
+	return 0;
+}
+
 /**
- * ept_map - map one 4 KiB guest page
+ * ept_map - map one 4 KiB guest page, or let it be written
  * @ept: the VM's tables
+ * @cache: the vCPU's table pages
  * @gpa: the guest-physical address (page aligned, below EPT_MAX_GPA)
- * @page: a pinned page; the mapping owns the pin from now on
+ * @pfn: the host page
  * @writable: writable and executable, or only readable and executable
  *
- * Return: 0; -EEXIST when @gpa is mapped already, by a 4 KiB or a 2 MiB
- * leaf (the pin is not taken); -ENOMEM.
+ * Return: 0; -EEXIST when a 2 MiB leaf maps @gpa; -ENOMEM when @cache ran
+ * dry.
  */
-int ept_map(struct kvmini_ept *ept, u64 gpa, struct page *page, bool writable)
+int ept_map(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigned long pfn,
+	    bool writable)
 {
-	u64 *pde = ept_pde(ept, gpa, true);
-	u64 *table, *entry;
+	u64 *pde = ept_pde(ept, cache, gpa);
+	u64 *entry;
+	int r;
 
 	if (!pde)
 		return -ENOMEM;
 	if (ept_is_2m(READ_ONCE(*pde)))
 		return -EEXIST;
-	table = ept_descend(ept, pde, true);
-	if (!table)
+	entry = ept_pte(ept, cache, gpa);
+	if (!entry)
 		return -ENOMEM;
-	entry = &table[ept_index(gpa, 1)];
-	if (ept_present(READ_ONCE(*entry)))
-		return -EEXIST;
-	WRITE_ONCE(*entry, page_to_phys(page) | ept_leaf_bits(writable));
+	r = ept_set_leaf(entry, ept_leaf_bits(writable), pfn);
+	if (r)
+		return r < 0 ? r : 0;
 	ept->mapped_pages++;
-	kvmini_mem_pin(1);
+	kvmini_mem_mapped(1);
 	return 0;
 }
 
@@ -157,71 +213,79 @@ int ept_map(struct kvmini_ept *ept, u64 gpa, struct page *page, bool writable)
  * @ept: the VM's tables
  * @gpa: a guest-physical address below EPT_MAX_GPA
  *
- * A level-1 table there, even an empty one, rules it out: replacing a
- * table by a leaf would need an INVEPT before the table could be freed.
+ * A level-1 table there rules it out: replacing a table by a leaf would
+ * need an INVEPT before the table could be freed.  A zap that empties a
+ * whole table frees it (ept_zap_range()), so a region the guest first saw
+ * in 4 KiB pieces can become one leaf after, say, khugepaged collapsed
+ * the VMM's pages.
  */
 bool ept_can_map_2m(struct kvmini_ept *ept, u64 gpa)
 {
-	u64 *pde = ept_pde(ept, gpa, false);
+	u64 *pde = ept_pde(ept, NULL, gpa);
+	u64 e = pde ? READ_ONCE(*pde) : 0;
 
-	return !pde || !ept_present(READ_ONCE(*pde));
+	return !ept_present(e) || ept_is_2m(e);
 }
 
 /**
- * ept_map_2m - map 2 MiB of guest memory with one leaf
+ * ept_map_2m - map 2 MiB of guest memory with one leaf, or let it be written
  * @ept: the VM's tables
+ * @cache: the vCPU's table pages
  * @gpa: the guest-physical address (2 MiB aligned, below EPT_MAX_GPA)
- * @head: the first of EPT_PAGES_2M physically contiguous pages, 2 MiB
- *        aligned, each pinned; the mapping owns the pins from now on
+ * @pfn: the first of EPT_PAGES_2M physically contiguous host pages, 2 MiB
+ *       aligned
  * @writable: writable and executable, or only readable and executable
  *
- * Return: 0; -EEXIST when anything maps part of the 2 MiB already (the
- * pins are not taken); -ENOMEM.
+ * Return: 0; -EEXIST when a table is there; -ENOMEM when @cache ran dry.
  */
-int ept_map_2m(struct kvmini_ept *ept, u64 gpa, struct page *head, bool writable)
+int ept_map_2m(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigned long pfn,
+	       bool writable)
 {
-	u64 *pde = ept_pde(ept, gpa, true);
+	u64 *pde = ept_pde(ept, cache, gpa);
+	u64 e;
+	int r;
 
-	if (WARN_ON_ONCE(!IS_ALIGNED(gpa, SZ_2M) || !IS_ALIGNED(page_to_phys(head), SZ_2M)))
+	if (WARN_ON_ONCE(!IS_ALIGNED(gpa, SZ_2M) || !IS_ALIGNED(pfn, EPT_PAGES_2M)))
 		return -EINVAL;
 	if (!pde)
 		return -ENOMEM;
-	if (ept_present(READ_ONCE(*pde)))
+	e = READ_ONCE(*pde);
+	if (ept_present(e) && !ept_is_2m(e))
 		return -EEXIST;
-	WRITE_ONCE(*pde, page_to_phys(head) | EPT_LARGE | ept_leaf_bits(writable));
+	r = ept_set_leaf(pde, EPT_LARGE | ept_leaf_bits(writable), pfn);
+	if (r)
+		return r < 0 ? r : 0;
 	ept->mapped_2m++;
-	kvmini_mem_pin(EPT_PAGES_2M);
+	kvmini_mem_mapped(EPT_PAGES_2M);
 	return 0;
 }
 
-bool ept_mapped(struct kvmini_ept *ept, u64 gpa)
+/* The leaf for @gpa (4 KiB or 2 MiB), present or not; 0 when there is none. */
+static u64 ept_leaf(struct kvmini_ept *ept, u64 gpa)
 {
-	u64 *pde = ept_pde(ept, gpa, false);
-	u64 entry;
+	u64 *pde = ept_pde(ept, NULL, gpa);
+	u64 e;
 
 	if (!pde)
-		return false;
-	entry = READ_ONCE(*pde);
-	if (!ept_present(entry))
-		return false;
-	if (ept_is_2m(entry))
-		return true;
-	return ept_present(READ_ONCE(ept_table_of(entry)[ept_index(gpa, 1)]));
+		return 0;
+	e = READ_ONCE(*pde);
+	if (!ept_present(e) || ept_is_2m(e))
+		return e;
+	return READ_ONCE(ept_table_of(e)[ept_index(gpa, 1)]);
 }
 
-/* Gives back the pin(s) of a leaf no CPU can use any more. */
-static void ept_release_leaf(struct kvmini_ept *ept, u64 old, bool is_2m, bool dirty)
+/* Whether @gpa is mapped, and writable if @write. */
+bool ept_mapped(struct kvmini_ept *ept, u64 gpa, bool write)
 {
-	struct page *page = pfn_to_page((old & EPT_ADDR_MASK) >> PAGE_SHIFT);
-	unsigned long n = is_2m ? EPT_PAGES_2M : 1;
+	u64 e = ept_leaf(ept, gpa);
 
-	/* The guest may have written it: tell the page cache or swap. */
-	unpin_user_page_range_dirty_lock(page, n, dirty);
-	if (is_2m)
-		ept->mapped_2m--;
-	else
-		ept->mapped_pages--;
-	kvmini_mem_pin(-(long)n);
+	return ept_present(e) && (!write || (e & EPT_WRITE));
+}
+
+/* Whether the MMU notifier took away the leaf that mapped @gpa. */
+bool ept_was_zapped(struct kvmini_ept *ept, u64 gpa)
+{
+	return ept_leaf(ept, gpa) & EPT_ZAPPED;
 }
 
 static void ept_flush_this_cpu(void *eptp)
@@ -234,87 +298,108 @@ static void ept_flush_this_cpu(void *eptp)
 		vmx_invept(INVEPT_ALL_CONTEXT, 0);
 }
 
+/* Waits for every CPU: the caller may free what the flushed entries mapped. */
 void ept_flush_all_cpus(struct kvmini_ept *ept)
 {
 	on_each_cpu(ept_flush_this_cpu, &ept->eptp, 1);
 }
 
-enum leaf_step { LEAF_ZAP, LEAF_RELEASE };
-
-/* One leaf through one step of ept_unmap_range(); true when it had one to take. */
-static bool ept_leaf_step(struct kvmini_ept *ept, u64 *entry, bool is_2m, enum leaf_step step)
+/*
+ * Takes one leaf away.  A writable leaf may have been written through
+ * without the VMM's page table knowing (EPT writes do not set its dirty
+ * bit): the page is marked dirty, as KVM does, so that reclaim writes it
+ * to swap or file instead of dropping it.  The VMM still maps the page
+ * while its notifier runs, so the page is still there to mark.
+ */
+static void ept_zap_leaf(u64 *entry, u64 old, bool mark)
 {
-	u64 old = READ_ONCE(*entry);
+	if (old & EPT_WRITE)
+		SetPageDirty(pfn_to_page(ept_pfn_of(old)));
+	WRITE_ONCE(*entry, mark ? EPT_ZAPPED : 0);
+}
 
-	if (step == LEAF_ZAP) {
+/* Zaps the leaves of one level-1 table in [@gpa, @end); true if it is now empty. */
+static bool ept_zap_table(struct kvmini_ept *ept, u64 *table, u64 gpa, u64 end, bool mark,
+			  struct ept_zap_count *count)
+{
+	unsigned int i;
+
+	for (i = ept_index(gpa, 1); i < 512 && gpa < end; i++, gpa += PAGE_SIZE) {
+		u64 old = READ_ONCE(table[i]);
+
 		if (!ept_present(old))
-			return false;
-		WRITE_ONCE(*entry, (old & ~EPT_RWX) | EPT_ZAPPED |
-				   (old & EPT_WRITE ? EPT_ZAPPED_WRITABLE : 0));
-		return true;
+			continue;
+		ept_zap_leaf(&table[i], old, mark);
+		ept->mapped_pages--;
+		kvmini_mem_mapped(-1);
+		count->leaves_4k++;
 	}
-	if (!(old & EPT_ZAPPED))
-		return false;
-	WRITE_ONCE(*entry, 0);
-	ept_release_leaf(ept, old, is_2m, old & EPT_ZAPPED_WRITABLE);
+	for (i = 0; i < 512; i++)
+		if (ept_present(READ_ONCE(table[i])))
+			return false;
 	return true;
 }
 
-/* Applies @step to every leaf in [@gpa, @end), 2 MiB ones included. */
-static bool ept_range_step(struct kvmini_ept *ept, u64 gpa, u64 end, enum leaf_step step)
+/**
+ * ept_zap_range - unmap [@gpa, @gpa + @size) and flush every CPU
+ * @ept: the VM's tables
+ * @gpa: start (page aligned)
+ * @size: length in bytes (page aligned)
+ * @mark: leave a mark, so the next fault there counts as a refault
+ * @count: adds the leaves taken away
+ *
+ * A 2 MiB leaf that the range only partly covers goes whole: the rest
+ * faults back in on its next touch.  A level-1 table left empty is freed
+ * after the flush, so that its 2 MiB may take a 2 MiB leaf again.  When
+ * this returns, no CPU can reach what the range mapped through this EPT.
+ *
+ * Return: whether anything was unmapped.
+ */
+bool ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark,
+		   struct ept_zap_count *count)
 {
-	u64 start = gpa;
+	u64 end = min(gpa + size, EPT_MAX_GPA);
+	LIST_HEAD(empty);
+	struct page *p, *tmp;
 	bool any = false;
 
 	while (gpa < end) {
 		u64 next = (gpa | (SZ_2M - 1)) + 1;
-		u64 *pde = ept_pde(ept, gpa, false);
-		u64 e = pde ? READ_ONCE(*pde) : 0;
-		u64 *table;
-		unsigned int i;
+		u64 *pde = ept_pde(ept, NULL, gpa);
+		u64 e;
 
-		/* A 2 MiB leaf, present or zapped: no table is ever marked so. */
-		if (e & EPT_LARGE) {
-			/*
-			 * Were it to straddle, unmapping all of it is still
-			 * safe: the rest faults back in on its next touch.
-			 */
-			WARN_ON_ONCE(next - SZ_2M < start || next > end);
-			any |= ept_leaf_step(ept, pde, true, step);
-		} else if (ept_present(e)) {
-			table = ept_table_of(e);
-			for (i = ept_index(gpa, 1); i < 512 && gpa < end; i++, gpa += PAGE_SIZE)
-				any |= ept_leaf_step(ept, &table[i], false, step);
+		if (!pde) {
+			/* No PD here: nothing in this 1 GiB. */
+			gpa = (gpa | (SZ_1G - 1)) + 1;
 			continue;
+		}
+		e = READ_ONCE(*pde);
+		if (ept_is_2m(e)) {
+			ept_zap_leaf(pde, e, mark);
+			ept->mapped_2m--;
+			kvmini_mem_mapped(-(long)EPT_PAGES_2M);
+			count->leaves_2m++;
+			any = true;
+		} else if (ept_present(e)) {
+			unsigned long before = count->leaves_4k;
+
+			if (ept_zap_table(ept, ept_table_of(e), gpa, end, mark, count)) {
+				/* Unlinked now, freed once no CPU can walk it. */
+				WRITE_ONCE(*pde, 0);
+				list_add(&virt_to_page(ept_table_of(e))->lru, &empty);
+			}
+			any |= count->leaves_4k != before || !list_empty(&empty);
 		}
 		gpa = next;
 	}
+	if (any)
+		ept_flush_all_cpus(ept);
+	list_for_each_entry_safe(p, tmp, &empty, lru) {
+		list_del(&p->lru);
+		kvmini_free_page(page_address(p));
+		ept->table_pages--;
+	}
 	return any;
-}
-
-/**
- * ept_unmap_range - unmap a range, flush every CPU's cached translations
- * of this EPT, then unpin its pages
- * @ept: the VM's tables
- * @gpa: start of the range (page aligned)
- * @size: its length in bytes (page aligned)
- *
- * The range is a whole slot, and a 2 MiB leaf lies inside one slot, so
- * no 2 MiB leaf straddles the range's ends.
- */
-void ept_unmap_range(struct kvmini_ept *ept, u64 gpa, u64 size)
-{
-	u64 end = min(gpa + size, EPT_MAX_GPA);
-
-	/*
-	 * A vCPU running on another CPU may still write through a cached
-	 * translation until INVEPT has run there: a page goes back to the
-	 * VMM (and maybe the allocator) only after every CPU flushed.
-	 */
-	if (!ept_range_step(ept, gpa, end, LEAF_ZAP))
-		return;
-	ept_flush_all_cpus(ept);
-	ept_range_step(ept, gpa, end, LEAF_RELEASE);
 }
 
 static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
@@ -322,12 +407,19 @@ static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
 	unsigned int i;
 
 	for (i = 0; i < 512; i++) {
-		if (!ept_present(table[i]))
+		u64 e = table[i];
+
+		if (!ept_present(e))
 			continue;
-		if (level == 1 || (level == 2 && ept_is_2m(table[i])))
-			ept_release_leaf(ept, table[i], level == 2, table[i] & EPT_WRITE);
-		else
-			ept_free_table(ept, ept_table_of(table[i]), level - 1);
+		if (level == 2 && ept_is_2m(e)) {
+			ept->mapped_2m--;
+			kvmini_mem_mapped(-(long)EPT_PAGES_2M);
+		} else if (level == 1) {
+			ept->mapped_pages--;
+			kvmini_mem_mapped(-1);
+		} else {
+			ept_free_table(ept, ept_table_of(e), level - 1);
+		}
 	}
 	kvmini_free_page(table);
 	ept->table_pages--;
@@ -336,8 +428,9 @@ static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
 /*
  * The VM is gone: no vCPU enters with these tables any more, but CPUs may
  * still cache their translations.  Flushed before anything is freed: a
- * page given back could be written through them, and a later VM may get
- * the same root page, hence the same EPTP.
+ * later VM may get the same root page, hence the same EPTP.  The leaves
+ * hold no pages; the MMU notifier is gone before this runs, and took
+ * them away already if the VMM's memory went first.
  */
 void ept_destroy(struct kvmini_ept *ept)
 {

@@ -2,10 +2,11 @@
 /*
  * Extended page tables: guest-physical to host-physical, 4 levels,
  * write-back (SDM Vol. 3C 29.3).  A leaf maps 4 KiB, or 2 MiB where the
- * VMM's memory behind a whole 2 MiB of one slot is a huge page.  Every
- * leaf maps memory of the VM's userspace that is pinned for as long as it
- * is mapped.  Callers hold the VM's mmu_lock, except around ept_fault_in(),
- * which takes it.
+ * VMM maps the whole 2 MiB behind it with one huge page.  No leaf holds a
+ * reference on its page: a leaf is a cached copy of the VMM's own mapping,
+ * valid until the VMM's mm says otherwise (vm/notifier.c zaps it then),
+ * as KVM's are.  Callers hold the VM's mmu_lock, except around
+ * ept_fault_in(), which takes it.
  *
  * Where ept/ and vmx/ meet: vmx/ calls ept_fault_in() on an EPT violation
  * (vmx/ept_exit.c) and loads ept.eptp into the VMCS (vmx/vcpu.c); ept/
@@ -24,8 +25,27 @@ struct kvmini_ept {
 	u64 *pml4;
 	u64 eptp;
 	unsigned long table_pages;	/* page-table pages, the root included */
-	unsigned long mapped_pages;	/* 4 KiB guest pages mapped (and pinned) */
-	unsigned long mapped_2m;	/* 2 MiB guest pages mapped (and pinned) */
+	unsigned long mapped_pages;	/* 4 KiB leaves */
+	unsigned long mapped_2m;	/* 2 MiB leaves */
+};
+
+/*
+ * Table pages allocated before mmu_lock is taken: the lock is also the
+ * MMU notifier's, and an allocation under it could reclaim, and reclaim
+ * calls the notifier.  One fault links at most three new tables (PDPT,
+ * PD, PT); each vCPU has its own cache.
+ */
+#define EPT_CACHE_PAGES	3
+
+struct ept_cache {
+	void *pages[EPT_CACHE_PAGES];
+	unsigned int nr;
+};
+
+/* What a zap did, for the VM's statistics. */
+struct ept_zap_count {
+	unsigned long leaves_4k;
+	unsigned long leaves_2m;
 };
 
 /* Guest-physical addresses EPT can map with a 4-level walk. */
@@ -36,16 +56,24 @@ struct kvmini_ept {
 
 int ept_init(struct kvmini_ept *ept);
 void ept_destroy(struct kvmini_ept *ept);
-int ept_map(struct kvmini_ept *ept, u64 gpa, struct page *page, bool writable);
+
+int ept_cache_topup(struct ept_cache *cache);
+void ept_cache_free(struct ept_cache *cache);
+
+int ept_map(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigned long pfn,
+	    bool writable);
+int ept_map_2m(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigned long pfn,
+	       bool writable);
 bool ept_can_map_2m(struct kvmini_ept *ept, u64 gpa);
-int ept_map_2m(struct kvmini_ept *ept, u64 gpa, struct page *head, bool writable);
-bool ept_mapped(struct kvmini_ept *ept, u64 gpa);
-void ept_unmap_range(struct kvmini_ept *ept, u64 gpa, u64 size);
+bool ept_mapped(struct kvmini_ept *ept, u64 gpa, bool write);
+bool ept_was_zapped(struct kvmini_ept *ept, u64 gpa);
+bool ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark,
+		   struct ept_zap_count *count);
 void ept_flush_all_cpus(struct kvmini_ept *ept);
 
 struct kvmini_vm;
 
 /* On a vCPU's EPT violation (fault.c); takes the VM's mmu_lock. */
-int ept_fault_in(struct kvmini_vm *vm, u64 gpa, bool write);
+int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool write);
 
 #endif /* KVMINI_EPT_EPT_H */

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Faulting guest RAM in: the first touch of a page of guest RAM pins the
- * VMM's page behind it and maps it, or all of the VMM's huge page when it
- * can be mapped whole (fewer faults, fewer tables, fewer TLB misses).  A
- * touch of an address with no RAM, or a write to a read-only slot, is not
- * mapped: the exit handler (vmx/ept_exit.c) makes it MMIO for userspace.
+ * Faulting guest RAM in.  A touch of guest RAM looks up the VMM's page
+ * behind it (faulting it in, breaking copy-on-write for a write) and maps
+ * it, with a 2 MiB leaf when the VMM maps the whole 2 MiB with one huge
+ * page.  No reference is kept: the lookup's is dropped once the leaf is
+ * in, and the MMU notifier (vm/notifier.c) takes the leaf away before the
+ * VMM's mapping changes.  The retry protocol makes the two meet safely:
+ * the fault reads mmu_seq, looks up, and maps only if under mmu_lock no
+ * invalidation has run or is running on its address since.
+ *
+ * A touch of an address with no RAM, or a write to a read-only slot, is
+ * not mapped: the exit handler (vmx/ept_exit.c) makes it MMIO.
  */
 #include <linux/kvm.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
+#include <linux/pgtable.h>
 
 #include "ept.h"
 #include "../vm/vm.h"
@@ -19,7 +25,7 @@
  * aside: it lies wholly in @s, the slot's userspace address has the same
  * offset in a 2 MiB page as its guest-physical one (so the 2 MiB of guest
  * memory is 2 MiB of the VMM's, aligned), the CPU can map 2 MiB, and no
- * 4 KiB leaf is in the way.
+ * table is in the way.
  */
 static bool can_map_2m(struct kvmini_vm *vm, struct kvmini_slot *s, u64 gpa)
 {
@@ -31,101 +37,143 @@ static bool can_map_2m(struct kvmini_vm *vm, struct kvmini_slot *s, u64 gpa)
 	       ept_can_map_2m(&vm->ept, base);
 }
 
-/* Whether @page belongs to a 2 MiB huge page (THP or hugetlbfs). */
-static bool in_huge_2m(struct page *page)
+/*
+ * Whether the VMM maps @hva with a leaf of 2 MiB or more (THP, or
+ * hugetlbfs), read as GUP-fast and KVM's host_pfn_mapping_level() read
+ * it: without the mmap lock, with interrupts off so that no page table is
+ * freed under the walk.  Only a hint: an invalidation between the lookup
+ * and the mapping moves mmu_seq, and the fault goes again.
+ */
+static bool host_maps_2m(struct mm_struct *mm, unsigned long hva)
 {
-	return folio_nr_pages(page_folio(page)) == EPT_PAGES_2M;
+	unsigned long flags;
+	bool huge = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd) || !pgd_present(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || !p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || !pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		huge = true;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	huge = pmd_present(pmd) && pmd_leaf(pmd);
+out:
+	local_irq_restore(flags);
+	return huge;
 }
 
 /*
- * Pins the VMM's 2 MiB behind the 2 MiB of @s holding @gpa and maps it
- * with one leaf.  Return: 0, or -errno when it cannot (nothing is pinned
- * or mapped then, and a 4 KiB leaf will do).
+ * The VMM's page at @hva, with a reference the caller drops.  Writable
+ * only where the VMM's mapping is already writable, or @write asks for
+ * it: a read of a copy-on-write page maps it read-only, and the guest's
+ * first write comes back here to break the sharing, as on KVM.
  */
-static int map_2m(struct kvmini_vm *vm, struct kvmini_slot *s, u64 gpa, bool readonly)
+static struct page *lookup_page(unsigned long hva, bool write, bool may_write,
+				bool *writable)
 {
-	u64 base = ALIGN_DOWN(gpa, SZ_2M);
-	struct page **pages;
-	struct folio *folio;
-	int n, i, r = -EAGAIN;
+	struct page *page;
 
-	pages = kmalloc_array(EPT_PAGES_2M, sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return -ENOMEM;
-	n = pin_user_pages_fast(s->hva + (base - s->gpa), EPT_PAGES_2M,
-				(readonly ? 0 : FOLL_WRITE) | FOLL_LONGTERM, pages);
-	if (n != EPT_PAGES_2M)
-		goto out_unpin;
-	/*
-	 * The VMM's mapping may have changed since the first page was looked
-	 * at: the 2 MiB must still be one huge page, in order.
-	 */
-	folio = page_folio(pages[0]);
-	if (folio_nr_pages(folio) != EPT_PAGES_2M || pages[0] != folio_page(folio, 0))
-		goto out_unpin;
-	for (i = 1; i < n; i++)
-		if (pages[i] != folio_page(folio, i))
-			goto out_unpin;
-	r = ept_map_2m(&vm->ept, base, pages[0], !readonly);
-	if (!r)
-		n = 0;		/* the pins are the mapping's now */
-out_unpin:
-	if (n > 0)
-		unpin_user_pages(pages, n);
-	kfree(pages);
-	return r;
+	*writable = may_write;
+	if (may_write && get_user_page_fast_only(hva, FOLL_WRITE, &page))
+		return page;
+	*writable = write;
+	if (get_user_pages_unlocked(hva, 1, &page, write ? FOLL_WRITE : 0) != 1)
+		return NULL;
+	return page;
+}
+
+/* Whether an invalidation ran, or runs, on @hva since @seq was read. */
+static bool must_retry(struct kvmini_vm *vm, unsigned long seq, unsigned long hva)
+{
+	if (vm->mmu_inval_running && hva >= vm->mmu_inval_start && hva < vm->mmu_inval_end)
+		return true;
+	return vm->mmu_seq != seq;
 }
 
 /**
  * ept_fault_in() - map the guest RAM behind @gpa, on a vCPU's EPT violation
  * @vm: the vCPU's VM; takes its mmu_lock
+ * @cache: the vCPU's table pages
  * @gpa: the guest-physical address the guest touched
  * @write: whether the access was a write
  *
- * Return: 1 when mapped (or mapped meanwhile), 0 when there is no RAM there
- * for this access (no slot, or a write to a read-only one: MMIO), or -errno
- * (-EFAULT when the VMM's memory behind the slot is not accessible).
+ * Return: 1 when the guest may go on (mapped, mapped meanwhile, or raced
+ * with an invalidation: the guest's access faults again), 0 when there is
+ * no RAM there for this access (no slot, or a write to a read-only one:
+ * MMIO), or -errno (-EFAULT when the VMM's memory behind the slot is not
+ * accessible, -ENOMEM).
  */
-int ept_fault_in(struct kvmini_vm *vm, u64 gpa, bool write)
+int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool write)
 {
+	bool readonly, writable, huge;
 	struct kvmini_slot *s;
+	unsigned long hva, seq;
 	struct page *page;
-	bool readonly;
-	int r = 0;
+	u64 base;
+	int r;
 
-	mutex_lock(&vm->mmu_lock);
-	s = kvmini_find_slot(vm, gpa);
-	if (!s || gpa >= EPT_MAX_GPA)
-		goto out_unlock;
-	readonly = s->flags & KVM_MEM_READONLY;
-	if (write && readonly)
-		goto out_unlock;
-	r = 1;
-	if (ept_mapped(&vm->ept, gpa))
-		goto out_unlock;
-	/* A long-term pin: the page is the guest's until its slot goes. */
-	if (pin_user_pages_fast(s->hva + (gpa & PAGE_MASK) - s->gpa, 1,
-				(readonly ? 0 : FOLL_WRITE) | FOLL_LONGTERM, &page) != 1) {
-		r = -EFAULT;
-		goto out_unlock;
+	if (ept_cache_topup(cache))
+		return -ENOMEM;
+
+	spin_lock(&vm->mmu_lock);
+	s = gpa < EPT_MAX_GPA ? kvmini_find_slot(vm, gpa) : NULL;
+	readonly = s && (s->flags & KVM_MEM_READONLY);
+	if (!s || (write && readonly)) {
+		spin_unlock(&vm->mmu_lock);
+		return 0;
 	}
-	/*
-	 * The page just pinned tells whether the VMM has a huge page here;
-	 * pinning all 2 MiB to find out would fault in memory the guest
-	 * may never touch.
-	 */
-	if (in_huge_2m(page) && can_map_2m(vm, s, gpa) && !map_2m(vm, s, gpa, readonly)) {
-		unpin_user_page(page);
-		goto out_unlock;
+	if (ept_mapped(&vm->ept, gpa, write)) {
+		spin_unlock(&vm->mmu_lock);
+		return 1;
 	}
-	r = ept_map(&vm->ept, gpa & PAGE_MASK, page, !readonly);
-	if (r) {
-		unpin_user_page(page);
-		r = r == -EEXIST ? 1 : r;
-	} else {
+	hva = s->hva + (gpa & PAGE_MASK) - s->gpa;
+	seq = vm->mmu_seq;
+	spin_unlock(&vm->mmu_lock);
+	/* The lookup must see the VMM's page tables as of @seq or later. */
+	smp_rmb();
+
+	page = lookup_page(hva, write, !readonly, &writable);
+	if (!page)
+		return -EFAULT;
+	huge = host_maps_2m(vm->mm, hva);
+
+	spin_lock(&vm->mmu_lock);
+	if (must_retry(vm, seq, hva)) {
+		vm->mmu_stats.mmu_fault_retries++;
 		r = 1;
+		goto out_unlock;
 	}
+	/* @s is still the slot: a slot change moves mmu_seq too. */
+	if (ept_was_zapped(&vm->ept, gpa))
+		vm->mmu_stats.mmu_refaults++;
+	/*
+	 * A huge mapping is 2 MiB (or 1 GiB) of physically contiguous,
+	 * aligned memory, and the slot keeps 2 MiB alignment: the 2 MiB
+	 * holding the page is the 2 MiB holding @gpa.
+	 */
+	base = ALIGN_DOWN(gpa, SZ_2M);
+	if (huge && can_map_2m(vm, s, gpa) &&
+	    !ept_map_2m(&vm->ept, cache, base, ALIGN_DOWN(page_to_pfn(page), EPT_PAGES_2M),
+			writable)) {
+		r = 1;
+		goto out_unlock;
+	}
+	r = ept_map(&vm->ept, cache, gpa & PAGE_MASK, page_to_pfn(page), writable);
+	r = r == -EEXIST ? 1 : r ? r : 1;
 out_unlock:
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
+	put_page(page);
 	return r;
 }

@@ -49,10 +49,11 @@ static int caps_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(caps);
 
-/* Pages kvmini allocated and guest pages it pins: both 0 with no VM. */
+/* Pages kvmini allocated and guest pages its EPTs map: both 0 with no VM. */
 static int memory_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "pages %ld\npinned %ld\n", kvmini_mem_pages(), kvmini_mem_pinned());
+	seq_printf(m, "pages %ld\nmapped %ld\n", kvmini_mem_pages(),
+		   kvmini_mem_mapped_pages());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(memory);

@@ -4,7 +4,8 @@
  * __kvm_set_memory_region): a slot is created, moved, has its flags
  * changed, or is deleted; its size and its userspace address never
  * change; slots may not overlap.  What a slot maps is faulted into EPT on
- * first touch (ept/fault.c) and unmapped here when it goes or moves; the
+ * first touch (ept/fault.c), unmapped when the VMM's mapping behind it
+ * changes (vm/notifier.c), and here when the slot goes or moves; the
  * lookup every layer uses is vm/vm.c.
  */
 #include <linux/mm.h>
@@ -57,13 +58,13 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 
 	if (err)
 		return err;
-	mutex_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu_lock);
 	s = &vm->slots[mem->slot];
 	if (!mem->memory_size) {
 		err = -EINVAL;
 		if (!s->size)
 			goto out_unlock;
-		ept_unmap_range(&vm->ept, s->gpa, s->size);
+		kvmini_slot_zap(vm, s);
 		*s = (struct kvmini_slot){ 0 };
 		err = 0;
 		goto out_unlock;
@@ -81,13 +82,13 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	if (overlaps(vm, mem->slot, mem->guest_phys_addr, mem->memory_size))
 		goto out_unlock;
 	if (s->size)		/* a move: the old range is no longer this slot's */
-		ept_unmap_range(&vm->ept, s->gpa, s->size);
+		kvmini_slot_zap(vm, s);
 	s->gpa = mem->guest_phys_addr;
 	s->size = mem->memory_size;
 	s->hva = mem->userspace_addr;
 	s->flags = mem->flags;
 	err = 0;
 out_unlock:
-	mutex_unlock(&vm->mmu_lock);
+	spin_unlock(&vm->mmu_lock);
 	return err;
 }

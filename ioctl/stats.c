@@ -56,25 +56,30 @@ u64 kvmini_vcpu_stat(const struct kvmini_vcpu *vcpu, unsigned int i)
 	return READ_ONCE(*(const u64 *)((const char *)&vcpu->stats + kvmini_vcpu_stats[i].offset));
 }
 
-/* What the VM's EPT holds right now (pages_4k and pages_2m as in KVM). */
+#define VM_STAT(stat, field, fl) \
+	{ .name = stat, .flags = (fl), .offset = offsetof(struct kvmini_vm, field) }
+
+/*
+ * What the VM's EPT holds right now (pages_4k and pages_2m as in KVM),
+ * then what the MMU notifier did to it (vm/notifier.c).  Every field is
+ * 64 bits wide.
+ */
 const struct kvmini_stat kvmini_vm_stats[] = {
-	{ .name = "pages_4k", .flags = INSTANT },
-	{ .name = "pages_2m", .flags = INSTANT },
-	{ .name = "ept_table_pages", .flags = INSTANT },
+	VM_STAT("pages_4k", ept.mapped_pages, INSTANT),
+	VM_STAT("pages_2m", ept.mapped_2m, INSTANT),
+	VM_STAT("ept_table_pages", ept.table_pages, INSTANT),
+	VM_STAT("mmu_invalidations", mmu_stats.mmu_invalidations, CUMULATIVE),
+	VM_STAT("mmu_zapped_4k", mmu_stats.mmu_zapped_4k, CUMULATIVE),
+	VM_STAT("mmu_zapped_2m", mmu_stats.mmu_zapped_2m, CUMULATIVE),
+	VM_STAT("mmu_fault_retries", mmu_stats.mmu_fault_retries, CUMULATIVE),
+	VM_STAT("mmu_refaults", mmu_stats.mmu_refaults, CUMULATIVE),
 };
 
 const unsigned int kvmini_nr_vm_stats = ARRAY_SIZE(kvmini_vm_stats);
 
 u64 kvmini_vm_stat(const struct kvmini_vm *vm, unsigned int i)
 {
-	switch (i) {
-	case 0:
-		return READ_ONCE(vm->ept.mapped_pages);
-	case 1:
-		return READ_ONCE(vm->ept.mapped_2m);
-	default:
-		return READ_ONCE(vm->ept.table_pages);
-	}
+	return READ_ONCE(*(const u64 *)((const char *)vm + kvmini_vm_stats[i].offset));
 }
 
 /* One open statistics file: a VM's, or one of its vCPUs'. */

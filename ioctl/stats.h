@@ -14,7 +14,7 @@ struct kvmini_vcpu;
 struct kvmini_stat {
 	const char *name;
 	u32 flags;		/* KVM_STATS_TYPE_*, _UNIT_*, _BASE_* */
-	size_t offset;		/* in struct vcpu_stats */
+	size_t offset;		/* in struct vcpu_stats, or kvmini_vm for a VM */
 };
 
 extern const struct kvmini_stat kvmini_vcpu_stats[];

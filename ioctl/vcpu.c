@@ -165,6 +165,7 @@ static const struct file_operations vcpu_fops = {
 static void vcpu_free(struct kvmini_vcpu *vcpu)
 {
 	kfree(vcpu->cpuid);
+	ept_cache_free(&vcpu->ept_cache);
 	kvmini_free_page(vcpu->pio_data);
 	kvmini_free_page(vcpu->run);
 	kfree(vcpu);

@@ -37,9 +37,8 @@ static void vm_destroy(struct kvmini_vm *vm)
 	kvmini_debugfs_vm_remove(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		kvmini_vcpu_destroy(vm->vcpus[i]);
-	mutex_lock(&vm->mmu_lock);
+	kvmini_mmu_notifier_unregister(vm);
 	ept_destroy(&vm->ept);
-	mutex_unlock(&vm->mmu_lock);
 	ida_free(&vm_ids, vm->id);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -174,14 +173,17 @@ int kvmini_vm_create(unsigned long type)
 	err = ept_init(&vm->ept);
 	if (err)
 		goto out_free_id;
-	/* vCPUs need the scheduler to tell them when they lose their CPU. */
-	preempt_notifier_inc();
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
-	mutex_init(&vm->mmu_lock);
+	spin_lock_init(&vm->mmu_lock);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->pid = task_pid_nr(current);
+	err = kvmini_mmu_notifier_register(vm);
+	if (err)
+		goto out_free_ept;
+	/* vCPUs need the scheduler to tell them when they lose their CPU. */
+	preempt_notifier_inc();
 	atomic_inc(&vm_count);
 
 	/* The fd number names the debugfs directory before the fd is live. */
@@ -200,6 +202,9 @@ int kvmini_vm_create(unsigned long type)
 	fd_install(fd, file);
 	return fd;
 
+out_free_ept:
+	mmdrop(vm->mm);
+	ept_destroy(&vm->ept);
 out_free_id:
 	ida_free(&vm_ids, vm->id);
 out_free_vm:

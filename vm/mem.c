@@ -9,7 +9,7 @@
 #include "mem.h"
 
 static atomic_long_t pages_allocated = ATOMIC_LONG_INIT(0);
-static atomic_long_t pages_pinned = ATOMIC_LONG_INIT(0);
+static atomic_long_t pages_mapped = ATOMIC_LONG_INIT(0);
 
 void *kvmini_alloc_page(void)
 {
@@ -28,9 +28,9 @@ void kvmini_free_page(void *addr)
 	atomic_long_dec(&pages_allocated);
 }
 
-void kvmini_mem_pin(long pages)
+void kvmini_mem_mapped(long pages)
 {
-	atomic_long_add(pages, &pages_pinned);
+	atomic_long_add(pages, &pages_mapped);
 }
 
 long kvmini_mem_pages(void)
@@ -38,7 +38,7 @@ long kvmini_mem_pages(void)
 	return atomic_long_read(&pages_allocated);
 }
 
-long kvmini_mem_pinned(void)
+long kvmini_mem_mapped_pages(void)
 {
-	return atomic_long_read(&pages_pinned);
+	return atomic_long_read(&pages_mapped);
 }

@@ -5,6 +5,8 @@
  * vCPU's guest-memory access look slots up too and must not reach up into
  * the API to do it.
  */
+#include <linux/lockdep.h>
+
 #include "vm.h"
 
 struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa)
@@ -18,4 +20,18 @@ struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa)
 			return s;
 	}
 	return NULL;
+}
+
+/*
+ * A slot deleted or moved: its old range maps nothing any more.  No mark
+ * for the statistics' refaults (the notifier's business), and mmu_seq
+ * moves so that a fault that looked the slot up before sees the change.
+ */
+void kvmini_slot_zap(struct kvmini_vm *vm, struct kvmini_slot *s)
+{
+	struct ept_zap_count count = { 0 };
+
+	lockdep_assert_held(&vm->mmu_lock);
+	ept_zap_range(&vm->ept, s->gpa, s->size, false, &count);
+	vm->mmu_seq++;
 }

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A VM: its memory slots, its EPT, its vCPUs.  mmu_lock orders every
- * change of the slots and the EPT against the vCPUs' EPT faults.
+ * change of the slots and the EPT against the vCPUs' EPT faults and the
+ * MMU notifier (notifier.c).  It is a spinlock because the notifier may be
+ * called where sleeping is not allowed (the OOM reaper), and because
+ * anything that could sleep under it could also reclaim, and reclaim
+ * calls the notifier: so no allocation, no user-page lookup and no copy
+ * from or to the VMM's memory is done under it.
  *
  * The one object every layer shares: ioctl/ creates, changes and frees
  * it, vmx/ runs its vCPUs, ept/ maps its slots.  So it lives below all
@@ -11,8 +16,10 @@
 #define KVMINI_VM_VM_H
 
 #include <linux/kvm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "../ept/ept.h"
@@ -30,6 +37,15 @@ struct kvmini_slot {
 	u32 flags;		/* KVM_MEM_READONLY */
 };
 
+/* Cumulative, under mmu_lock (statistics: ioctl/stats.c). */
+struct vm_mmu_stats {
+	u64 mmu_invalidations;	/* notifier calls that reached a slot */
+	u64 mmu_zapped_4k;	/* leaves they took away */
+	u64 mmu_zapped_2m;
+	u64 mmu_fault_retries;	/* faults that raced with one and went again */
+	u64 mmu_refaults;	/* faults on a page a notifier took away */
+};
+
 struct kvmini_vm {
 	struct mm_struct *mm;	/* the creator's; only it may use the VM */
 	pid_t pid;		/* the creator's, for debugfs */
@@ -43,12 +59,31 @@ struct kvmini_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 
-	struct mutex mmu_lock;
+	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];
 	struct kvmini_ept ept;
+
+	/*
+	 * The fault's retry protocol, as KVM's: a fault reads mmu_seq before
+	 * it looks the VMM's page up and maps it only if, under mmu_lock,
+	 * no invalidation of its address is running and mmu_seq has not
+	 * moved.  Invalidations and slot changes move it.
+	 */
+	struct mmu_notifier mmu_notifier;
+	unsigned long mmu_seq;
+	unsigned int mmu_inval_running;
+	unsigned long mmu_inval_start, mmu_inval_end;	/* VMM addresses */
+	struct vm_mmu_stats mmu_stats;
 };
 
 /* Returns the slot holding @gpa, or NULL; mmu_lock held (vm.c). */
 struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa);
+
+/* Zaps what @s maps and moves mmu_seq; mmu_lock held (vm.c). */
+void kvmini_slot_zap(struct kvmini_vm *vm, struct kvmini_slot *s);
+
+/* The VMM's mm tells the VM what it unmaps (notifier.c). */
+int kvmini_mmu_notifier_register(struct kvmini_vm *vm);
+void kvmini_mmu_notifier_unregister(struct kvmini_vm *vm);
 
 #endif /* KVMINI_VM_VM_H */

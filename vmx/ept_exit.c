@@ -28,7 +28,7 @@ int handle_ept_violation(struct kvmini_vcpu *vcpu)
 	int r;
 
 	vcpu->stats.ept_faults++;
-	r = ept_fault_in(vcpu->vm, gpa, write);
+	r = ept_fault_in(vcpu->vm, &vcpu->ept_cache, gpa, write);
 	if (r == -EFAULT) {
 		pr_info_ratelimited("kvmini: VM %u: the memory behind guest-physical %#llx is not accessible to the VMM\n",
 				    vcpu->vm->id, gpa);

@@ -26,15 +26,20 @@ static int guest_phys_rw(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned 
 	unsigned long left;
 	void __user *hva;
 
-	mutex_lock(&vm->mmu_lock);
+	spin_lock(&vm->mmu_lock);
 	s = kvmini_find_slot(vm, gpa);
 	if (!s || gpa + len - s->gpa > s->size || (write && (s->flags & KVM_MEM_READONLY))) {
-		mutex_unlock(&vm->mmu_lock);
+		spin_unlock(&vm->mmu_lock);
 		return -EFAULT;
 	}
 	hva = (void __user *)(s->hva + (gpa - s->gpa));
+	spin_unlock(&vm->mmu_lock);
+	/*
+	 * Not under mmu_lock: the copy may fault and reclaim, which calls the
+	 * MMU notifier.  If the slot goes meanwhile, this touches memory of
+	 * the VMM's own that was the slot's, as KVM's guest accesses may.
+	 */
 	left = write ? copy_to_user(hva, buf, len) : copy_from_user(buf, hva, len);
-	mutex_unlock(&vm->mmu_lock);
 	return left ? -EFAULT : 0;
 }
 

@@ -14,6 +14,7 @@
 #include <asm/fpu/api.h>
 
 #include "emulate.h"
+#include "../ept/ept.h"
 #include "vmcs_fields.h"
 
 struct kvmini_vm;
@@ -129,6 +130,7 @@ struct kvmini_vcpu {
 	u32 exit_intr_info;
 	u32 exit_instr_len;
 
+	struct ept_cache ept_cache;	/* tables for the next EPT fault */
 	struct vcpu_stats stats;
 };
 

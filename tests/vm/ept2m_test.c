@@ -14,7 +14,7 @@
  *   fewer_*         2 MiB backing takes far fewer faults and table pages
  *   slot_deleted_*  no leaf and no pin is left when the slot goes
  *   same_leaves_*   the slot added back is mapped as before
- *   pool_back_*     every hugetlbfs page went back to the pool (none stays pinned)
+ *   pool_back_*     every hugetlbfs page went back to the pool (none stays held)
  * kvmini's counts are exact: one fault per leaf, a root, one table per
  * level above and one level-1 table per 2 MiB mapped with 4 KiB leaves.
  * On /dev/kvm the faults are pf_taken (pf_fixed before 6.1) and the table
@@ -404,7 +404,7 @@ static int run_guest(struct ram *r, struct counts *c)
 	read_counts(v.fd, v.vcpu, sec_kb, &again);
 	if (on_kvmini)
 		CHECK("slot_deleted", kind, again.pages_4k == 0 && again.pages_2m == 0 &&
-		      file_value("/sys/kernel/debug/kvmini/memory", "pinned ") == 0);
+		      file_value("/sys/kernel/debug/kvmini/memory", "mapped ") == 0);
 	if (set_ram(&v, r, RAM_SIZE)) {
 		ktest_fail(kind, "adding the slot back: %s", strerrorname_np(errno));
 		goto out;
@@ -487,7 +487,7 @@ static int run_huge(int (*get)(struct ram *r, char *why, size_t len), const char
 	ram_free(&r);
 	if (ran)
 		check_huge(&r, &c, small);
-	/* A page still pinned would stay in the pool as a surplus page. */
+	/* A page the module still held would stay in the pool as a surplus page. */
 	if (r.kind == HUGETLB)
 		CHECK("pool_back", kind, file_value("/proc/meminfo", "HugePages_Total:") ==
 		      nr_hugepages_before);

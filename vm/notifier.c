@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MMU notifier: the VMM's mm tells the VM before it unmaps, moves,
+ * write-protects or frees any of its memory (munmap, madvise, mremap,
+ * fork's copy-on-write, reclaim and swap, migration and compaction, THP
+ * split and collapse, KSM), and the VM takes away every EPT leaf that
+ * maps the range before the mm goes on.  That is what lets the EPT map
+ * guest RAM without holding on to it, as KVM's does (virt/kvm/kvm_main.c).
+ *
+ * Nothing here sleeps: the notifier may be called where it must not
+ * (mmu_notifier_range_blockable() false, the OOM reaper), and mmu_lock is
+ * a spinlock.  The INVEPT IPIs wait with interrupts on, which such
+ * callers allow.
+ */
+#include <linux/lockdep.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+
+#include "vm.h"
+
+static struct kvmini_vm *vm_of(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct kvmini_vm, mmu_notifier);
+}
+
+/*
+ * Zaps every leaf that maps VMM addresses in [@start, @end).  Return:
+ * whether any slot overlaps the range.
+ */
+static bool zap_hva_range(struct kvmini_vm *vm, unsigned long start, unsigned long end,
+			  bool mark)
+{
+	struct ept_zap_count count = { 0 };
+	bool hit = false;
+	int i;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = 0; i < KVMINI_MAX_SLOTS; i++) {
+		struct kvmini_slot *s = &vm->slots[i];
+		unsigned long lo, hi;
+
+		if (!s->size || end <= s->hva || start >= s->hva + s->size)
+			continue;
+		lo = max(start, s->hva);
+		hi = min(end, (unsigned long)(s->hva + s->size));
+		/* Whole pages: the notifier's range is page aligned, slots are. */
+		ept_zap_range(&vm->ept, s->gpa + (lo - s->hva), hi - lo, mark, &count);
+		hit = true;
+	}
+	vm->mmu_stats.mmu_zapped_4k += count.leaves_4k;
+	vm->mmu_stats.mmu_zapped_2m += count.leaves_2m;
+	return hit;
+}
+
+static int kvmini_mn_invalidate_range_start(struct mmu_notifier *mn,
+					    const struct mmu_notifier_range *range)
+{
+	struct kvmini_vm *vm = vm_of(mn);
+
+	spin_lock(&vm->mmu_lock);
+	/*
+	 * Faults in the range wait (retry) from here until the matching end;
+	 * overlapping invalidations widen one range, as in KVM.
+	 */
+	if (!vm->mmu_inval_running++) {
+		vm->mmu_inval_start = range->start;
+		vm->mmu_inval_end = range->end;
+	} else {
+		vm->mmu_inval_start = min(vm->mmu_inval_start, range->start);
+		vm->mmu_inval_end = max(vm->mmu_inval_end, range->end);
+	}
+	if (zap_hva_range(vm, range->start, range->end, true))
+		vm->mmu_stats.mmu_invalidations++;
+	spin_unlock(&vm->mmu_lock);
+	return 0;
+}
+
+static void kvmini_mn_invalidate_range_end(struct mmu_notifier *mn,
+					   const struct mmu_notifier_range *range)
+{
+	struct kvmini_vm *vm = vm_of(mn);
+
+	spin_lock(&vm->mmu_lock);
+	/* A fault that looked the page up before this must not map it. */
+	vm->mmu_seq++;
+	if (!WARN_ON_ONCE(!vm->mmu_inval_running))
+		vm->mmu_inval_running--;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/*
+ * The mm is being torn down (the VMM exits): nothing of it may stay
+ * mapped.  No vCPU can run any more, its threads are gone.
+ */
+static void kvmini_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct kvmini_vm *vm = vm_of(mn);
+
+	spin_lock(&vm->mmu_lock);
+	zap_hva_range(vm, 0, ULONG_MAX, false);
+	vm->mmu_seq++;
+	spin_unlock(&vm->mmu_lock);
+}
+
+static const struct mmu_notifier_ops kvmini_mmu_notifier_ops = {
+	.invalidate_range_start	= kvmini_mn_invalidate_range_start,
+	.invalidate_range_end	= kvmini_mn_invalidate_range_end,
+	.release		= kvmini_mn_release,
+};
+
+/* On the creator's mm (vm->mm), from VM creation; may sleep. */
+int kvmini_mmu_notifier_register(struct kvmini_vm *vm)
+{
+	vm->mmu_notifier.ops = &kvmini_mmu_notifier_ops;
+	return mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+}
+
+/*
+ * Runs ->release if the mm is still there, and waits for every callback
+ * in flight: after it, the EPT can go.  May sleep.
+ */
+void kvmini_mmu_notifier_unregister(struct kvmini_vm *vm)
+{
+	mmu_notifier_unregister(&vm->mmu_notifier, vm->mm);
+}
