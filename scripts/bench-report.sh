@@ -26,6 +26,7 @@ pio|port write to userspace and back (KVM_RUN round trip)|<=|0.8
 mmio|MMIO write to userspace and back|<=|0.8
 touch4k|first touch of a 4 KiB page, 64 MiB (EPT fault-in)|<=|1.0
 touch2m|same, RAM on 2 MiB hugetlbfs pages|<=|1.0
+refault|touch after the VMM dropped its mapping (MMU notifier zap)|<=|1.0
 create|create VM + vCPU + 64 MiB, run to HLT, close|<=|1.0
 loop|guest loop without exits|~|1.00'
 

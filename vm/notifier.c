@@ -16,6 +16,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 
+#include "hva.h"
 #include "vm.h"
 
 static struct kvmini_vm *vm_of(struct mmu_notifier *mn)
@@ -37,14 +38,11 @@ static bool zap_hva_range(struct kvmini_vm *vm, unsigned long start, unsigned lo
 	lockdep_assert_held(&vm->mmu_lock);
 	for (i = 0; i < KVMINI_MAX_SLOTS; i++) {
 		struct kvmini_slot *s = &vm->slots[i];
-		unsigned long lo, hi;
+		u64 gpa, len;
 
-		if (!s->size || end <= s->hva || start >= s->hva + s->size)
+		if (!s->size || !hva_to_slot_range(s->gpa, s->size, s->hva, start, end, &gpa, &len))
 			continue;
-		lo = max(start, s->hva);
-		hi = min(end, (unsigned long)(s->hva + s->size));
-		/* Whole pages: the notifier's range is page aligned, slots are. */
-		ept_zap_range(&vm->ept, s->gpa + (lo - s->hva), hi - lo, mark, &count);
+		ept_zap_range(&vm->ept, gpa, len, mark, &count);
 		hit = true;
 	}
 	vm->mmu_stats.mmu_zapped_4k += count.leaves_4k;

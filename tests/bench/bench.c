@@ -18,6 +18,10 @@
  *   mmio     write to an address with no slot, exiting to userspace
  *   touch4k  first touch of a 4 KiB page of 64 MiB of guest RAM (EPT fault-in)
  *   touch2m  the same over hugetlbfs-backed RAM (2 MiB pages on the host)
+ *   refault  touch of a 4 KiB page whose EPT entry the MMU notifier took
+ *            away (the VMM madvise(MADV_DONTNEED)ed its shared RAM, which
+ *            keeps the pages in the page cache): the guest's way back
+ *            after the host's reclaim, migration or the VMM's own changes
  *   create   create a VM, its vCPU and 64 MiB slot, run to HLT, close (host TSC)
  *   loop     1000 iterations of a guest loop with no exits
  * and the memory paths (memory.c), one VM each, printed as BENCHMEM lines:
@@ -170,6 +174,50 @@ out_ram:
 	return r;
 }
 
+/*
+ * One VM for all repetitions: the guest touches its RAM once, then each
+ * repetition the VMM drops its own mapping of all of it and the guest
+ * touches it again.  The pages stay in the memfd, so each touch costs the
+ * EPT fault and the VMM's minor fault, on both devices.
+ */
+static int measure_refault(const struct path *p, struct bench_dev *d, void *low, double *out)
+{
+	struct run_result res;
+	struct bench_ram ram;
+	struct bench_vm vm;
+	unsigned int i;
+	int r = -1;
+
+	if (ram_create(&ram, 1, false))
+		return -1;
+	if (vm_create(&vm, d, low))
+		goto out_ram;
+	if (vm_add_ram(&vm, &ram))
+		goto out_vm;
+	for (i = 0; i <= reps + 1; i++) {
+		if (i > 0 && madvise(ram.map[0], BENCH_SLOT_SIZE, MADV_DONTNEED)) {
+			bench_err("%s: madvise(MADV_DONTNEED): %s", p->name, strerror(errno));
+			goto out_vm;
+		}
+		if (vm_run_op(&vm, op_touch, p->iters, BENCH_RAM_GPA, &res))
+			goto out_vm;
+		if (res.end != RUN_HLT) {
+			bench_err("%s: the guest took exception %u", p->name, res.vector);
+			goto out_vm;
+		}
+		/* Run 0 maps for the first time, run 1 warms the refault path. */
+		if (i > 1)
+			out[i - 2] = (double)res.ticks * p->scale / p->iters;
+	}
+	touch_info(p, &vm, label);
+	r = 0;
+out_vm:
+	vm_destroy(&vm);
+out_ram:
+	ram_destroy(&ram);
+	return r;
+}
+
 /* Idle and I/O-wait time of all CPUs so far, in USER_HZ ticks, or -1. */
 static long long idle_ticks(void)
 {
@@ -234,6 +282,7 @@ static const struct path paths[] = {
 	{ "mmio", op_mmio, 500, 1, "round-trip", measure_op },
 	{ "touch4k", op_touch, BENCH_SLOT_SIZE / 4096, 1, "page", measure_touch },
 	{ "touch2m", op_touch, BENCH_SLOT_SIZE / 4096, 1, "page", measure_touch },
+	{ "refault", op_touch, BENCH_SLOT_SIZE / 4096, 1, "page", measure_refault },
 	{ "create", op_hlt, 1, 1, "vm", measure_create },
 	{ "loop", op_loop, 1000000, 1000, "1000-iterations", measure_op },
 };

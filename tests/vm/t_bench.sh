@@ -12,7 +12,7 @@ T=bench
 . /kvmini/tests/vm/lib.sh
 
 REPS=7
-PATHS="cpuid vmcall pio mmio touch4k touch2m create loop"
+PATHS="cpuid vmcall pio mmio touch4k touch2m refault create loop"
 MEM_PATHS="mem64m mem1g mem64m_2m mem1g_2m"
 TRACING=/sys/kernel/tracing
 . /kvmini/tests/vm/bench_trace.sh
