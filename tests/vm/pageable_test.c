@@ -1511,7 +1511,7 @@ static void st_fork(void)
  * them, moves them away, writes them and write-protects them (each with
  * the chunk held, keeping a shadow of what each page must hold), and,
  * without holding anything, forks, collapses 2 MiB into a THP and
- * compacts memory: neither of those may change what a page holds, so a
+ * compacts memory: none of those may change what a page holds, so a
  * guest write lost in an old frame shows as a wrong sum or a VMM read.
  * Issue 11: notifiers against faults and invalidations racing on other
  * CPUs, for @ms milliseconds.
@@ -1524,7 +1524,7 @@ static int check_stress(long ms)
 	struct mmu before;
 	unsigned long c;
 	char mode[128];
-	long end, next_compact;
+	long end, next_compact, compact_every;
 	long n = 0;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -1556,7 +1556,9 @@ static int check_stress(long ms)
 	if (threads < 2)
 		st_error("pthread_create failed");
 	end = now_ms() + ms;
-	next_compact = now_ms() + ms / 4;
+	/* A whole-memory compaction is slow in Bochs: a few per run, at most one a second. */
+	compact_every = ms / 4 < 1000 ? ms / 4 : 1000;
+	next_compact = now_ms() + compact_every;
 	while (!__atomic_load_n(&st.stop, __ATOMIC_ACQUIRE) && now_ms() < end) {
 		int op = xorshift(&rnd) % NR_LOCKED_OPS;
 
@@ -1586,7 +1588,7 @@ static int check_stress(long ms)
 		if (can_compact && now_ms() >= next_compact) {
 			file_write("/proc/sys/vm/compact_memory", "1");
 			st.ops[OP_COMPACT]++;
-			next_compact = now_ms() + ms / 4;
+			next_compact = now_ms() + compact_every;
 		}
 		/* Let the vCPUs take the chunk locks too. */
 		if (n % 8 == 0)
@@ -1670,6 +1672,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (argc > 3)
 		stress_ms = strtol(argv[3], NULL, 10);
+	if (argc > 4 || stress_ms <= 0) {
+		fprintf(stderr, "usage: %s DEVICE LABEL [STRESS_MS]\n", argv[0]);
+		return 2;
+	}
 	on_kvmini = !!strstr(dev, "kvmini");
 	/* A child of fork() that dies early must not kill the parent's write. */
 	signal(SIGPIPE, SIG_IGN);
