@@ -384,8 +384,11 @@ bool ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark,
 			unsigned long before = count->leaves_4k;
 
 			if (ept_zap_table(ept, ept_table_of(e), gpa, end, mark, count)) {
-				/* Unlinked now, freed once no CPU can walk it. */
-				WRITE_ONCE(*pde, 0);
+				/*
+				 * Unlinked now, freed once no CPU can walk it;
+				 * its marks become one for the whole 2 MiB.
+				 */
+				WRITE_ONCE(*pde, mark ? EPT_ZAPPED : 0);
 				list_add(&virt_to_page(ept_table_of(e))->lru, &empty);
 			}
 			any |= count->leaves_4k != before || !list_empty(&empty);
