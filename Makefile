@@ -65,6 +65,10 @@ tests/unit/test_util: tests/unit/test_util.c user/util.c user/kvmini.h tests/uni
 tests/unit/test_gva: tests/unit/test_gva.c user/gva.c user/gva.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_gva.c user/gva.c
 
+tests/unit/test_balloon: tests/unit/test_balloon.c user/balloon.c user/balloon.h user/gva.c user/gva.h \
+		tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_balloon.c user/balloon.c user/gva.c
+
 tests/unit/test_share: tests/unit/test_share.c user/share.c user/share.h user/hcall_abi.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_share.c user/share.c
 
