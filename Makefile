@@ -9,6 +9,7 @@
 #   make payload PAYLOAD=DIR                 what the test machine needs
 #   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
 #   make fuzz                                the long fuzz campaign (scripts/fuzz.sh; FUZZ_MACHINE=qemu-kvm on a VT-x host)
+#   make swap-experiment                     docs/memory.md's experiments at full size in Bochs (scripts/swap-experiment.sh)
 
 RUNNING := $(shell uname -r)
 KDIR ?= /lib/modules/$(RUNNING)/build
@@ -25,7 +26,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 
 # The first rule is what plain `make` builds: before the included files,
 # whose own rules would otherwise come first.
-.PHONY: all module user check payload bench fuzz clean
+.PHONY: all module user check payload bench fuzz swap-experiment clean
 all: module user
 
 # Without headers, one line that names the package, rather than Kbuild's
@@ -67,6 +68,10 @@ tests/unit/test_gva: tests/unit/test_gva.c user/gva.c user/gva.h tests/unit/unit
 
 tests/unit/test_hva: tests/unit/test_hva.c vm/hva.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_hva.c
+
+tests/unit/test_balloon: tests/unit/test_balloon.c user/balloon.c user/balloon.h user/gva.c user/gva.h \
+		tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_balloon.c user/balloon.c user/gva.c
 
 tests/unit/test_share: tests/unit/test_share.c user/share.c user/share.h user/hcall_abi.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_share.c user/share.c
@@ -120,6 +125,9 @@ bench:
 
 fuzz:
 	scripts/fuzz.sh
+
+swap-experiment:
+	scripts/swap-experiment.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,14 +1,16 @@
 #!/bin/bash
 # Usage: scripts/mkinitramfs.sh --line 6.1|6.12 --payload DIR --out FILE
 # Builds the initramfs the test machines boot: static busybox, the distro's
-# kvm, kvm-intel and irqbypass modules of that kernel line, the payload (from
+# kvm, kvm-intel and irqbypass modules of that kernel line, zram (swap for
+# docs/memory.md's experiment) with what it needs, the payload (from
 # `make payload`) under /kvmini, and an /init that runs the suite named by
 # kvmini.suite=NAME on the kernel command line and powers the machine off.
 #
 # In the image:
 #   /lib/modules/<ver>/kernel/...   the modules, decompressed, with modules.dep
 #                                   (so `modprobe kvm_intel` works)
-#   /kmod/kvm.ko /kmod/kvm-intel.ko /kmod/irqbypass.ko   links to them, for insmod
+#   /kmod/kvm.ko /kmod/kvm-intel.ko /kmod/irqbypass.ko /kmod/zram.ko ...
+#                                   links to them (deps too), for insmod
 #   /kvmini/                        the payload; /kvmini/bin is first in PATH
 set -euo pipefail
 
@@ -51,7 +53,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	mknod -m 600 "$stage/dev/console" c 5 1
 fi
 
-# Copy kvm-intel and everything it depends on, per the modules' own metadata.
+# Copy kvm-intel and zram and everything they depend on, per the modules'
+# own metadata (6.1's zram needs zsmalloc, 6.12's its compression backends).
 declare -A path_of
 while read -r f; do
 	name=${f##*/}
@@ -60,7 +63,7 @@ while read -r f; do
 done < <(find "$KMODDIR/kernel" -name '*.ko' -o -name '*.ko.xz')
 
 moddest=$stage/lib/modules/$KVER
-todo=(kvm_intel)
+todo=(kvm_intel zram)
 declare -A done_mod
 while [ ${#todo[@]} -gt 0 ]; do
 	mod=${todo[0]}

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "balloon.h"
 #include "gva.h"
 #include "kvmini.h"
 #include "vmstats.h"
@@ -182,6 +183,8 @@ static int64_t dispatch(struct hcall_vcpu *h, const struct gva_mmu *m, uint32_t 
 		return hc_write(h, m, a[0], a[1], a[2]);
 	case HC_CLOSE:
 		return share_close(h->share, guest_fd(a[0]));
+	case HC_BALLOON:
+		return balloon_give_back(m, a[0], a[1]);
 	default:
 		return -ENOSYS;
 	}

@@ -22,6 +22,7 @@
 #define HC_READ			4	/* (fd, buf, len) */
 #define HC_WRITE		5	/* (fd, buf, len) */
 #define HC_CLOSE		6	/* (fd) */
+#define HC_BALLOON		7	/* (addr, len): give the RAM behind it back */
 
 /* open() flags: the guest's own, not the host's O_* values. */
 #define HC_O_READ		0x01
@@ -52,7 +53,7 @@
 #define HC_EXDEV		18	/* open: the path leaves the share (.., absolute) */
 #define HC_ENODEV		19	/* open: no --share directory */
 #define HC_EISDIR		21	/* open: a directory */
-#define HC_EINVAL		22	/* bad flags; not a regular file */
+#define HC_EINVAL		22	/* bad flags; not a regular file; balloon: not whole pages */
 #define HC_EMFILE		24	/* HC_MAX_FILES already open */
 #define HC_ENAMETOOLONG		36	/* open: path longer than HC_PATH_MAX */
 #define HC_ENOSYS		38	/* unknown call number */

@@ -51,7 +51,9 @@ static void help(FILE *f)
 "                  0x20) to every vCPU; hlt with interrupts on then waits for it\n"
 "  --regs          print the final general registers (\"reg rax 0x...\")\n"
 "  --peek GPA      print the 64-bit word at GPA afterwards (repeatable)\n"
-"  --stats         print exits by reason and the I/O ports used\n"
+"  --stats         print exits by reason and the I/O ports used, and the\n"
+"                  device's counters for the VM and each vCPU (\"stats: vm\n"
+"                  NAME VALUE\", \"stats: vcpuN NAME VALUE\")\n"
 "  --share DIR     the directory the guest's open() hypercall may use\n"
 "                  (nothing outside it; without --share, open fails)\n"
 "\n"
@@ -69,8 +71,9 @@ static void help(FILE *f)
 "vCPU has its own UART and MMIO scratch device; --stats adds up all vCPUs.\n"
 "Devices: port 0xe9 and a 16550 at 0x3f8 print to stdout; MMIO scratch at\n"
 "0xd0000000-0xd0000fff reads back what was written; port 0xea takes\n"
-"hypercalls (print, exits, open, read, write, close: docs/hypercalls.md);\n"
-"other ports and addresses read as all ones and ignore writes.\n"
+"hypercalls (print, exits, open, read, write, close, balloon:\n"
+"docs/hypercalls.md); other ports and addresses read as all ones and ignore\n"
+"writes.\n"
 "\n"
 "Exit status: 0 every vCPU halted with interrupts off (cli; hlt); 1 usage\n"
 "or setup error; 2 a guest failed (triple fault, entry failure, internal\n"
@@ -274,9 +277,19 @@ static int run_main(int argc, char **argv)
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;
-	/* The device's own counters, exits handled in the kernel included. */
-	for (i = 0; o.stats && i < vm->nr_vcpus; i++)
-		statsfd_print(vm->vcpus[i].fd, i);
+	/*
+	 * The device's own counters, exits handled in the kernel included;
+	 * the VM's are its memory's (faults, and with MMU notifiers the
+	 * invalidations the host's reclaim caused).
+	 */
+	if (o.stats)
+		statsfd_print(vm->vm_fd, "vm");
+	for (i = 0; o.stats && i < vm->nr_vcpus; i++) {
+		char who[16];
+
+		snprintf(who, sizeof(who), "vcpu%u", i);
+		statsfd_print(vm->vcpus[i].fd, who);
+	}
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hcall_vcpu_fini(&vm->vcpus[i].hcall);
 	share_fini(&share);

@@ -3,7 +3,8 @@
  * KVM's binary statistics (KVM_GET_STATS_FD; Documentation/virt/kvm/api.rst):
  * the same code reads KVM's counters and kvmini's, which is the point of
  * the format.  The exits() hypercall finds one counter; `kvmini run
- * --stats` prints them all as "stats: vcpuN NAME VALUE" lines.
+ * --stats` prints them all as "stats: vm NAME VALUE" and "stats: vcpuN
+ * NAME VALUE" lines.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -98,14 +99,15 @@ int statsfd_read(int fd, struct kv *out, int max)
 	return n;
 }
 
-void statsfd_print(int vcpu_fd, unsigned int id)
+void statsfd_print(int owner_fd, const char *who)
 {
 	struct kv kv[KV_MAX];
-	int fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
+	int fd = ioctl(owner_fd, KVM_GET_STATS_FD, NULL);
 	int i, n;
 
 	if (fd < 0) {
-		note("note: no counters from the device: KVM_GET_STATS_FD: %s", strerror(errno));
+		note("note: no %s counters from the device: KVM_GET_STATS_FD: %s", who,
+		     strerror(errno));
 		return;
 	}
 	n = statsfd_read(fd, kv, KV_MAX);
@@ -113,5 +115,5 @@ void statsfd_print(int vcpu_fd, unsigned int id)
 	if (n < 0)
 		note("note: the device's statistics file cannot be read");
 	for (i = 0; i < n; i++)
-		printf("stats: vcpu%u %s %llu\n", id, kv[i].name, (unsigned long long)kv[i].value);
+		printf("stats: %s %s %llu\n", who, kv[i].name, (unsigned long long)kv[i].value);
 }

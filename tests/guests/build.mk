@@ -4,7 +4,8 @@
 #   user/kvmini run --mode $(GUEST_MODE_x) tests/guests/bin/x.elf
 # is always right; `make guests-check [GUEST_DEVICE=/dev/kvm]` runs every
 # guest against its expectations here, on the host (tests/vm/t_guests.sh,
-# and t_hcall_guests.sh for the hypercall guests).
+# t_hcall_guests.sh for the hypercall guests, t_balloon_guest.sh for the
+# balloon).
 GD := tests/guests
 GO := $(GD)/obj
 GB := $(GD)/bin
@@ -37,10 +38,12 @@ GUEST_MODE_hcall := long
 GUEST_MODE_hcall-paged := paged
 GUEST_MODE_ticks := long
 GUEST_MODE_hcost := long
+GUEST_MODE_fill := long
+GUEST_MODE_balloon := long
 
 GUEST_FLAT := hello-real uart loop sti-hlt
 GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged
-GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost
+GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 	$(GUEST_ELF64:%=$(GB)/%.elf)
 
@@ -79,14 +82,14 @@ $(GO)/64/clobber-sse.o: $(GD)/clobber.c $(GUEST_DEPS)
 	$(CC) -m64 $(GUEST_CFLAGS) -DNO_AVX -c -o $@ $<
 # The hypercall guest: long mode as hcall, 32-bit paging as hcall-paged.
 HCALL_DEPS := $(GD)/hcall.h user/hcall_abi.h
-$(GO)/64/hcall.o $(GO)/64/hcost.o: $(HCALL_DEPS)
+$(GO)/64/hcall.o $(GO)/64/hcost.o $(GO)/64/balloon.o: $(HCALL_DEPS)
 $(GO)/32/hcall-paged.o: $(GD)/hcall.c $(GUEST_DEPS) $(HCALL_DEPS)
 	@mkdir -p $(@D)
 	$(CC) -m32 $(GUEST_CFLAGS) -c -o $@ $<
 
 # What each ELF guest is made of, besides its own object.
 GUEST_C32 := pio cpuid hcall-paged
-GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks hcost
+GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon
 GUEST_EXTRA_msr := idt
 GUEST_EXTRA_ticks := idt ticks_irq
 GUEST_EXTRA_clobber := clobber_regs
@@ -115,11 +118,12 @@ $(foreach g,$(GUEST_ELF64),$(eval $(call GUEST_ELF_RULE,$(g),64,\
 GUEST_DEVICE ?= /dev/kvm
 GUESTS_CHECK_ENV := GUESTS=$(CURDIR)/$(GB) KVMINI=$(CURDIR)/user/kvmini \
 	KTEST_LIB=$(CURDIR)/tests/vm/lib.sh
-# Both scripts run even when the first fails; either failing fails the target.
+# Every script runs even when one fails; any failing fails the target.
 guests-check: user
 	s=0; \
 	$(GUESTS_CHECK_ENV) sh tests/vm/t_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE)) || s=1; \
 	$(GUESTS_CHECK_ENV) sh tests/vm/t_hcall_guests.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE)) || s=1; \
+	$(GUESTS_CHECK_ENV) sh tests/vm/t_balloon_guest.sh $(GUEST_DEVICE) $(notdir $(GUEST_DEVICE)) || s=1; \
 	exit $$s
 
 clean: clean-guests

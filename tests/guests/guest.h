@@ -103,6 +103,25 @@ static inline uint64_t rdtsc(void)
 	return lo | (uint64_t)hi << 32;
 }
 
+/*
+ * Where the kvmini tool's area starts: the top 64 KiB of RAM (of the
+ * vCPU's slice with several), whose first bytes are the GDT the tool
+ * loaded (`kvmini run --help`).  A guest that sizes its work by --mem
+ * reads it here, so one image serves every size.  Only before the guest
+ * loads a GDT of its own.
+ */
+#define TOOL_AREA_SIZE	0x10000ULL
+static inline uint64_t tool_area(void)
+{
+	struct {
+		uint16_t limit;
+		unsigned long base;
+	} __attribute__((packed)) gdtr;
+
+	asm volatile("sgdt %0" : "=m"(gdtr));
+	return gdtr.base;
+}
+
 static inline __attribute__((noreturn)) void halt(void)
 {
 	for (;;)

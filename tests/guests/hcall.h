@@ -82,4 +82,10 @@ static inline int64_t hc_close(int64_t fd)
 	return hcall(HC_CLOSE, (unsigned long)fd, 0, 0, 0);
 }
 
+/* Gives the RAM behind [addr, addr + len), whole pages, back: 0, -EINVAL or -EFAULT. */
+static inline int64_t hc_balloon(unsigned long addr, unsigned long len)
+{
+	return hcall(HC_BALLOON, addr, len, 0, 0);
+}
+
 #endif

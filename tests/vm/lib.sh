@@ -172,3 +172,54 @@ run() {
 	"$KVMINI" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
 	RC=$?
 }
+
+# --- memory cgroups and swap (docs/memory.md) ---------------------------
+CGROUP=/sys/fs/cgroup
+
+# memcg_setup: cgroup v2 at $CGROUP with the memory controller on for its
+# children.  The test machine's /init mounts no cgroups: done here.
+memcg_setup() {
+	grep -q "^[^ ]* $CGROUP cgroup2 " /proc/mounts ||
+		mount -t cgroup2 cgroup2 "$CGROUP" || return 1
+	memcg_usable || echo +memory >"$CGROUP/cgroup.subtree_control"
+}
+
+# memcg_usable: children of $CGROUP can have a memory.max, as they are
+# (a host with cgroup v1's memory controller cannot).
+memcg_usable() {
+	[ -f "$CGROUP/cgroup.subtree_control" ] &&
+		grep -qw memory "$CGROUP/cgroup.subtree_control"
+}
+
+# memcg_new NAME [MAX]: a fresh child cgroup (its events and statistics
+# from zero), with memory.max MAX when given; prints its path.
+memcg_new() {
+	local cg=$CGROUP/$1
+	if [ -d "$cg" ]; then rmdir "$cg" || return 1; fi
+	mkdir "$cg" || return 1
+	if [ -n "${2:-}" ]; then echo "$2" >"$cg/memory.max" || return 1; fi
+	echo "$cg"
+}
+
+# memcg_exec CG CMD...: CMD inside cgroup CG, and nothing else of the test:
+# a new shell (its own $$) moves itself in, then becomes CMD.
+memcg_exec() {
+	local cg=$1
+	shift
+	# shellcheck disable=SC2016 # $$ and $0 belong to the inner shell
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
+# memcg_key CG FILE KEY: KEY's value in one of CG's "key value" files.
+memcg_key() { sed -n "s/^$3 //p" "$1/$2"; }
+
+# vmstat_get NAME: a counter of /proc/vmstat (pswpin, pswpout: pages).
+vmstat_get() { sed -n "s/^$1 //p" /proc/vmstat; }
+
+# VM-level counters of issue 11 from `kvmini run --stats` output FILE, on
+# one line ("" when the device has none of them, as /dev/kvm has not).
+MMU_COUNTERS='mmu_invalidations|mmu_zapped_4k|mmu_zapped_2m|mmu_fault_retries|mmu_refaults'
+mmu_counters() {
+	grep -E "^stats: vm ($MMU_COUNTERS) " "$1" | sed 's/^stats: vm //' | tr '\n' ' ' |
+		sed 's/ $//'
+}

@@ -36,6 +36,7 @@ cpuid.elf           protected  0 -                   cpuid: ok
 mmio.elf            long       0 -                   mmio: ok
 msr.elf             long       0 -                   msr: ok
 walk.elf            long       0 --mem=80M,--timeout=300 walk: ok 16384 pages
+fill.elf            long       0 --mem=5M,--timeout=300 fill: ok 512 pages
 clobber-sse.elf     long       0 --timeout=600       clobber: ok
 clobber.elf         long       0 --timeout=600       clobber: ok
 triple.elf          long       2 -                   kvmini: guest triple-faulted (KVM_EXIT_SHUTDOWN) at rip 0x*
