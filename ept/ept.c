@@ -2,15 +2,18 @@
 /*
  * EPT tables.  Walks and changes happen under the VM's mmu_lock, a
  * spinlock, so nothing here sleeps: new tables come from the caller's
- * ept_cache.  Removing leaves is followed by INVEPT on every CPU before
- * the caller lets go of the memory behind them, because INVEPT only
- * affects the CPU that executes it (SDM Vol. 3C 29.4.3.1) and any CPU may
- * have run one of the VM's vCPUs.
+ * ept_cache.  Removing leaves is followed by INVEPT on every CPU that may
+ * cache them before the caller lets go of the memory behind them,
+ * because INVEPT only affects the CPU that executes it (SDM Vol. 3C
+ * 29.4.3.1).  Those are the CPUs where a vCPU of the VM has its VMCS
+ * loaded: a vCPU that comes to a CPU flushes there first, as KVM's does,
+ * so a CPU it left may keep stale entries that nothing uses.
  */
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/page-flags.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <asm/io.h>
 
@@ -79,9 +82,13 @@ static u64 ept_leaf_bits(bool writable)
 
 int ept_init(struct kvmini_ept *ept)
 {
-	ept->pml4 = kvmini_alloc_page();
-	if (!ept->pml4)
+	if (!zalloc_cpumask_var(&ept->cpus, GFP_KERNEL_ACCOUNT))
 		return -ENOMEM;
+	ept->pml4 = kvmini_alloc_page();
+	if (!ept->pml4) {
+		free_cpumask_var(ept->cpus);
+		return -ENOMEM;
+	}
 	ept->table_pages = 1;
 	ept->mapped_pages = 0;
 	ept->mapped_2m = 0;
@@ -298,10 +305,35 @@ static void ept_flush_this_cpu(void *eptp)
 		vmx_invept(INVEPT_ALL_CONTEXT, 0);
 }
 
-/* Waits for every CPU: the caller may free what the flushed entries mapped. */
-void ept_flush_all_cpus(struct kvmini_ept *ept)
+/**
+ * ept_cpu_enter - a vCPU of the VM loads its VMCS on this CPU, where none
+ * was loaded; preemption disabled
+ * @ept: the VM's tables
+ *
+ * Flushes what this CPU may still cache from an earlier stay: zaps done
+ * meanwhile did not flush here.  The mask bit goes first, then a full
+ * barrier, so that a zap either sees the bit and flushes here, or wrote
+ * its entries before this INVEPT and the walks after it.
+ */
+void ept_cpu_enter(struct kvmini_ept *ept)
 {
-	on_each_cpu(ept_flush_this_cpu, &ept->eptp, 1);
+	cpumask_set_cpu(smp_processor_id(), ept->cpus);
+	smp_mb__after_atomic();
+	ept_flush_this_cpu(&ept->eptp);
+}
+
+/* The last vCPU of the VM on this CPU unloaded its VMCS; interrupts off. */
+void ept_cpu_leave(struct kvmini_ept *ept)
+{
+	cpumask_clear_cpu(smp_processor_id(), ept->cpus);
+}
+
+/* Waits for the CPUs: the caller may free what the flushed entries mapped. */
+static void ept_flush(struct kvmini_ept *ept)
+{
+	/* Pairs with ept_cpu_enter(): the entries are written, now the mask is read. */
+	smp_mb();
+	on_each_cpu_mask(ept->cpus, ept_flush_this_cpu, &ept->eptp, 1);
 }
 
 /*
@@ -313,14 +345,17 @@ void ept_flush_all_cpus(struct kvmini_ept *ept)
  */
 static void ept_zap_leaf(u64 *entry, u64 old, bool mark)
 {
-	if (old & EPT_WRITE)
-		SetPageDirty(pfn_to_page(ept_pfn_of(old)));
+	struct page *page = pfn_to_page(ept_pfn_of(old));
+
+	/* As KVM: a reserved page has no dirty state to keep. */
+	if ((old & EPT_WRITE) && !PageReserved(page))
+		SetPageDirty(page);
 	WRITE_ONCE(*entry, mark ? EPT_ZAPPED : 0);
 }
 
 /* Zaps the leaves of one level-1 table in [@gpa, @end); true if it is now empty. */
 static bool ept_zap_table(struct kvmini_ept *ept, u64 *table, u64 gpa, u64 end, bool mark,
-			  struct ept_zap_count *count)
+			  struct ept_zap *zap)
 {
 	unsigned int i;
 
@@ -332,7 +367,8 @@ static bool ept_zap_table(struct kvmini_ept *ept, u64 *table, u64 gpa, u64 end, 
 		ept_zap_leaf(&table[i], old, mark);
 		ept->mapped_pages--;
 		kvmini_mem_mapped(-1);
-		count->leaves_4k++;
+		zap->leaves_4k++;
+		zap->flush = true;
 	}
 	for (i = 0; i < 512; i++)
 		if (ept_present(READ_ONCE(table[i])))
@@ -340,28 +376,30 @@ static bool ept_zap_table(struct kvmini_ept *ept, u64 *table, u64 gpa, u64 end, 
 	return true;
 }
 
+void ept_zap_init(struct ept_zap *zap, spinlock_t *yield)
+{
+	*zap = (struct ept_zap){ .yield = yield };
+	INIT_LIST_HEAD(&zap->tables);
+}
+
 /**
- * ept_zap_range - unmap [@gpa, @gpa + @size) and flush every CPU
+ * ept_zap_range - unmap [@gpa, @gpa + @size)
  * @ept: the VM's tables
  * @gpa: start (page aligned)
  * @size: length in bytes (page aligned)
  * @mark: leave a mark, so the next fault there counts as a refault
- * @count: adds the leaves taken away
+ * @zap: the zap this is part of; ept_zap_finish() completes it
  *
  * A 2 MiB leaf that the range only partly covers goes whole: the rest
- * faults back in on its next touch.  A level-1 table left empty is freed
- * after the flush, so that its 2 MiB may take a 2 MiB leaf again.  When
- * this returns, no CPU can reach what the range mapped through this EPT.
- *
- * Return: whether anything was unmapped.
+ * faults back in on its next touch.  A level-1 table left empty is
+ * unlinked, and freed after the flush, so that its 2 MiB may take a
+ * 2 MiB leaf again.  With @zap->yield, the lock is dropped between 2 MiB
+ * regions when the CPU is wanted: the caller must keep faults out of the
+ * range meanwhile (the notifier's running range does).
  */
-bool ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark,
-		   struct ept_zap_count *count)
+void ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark, struct ept_zap *zap)
 {
 	u64 end = min(gpa + size, EPT_MAX_GPA);
-	LIST_HEAD(empty);
-	struct page *p, *tmp;
-	bool any = false;
 
 	while (gpa < end) {
 		u64 next = (gpa | (SZ_2M - 1)) + 1;
@@ -378,31 +416,40 @@ bool ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark,
 			ept_zap_leaf(pde, e, mark);
 			ept->mapped_2m--;
 			kvmini_mem_mapped(-(long)EPT_PAGES_2M);
-			count->leaves_2m++;
-			any = true;
-		} else if (ept_present(e)) {
-			unsigned long before = count->leaves_4k;
-
-			if (ept_zap_table(ept, ept_table_of(e), gpa, end, mark, count)) {
-				/*
-				 * Unlinked now, freed once no CPU can walk it;
-				 * its marks become one for the whole 2 MiB.
-				 */
-				WRITE_ONCE(*pde, mark ? EPT_ZAPPED : 0);
-				list_add(&virt_to_page(ept_table_of(e))->lru, &empty);
-			}
-			any |= count->leaves_4k != before || !list_empty(&empty);
+			zap->leaves_2m++;
+			zap->flush = true;
+		} else if (ept_present(e) &&
+			   ept_zap_table(ept, ept_table_of(e), gpa, end, mark, zap)) {
+			/* Its marks become one for the whole 2 MiB. */
+			WRITE_ONCE(*pde, mark ? EPT_ZAPPED : 0);
+			list_add(&virt_to_page(ept_table_of(e))->lru, &zap->tables);
+			zap->flush = true;
 		}
 		gpa = next;
+		if (zap->yield && gpa < end && (need_resched() || spin_needbreak(zap->yield))) {
+			spin_unlock(zap->yield);
+			cond_resched();
+			spin_lock(zap->yield);
+		}
 	}
-	if (any)
-		ept_flush_all_cpus(ept);
-	list_for_each_entry_safe(p, tmp, &empty, lru) {
+}
+
+/*
+ * When this returns, no CPU can reach what the zap's ranges mapped
+ * through this EPT.
+ */
+void ept_zap_finish(struct kvmini_ept *ept, struct ept_zap *zap)
+{
+	struct page *p, *tmp;
+
+	if (zap->flush)
+		ept_flush(ept);
+	list_for_each_entry_safe(p, tmp, &zap->tables, lru) {
 		list_del(&p->lru);
 		kvmini_free_page(page_address(p));
 		ept->table_pages--;
 	}
-	return any;
+	zap->flush = false;
 }
 
 static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
@@ -439,7 +486,8 @@ void ept_destroy(struct kvmini_ept *ept)
 {
 	if (!ept->pml4)
 		return;
-	ept_flush_all_cpus(ept);
+	on_each_cpu(ept_flush_this_cpu, &ept->eptp, 1);
 	ept_free_table(ept, ept->pml4, 4);
 	ept->pml4 = NULL;
+	free_cpumask_var(ept->cpus);
 }

@@ -17,13 +17,22 @@
 #ifndef KVMINI_EPT_EPT_H
 #define KVMINI_EPT_EPT_H
 
+#include <linux/cpumask.h>
+#include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct kvmini_ept {
 	u64 *pml4;
 	u64 eptp;
+	/*
+	 * CPUs that may cache this EPT's translations: those where a vCPU of
+	 * the VM has its VMCS loaded.  A CPU a vCPU comes to flushes first
+	 * (ept_cpu_enter()), so the rest can be left out of a flush.
+	 */
+	cpumask_var_t cpus;
 	unsigned long table_pages;	/* page-table pages, the root included */
 	unsigned long mapped_pages;	/* 4 KiB leaves */
 	unsigned long mapped_2m;	/* 2 MiB leaves */
@@ -42,10 +51,17 @@ struct ept_cache {
 	unsigned int nr;
 };
 
-/* What a zap did, for the VM's statistics. */
-struct ept_zap_count {
-	unsigned long leaves_4k;
+/*
+ * One zap, over one or more ranges: leaves are cleared as it goes, and
+ * ept_zap_finish() flushes every CPU that may cache them, once, then
+ * frees the tables the zap emptied.
+ */
+struct ept_zap {
+	unsigned long leaves_4k;	/* for the VM's statistics */
 	unsigned long leaves_2m;
+	bool flush;
+	struct list_head tables;
+	spinlock_t *yield;	/* the caller's lock, if it may be dropped meanwhile */
 };
 
 /* Guest-physical addresses EPT can map with a 4-level walk. */
@@ -67,9 +83,11 @@ int ept_map_2m(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigne
 bool ept_can_map_2m(struct kvmini_ept *ept, u64 gpa);
 bool ept_mapped(struct kvmini_ept *ept, u64 gpa, bool write);
 bool ept_was_zapped(struct kvmini_ept *ept, u64 gpa);
-bool ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark,
-		   struct ept_zap_count *count);
-void ept_flush_all_cpus(struct kvmini_ept *ept);
+void ept_zap_init(struct ept_zap *zap, spinlock_t *yield);
+void ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark, struct ept_zap *zap);
+void ept_zap_finish(struct kvmini_ept *ept, struct ept_zap *zap);
+void ept_cpu_enter(struct kvmini_ept *ept);
+void ept_cpu_leave(struct kvmini_ept *ept);
 
 struct kvmini_vm;
 

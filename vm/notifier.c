@@ -7,10 +7,10 @@
  * maps the range before the mm goes on.  That is what lets the EPT map
  * guest RAM without holding on to it, as KVM's does (virt/kvm/kvm_main.c).
  *
- * Nothing here sleeps: the notifier may be called where it must not
- * (mmu_notifier_range_blockable() false, the OOM reaper), and mmu_lock is
- * a spinlock.  The INVEPT IPIs wait with interrupts on, which such
- * callers allow.
+ * Nothing here sleeps with mmu_lock, a spinlock, held; a long zap drops
+ * it now and then where the caller may block, and never where it may not
+ * (mmu_notifier_range_blockable() false: the OOM reaper).  The INVEPT
+ * IPIs wait with interrupts on, which every caller allows.
  */
 #include <linux/lockdep.h>
 #include <linux/mmu_notifier.h>
@@ -25,28 +25,32 @@ static struct kvmini_vm *vm_of(struct mmu_notifier *mn)
 }
 
 /*
- * Zaps every leaf that maps VMM addresses in [@start, @end).  Return:
- * whether any slot overlaps the range.
+ * Zaps every leaf that maps VMM addresses in [@start, @end), then flushes
+ * once.  With @may_yield the lock may be dropped on the way, when the
+ * caller keeps faults out of the range.  Return: whether any slot
+ * overlaps the range.
  */
 static bool zap_hva_range(struct kvmini_vm *vm, unsigned long start, unsigned long end,
-			  bool mark)
+			  bool mark, bool may_yield)
 {
-	struct ept_zap_count count = { 0 };
+	struct ept_zap zap;
 	bool hit = false;
 	int i;
 
 	lockdep_assert_held(&vm->mmu_lock);
+	ept_zap_init(&zap, may_yield ? &vm->mmu_lock : NULL);
 	for (i = 0; i < KVMINI_MAX_SLOTS; i++) {
 		struct kvmini_slot *s = &vm->slots[i];
 		u64 gpa, len;
 
 		if (!s->size || !hva_to_slot_range(s->gpa, s->size, s->hva, start, end, &gpa, &len))
 			continue;
-		ept_zap_range(&vm->ept, gpa, len, mark, &count);
+		ept_zap_range(&vm->ept, gpa, len, mark, &zap);
 		hit = true;
 	}
-	vm->mmu_stats.mmu_zapped_4k += count.leaves_4k;
-	vm->mmu_stats.mmu_zapped_2m += count.leaves_2m;
+	ept_zap_finish(&vm->ept, &zap);
+	vm->mmu_stats.mmu_zapped_4k += zap.leaves_4k;
+	vm->mmu_stats.mmu_zapped_2m += zap.leaves_2m;
 	return hit;
 }
 
@@ -67,7 +71,12 @@ static int kvmini_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mmu_inval_start = min(vm->mmu_inval_start, range->start);
 		vm->mmu_inval_end = max(vm->mmu_inval_end, range->end);
 	}
-	if (zap_hva_range(vm, range->start, range->end, true))
+	/*
+	 * Yielding is safe once the range is running: faults in it retry.
+	 * The OOM reaper's calls may not block, and do not.
+	 */
+	if (zap_hva_range(vm, range->start, range->end, true,
+			  mmu_notifier_range_blockable(range)))
 		vm->mmu_stats.mmu_invalidations++;
 	spin_unlock(&vm->mmu_lock);
 	return 0;
@@ -95,7 +104,7 @@ static void kvmini_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct kvmini_vm *vm = vm_of(mn);
 
 	spin_lock(&vm->mmu_lock);
-	zap_hva_range(vm, 0, ULONG_MAX, false);
+	zap_hva_range(vm, 0, ULONG_MAX, false, true);
 	vm->mmu_seq++;
 	spin_unlock(&vm->mmu_lock);
 }

@@ -29,9 +29,15 @@ struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa)
  */
 void kvmini_slot_zap(struct kvmini_vm *vm, struct kvmini_slot *s)
 {
-	struct ept_zap_count count = { 0 };
+	struct ept_zap zap;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	ept_zap_range(&vm->ept, s->gpa, s->size, false, &count);
+	/*
+	 * Not yielding: meanwhile the notifier would no longer zap the old
+	 * range for this slot, and the VMM could free pages still mapped.
+	 */
+	ept_zap_init(&zap, NULL);
+	ept_zap_range(&vm->ept, s->gpa, s->size, false, &zap);
+	ept_zap_finish(&vm->ept, &zap);
 	vm->mmu_seq++;
 }

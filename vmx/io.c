@@ -94,6 +94,7 @@ int handle_io(struct kvmini_vcpu *vcpu)
 		.string = q & IO_STRING,
 		.rep = q & IO_REP,
 		.count = 1,
+		.linear_rip = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP),
 	};
 	if (p->string) {
 		p->mask = addr_mask();
@@ -152,6 +153,15 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 	const struct pio_insn *p = &vcpu->pio;
 
 	if (!p->string) {
+		/*
+		 * As KVM (complete_fast_pio_in/out): if userspace moved RIP
+		 * or CS meanwhile (KVM_SET_REGS to run other code), the
+		 * instruction is abandoned, not finished at the new RIP,
+		 * which would skip an instruction there and, for an IN, load
+		 * RAX with data meant for another.
+		 */
+		if (vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP) != p->linear_rip)
+			return 1;
 		if (p->in) {
 			unsigned long rax = vcpu->regs[GPR_RAX];
 

@@ -85,6 +85,17 @@ void vmx_vcpu_percpu_init(void)
 		INIT_LIST_HEAD(&per_cpu(loaded_vmcss, cpu));
 }
 
+/* Whether a vCPU of @vm still has its VMCS loaded on this CPU; interrupts off. */
+static bool vm_loaded_here(struct kvmini_vm *vm)
+{
+	struct kvmini_vcpu *v;
+
+	list_for_each_entry(v, this_cpu_ptr(&loaded_vmcss), loaded_node)
+		if (v->vm == vm)
+			return true;
+	return false;
+}
+
 static void vmcs_clear_local(void *arg)
 {
 	struct kvmini_vcpu *vcpu = arg;
@@ -96,6 +107,8 @@ static void vmcs_clear_local(void *arg)
 	if (this_cpu_read(current_vmcs) == vcpu)
 		this_cpu_write(current_vmcs, NULL);
 	list_del(&vcpu->loaded_node);
+	if (!vm_loaded_here(vcpu->vm))
+		ept_cpu_leave(&vcpu->vm->ept);
 	/* The next CPU may load it only once it is clear here. */
 	smp_wmb();
 	WRITE_ONCE(vcpu->cpu, -1);
@@ -185,6 +198,8 @@ void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
 		local_irq_save(flags);
 		list_add(&vcpu->loaded_node, this_cpu_ptr(&loaded_vmcss));
 		vcpu->cpu = cpu;
+		/* The VM's EPT zaps flush this CPU from now on (ept/ept.c). */
+		ept_cpu_enter(&vcpu->vm->ept);
 		local_irq_restore(flags);
 	}
 	if (this_cpu_read(current_vmcs) != vcpu) {

@@ -64,6 +64,7 @@ struct pio_insn {
 	unsigned long gla;	/* string: GUEST_LINEAR_ADDRESS at the exit */
 	unsigned long mask;	/* string: the address size's mask */
 	unsigned int count;	/* elements in the data page, at most a page's worth */
+	unsigned long linear_rip;	/* CS.base + RIP of the instruction */
 	u16 port;
 	u8 size;		/* 1, 2 or 4 */
 	bool in, string, rep, down;
