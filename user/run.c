@@ -52,7 +52,8 @@ static void help(FILE *f)
 "                  0x20) to every vCPU; hlt with interrupts on then waits for it\n"
 "  --regs          print the final general registers (\"reg rax 0x...\")\n"
 "  --peek GPA      print the 64-bit word at GPA afterwards (repeatable)\n"
-"  --stats         print exits by reason and the I/O ports used\n"
+"  --stats         print the device's counters for the VM and each vCPU,\n"
+"                  exits by reason and the I/O ports used\n"
 "  --share DIR     the directory the guest's open() hypercall may use\n"
 "                  (nothing outside it; without --share, open fails)\n"
 "  --disk FILE     a block device at port 0xec backed by FILE (a regular file\n"
@@ -289,9 +290,15 @@ static int run_main(int argc, char **argv)
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;
-	/* The device's own counters, exits handled in the kernel included. */
+	/*
+	 * The device's own counters, exits handled in the kernel included;
+	 * the VM's first (issue 11: what the MMU notifier did), read before
+	 * vm_destroy() takes them away.
+	 */
+	if (o.stats)
+		statsfd_print(vm->vm_fd, true, 0);
 	for (i = 0; o.stats && i < vm->nr_vcpus; i++)
-		statsfd_print(vm->vcpus[i].fd, i);
+		statsfd_print(vm->vcpus[i].fd, false, i);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hcall_vcpu_fini(&vm->vcpus[i].hcall);
 	share_fini(&share);

@@ -3,7 +3,8 @@
  * KVM's binary statistics (KVM_GET_STATS_FD; Documentation/virt/kvm/api.rst):
  * the same code reads KVM's counters and kvmini's, which is the point of
  * the format.  The exits() hypercall finds one counter; `kvmini run
- * --stats` prints them all as "stats: vcpuN NAME VALUE" lines.
+ * --stats` prints them all as "stats: vm NAME VALUE" and "stats: vcpuN
+ * NAME VALUE" lines (the VM's: EPT pages, MMU notifier work).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -98,10 +99,11 @@ int statsfd_read(int fd, struct kv *out, int max)
 	return n;
 }
 
-void statsfd_print(int vcpu_fd, unsigned int id)
+void statsfd_print(int owner_fd, bool vm, unsigned int id)
 {
 	struct kv kv[KV_MAX];
-	int fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
+	int fd = ioctl(owner_fd, KVM_GET_STATS_FD, NULL);
+	char who[16];
 	int i, n;
 
 	if (fd < 0) {
@@ -112,6 +114,10 @@ void statsfd_print(int vcpu_fd, unsigned int id)
 	close(fd);
 	if (n < 0)
 		note("note: the device's statistics file cannot be read");
+	if (vm)
+		snprintf(who, sizeof(who), "vm");
+	else
+		snprintf(who, sizeof(who), "vcpu%u", id);
 	for (i = 0; i < n; i++)
-		printf("stats: vcpu%u %s %llu\n", id, kv[i].name, (unsigned long long)kv[i].value);
+		printf("stats: %s %s %llu\n", who, kv[i].name, (unsigned long long)kv[i].value);
 }

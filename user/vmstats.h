@@ -33,7 +33,10 @@ int vmstats_print(const char *root, FILE *out);
 const char *statsfd_find(int fd, const char *name, uint64_t *pos, uint32_t *flags);
 /* KVM_GET_STATS_FD's counters as name/value pairs, or -errno. */
 int statsfd_read(int fd, struct kv *out, int max);
-/* "stats: vcpuN NAME VALUE" for each counter the device keeps for the vCPU. */
-void statsfd_print(int vcpu_fd, unsigned int id);
+/*
+ * "stats: WHO NAME VALUE" for each counter the device keeps for the VM
+ * or vCPU of @fd: WHO is "vm" for a VM fd (@id unused), "vcpuN" for vCPU N.
+ */
+void statsfd_print(int fd, bool vm, unsigned int id);
 
 #endif
