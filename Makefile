@@ -76,6 +76,9 @@ tests/unit/test_balloon: tests/unit/test_balloon.c user/balloon.c user/balloon.h
 tests/unit/test_share: tests/unit/test_share.c user/share.c user/share.h user/hcall_abi.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_share.c user/share.c
 
+tests/unit/test_disk: tests/unit/test_disk.c user/disk.c user/disk.h user/disk_abi.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_disk.c user/disk.c
+
 check: $(UNIT_TESTS)
 	@tests/unit/run.sh $(UNIT_TESTS)
 

@@ -4,8 +4,9 @@
  * (rep ins/outs: run->io.count accesses packed at data_offset).  A wide
  * access is a run of byte accesses at consecutive ports, as on an ISA
  * bus, except on the 0xe9 debug port, which prints every byte it is
- * given.  A 4-byte access to HC_PORT is a hypercall (hcall.c).  Ports
- * nobody decodes read as all ones and drop writes.
+ * given.  A 4-byte access to HC_PORT is a hypercall (hcall.c), one to
+ * DISK_PORT a disk request (disk.c).  Ports nobody decodes read as all
+ * ones and drop writes.
  */
 #include <pthread.h>
 
@@ -62,6 +63,12 @@ void io_exit(struct vcpu *vcpu, struct verdict *v)
 			stats_port(run->io.port, out, true);
 			return;
 		}
+	}
+	if (run->io.port == DISK_PORT &&
+	    disk_port(&vcpu->vm->disk, vcpu->vm->mem, vcpu->vm->mem_size, out, size,
+		      run->io.count, data)) {
+		stats_port(run->io.port, out, true);
+		return;
 	}
 	for (i = 0; i < run->io.count; i++) {
 		bool handled = port_access(vcpu, run->io.port, out, data + i * size, size);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <linux/kvm.h>
 
+#include "disk.h"
 #include "hcall.h"
 
 #define DEFAULT_DEVICE		"/dev/kvmini"
@@ -146,6 +147,8 @@ struct vm {
 	unsigned int nr_vcpus;
 	uint64_t slice_size;	/* each vCPU's part of RAM, from GPA id * slice_size */
 	struct vcpu vcpus[MAX_VCPUS];
+
+	struct disk disk;	/* --disk; fd -1 when there is none */
 
 	/* The periodic interrupt (--timer); hz 0 when there is none. */
 	unsigned int timer_hz;

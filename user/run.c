@@ -30,6 +30,7 @@ struct run_opts {
 	unsigned int npeek;
 	const char *image;
 	const char *share;
+	const char *disk;
 };
 
 static void help(FILE *f)
@@ -56,6 +57,9 @@ static void help(FILE *f)
 "                  NAME VALUE\", \"stats: vcpuN NAME VALUE\")\n"
 "  --share DIR     the directory the guest's open() hypercall may use\n"
 "                  (nothing outside it; without --share, open fails)\n"
+"  --disk FILE     a block device at port 0xec backed by FILE (a regular file\n"
+"                  or block device, read and written in place; its size in\n"
+"                  512-byte sectors is the disk's): docs/disk.md\n"
 "\n"
 "IMAGE is a static x86 ELF (32 or 64-bit; PT_LOAD segments at p_paddr, entry\n"
 "e_entry) or a flat binary, loaded and entered at 0x8000 (real mode: CS=0).\n"
@@ -72,7 +76,8 @@ static void help(FILE *f)
 "Devices: port 0xe9 and a 16550 at 0x3f8 print to stdout; MMIO scratch at\n"
 "0xd0000000-0xd0000fff reads back what was written; port 0xea takes\n"
 "hypercalls (print, exits, open, read, write, close, balloon:\n"
-"docs/hypercalls.md); other ports and addresses read as all ones and ignore\n"
+"docs/hypercalls.md); with --disk, port 0xec takes disk requests (one OUT\n"
+"of a request's GPA); other ports and addresses read as all ones and ignore\n"
 "writes.\n"
 "\n"
 "Exit status: 0 every vCPU halted with interrupts off (cli; hlt); 1 usage\n"
@@ -106,7 +111,7 @@ static void parse_timer(const char *arg, struct run_opts *o)
 static void parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP,
-	       O_VCPUS, O_TIMER };
+	       O_VCPUS, O_TIMER, O_DISK };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -119,6 +124,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "vcpus", required_argument, NULL, O_VCPUS },
 		{ "timer", required_argument, NULL, O_TIMER },
+		{ "disk", required_argument, NULL, O_DISK },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int i;
@@ -172,6 +178,9 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_SHARE:
 			o->share = optarg;
+			break;
+		case O_DISK:
+			o->disk = optarg;
 			break;
 		case 'h':
 		case O_HELP:
@@ -251,6 +260,12 @@ static int run_main(int argc, char **argv)
 	vm->slice_size = o.mem / o.vcpus;
 	vm->timer_hz = o.timer_hz;
 	vm->timer_vector = o.timer_vector;
+	r = disk_open(&vm->disk, o.disk);
+	if (r == -EINVAL)
+		die("--disk %s: not a regular file or block device of at least one sector "
+		    "(512 bytes)", o.disk);
+	if (r < 0)
+		die("--disk %s: %s", o.disk, strerror(-r));
 	ram_alloc(vm, o.mem);
 	image_load(vm, o.image, &img);
 	mode = o.mode;
@@ -303,8 +318,11 @@ static int run_main(int argc, char **argv)
 		printf("peek 0x%llx = 0x%llx\n", (unsigned long long)o.peek[i],
 		       (unsigned long long)v);
 	}
-	if (o.stats)
+	if (o.stats) {
 		stats_print();
+		disk_stats_print(&vm->disk);
+	}
+	disk_close(&vm->disk);
 	fflush(stdout);
 	vm_destroy(vm);
 	free(vm);

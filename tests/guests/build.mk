@@ -40,10 +40,11 @@ GUEST_MODE_ticks := long
 GUEST_MODE_hcost := long
 GUEST_MODE_fill := long
 GUEST_MODE_balloon := long
+GUEST_MODE_pager := long
 
 GUEST_FLAT := hello-real uart loop sti-hlt
 GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged
-GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon
+GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 	$(GUEST_ELF64:%=$(GB)/%.elf)
 
@@ -83,15 +84,17 @@ $(GO)/64/clobber-sse.o: $(GD)/clobber.c $(GUEST_DEPS)
 # The hypercall guest: long mode as hcall, 32-bit paging as hcall-paged.
 HCALL_DEPS := $(GD)/hcall.h user/hcall_abi.h
 $(GO)/64/hcall.o $(GO)/64/hcost.o $(GO)/64/balloon.o: $(HCALL_DEPS)
+$(GO)/64/pager.o: user/disk_abi.h
 $(GO)/32/hcall-paged.o: $(GD)/hcall.c $(GUEST_DEPS) $(HCALL_DEPS)
 	@mkdir -p $(@D)
 	$(CC) -m32 $(GUEST_CFLAGS) -c -o $@ $<
 
 # What each ELF guest is made of, besides its own object.
 GUEST_C32 := pio cpuid hcall-paged
-GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon
+GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager
 GUEST_EXTRA_msr := idt
 GUEST_EXTRA_ticks := idt ticks_irq
+GUEST_EXTRA_pager := idt pager_pf
 GUEST_EXTRA_clobber := clobber_regs
 GUEST_EXTRA_clobber-sse := clobber_regs
 
