@@ -31,7 +31,7 @@ static struct kvmini_vm *vm_of(struct mmu_notifier *mn)
  * overlaps the range.
  */
 static bool zap_hva_range(struct kvmini_vm *vm, unsigned long start, unsigned long end,
-			  bool mark, bool may_yield)
+			  bool mark, bool may_yield, bool *young)
 {
 	struct ept_zap zap;
 	bool hit = false;
@@ -51,6 +51,8 @@ static bool zap_hva_range(struct kvmini_vm *vm, unsigned long start, unsigned lo
 	ept_zap_finish(&vm->ept, &zap);
 	vm->mmu_stats.mmu_zapped_4k += zap.leaves_4k;
 	vm->mmu_stats.mmu_zapped_2m += zap.leaves_2m;
+	if (young)
+		*young = zap.leaves_4k || zap.leaves_2m;
 	return hit;
 }
 
@@ -76,7 +78,7 @@ static int kvmini_mn_invalidate_range_start(struct mmu_notifier *mn,
 	 * The OOM reaper's calls may not block, and do not.
 	 */
 	if (zap_hva_range(vm, range->start, range->end, true,
-			  mmu_notifier_range_blockable(range)))
+			  mmu_notifier_range_blockable(range), NULL))
 		vm->mmu_stats.mmu_invalidations++;
 	spin_unlock(&vm->mmu_lock);
 	return 0;
@@ -104,15 +106,60 @@ static void kvmini_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct kvmini_vm *vm = vm_of(mn);
 
 	spin_lock(&vm->mmu_lock);
-	zap_hva_range(vm, 0, ULONG_MAX, false, true);
+	zap_hva_range(vm, 0, ULONG_MAX, false, true, NULL);
 	vm->mmu_seq++;
 	spin_unlock(&vm->mmu_lock);
+}
+
+/*
+ * Reclaim asks whether the guest used these pages lately: the guest's
+ * accesses through EPT never set the accessed bit of the VMM's page
+ * table.  kvmini runs without EPT A/D bits, so, as KVM does then, a
+ * mapped page counts as used and is unmapped: if the guest uses it again
+ * it faults back in (a refault), and the next scan sees it mapped, thus
+ * used; a page the guest left alone stays unmapped and looks idle.
+ */
+static int kvmini_mn_clear_flush_young(struct mmu_notifier *mn, struct mm_struct *mm,
+				       unsigned long start, unsigned long end)
+{
+	struct kvmini_vm *vm = vm_of(mn);
+	bool young = false;
+
+	spin_lock(&vm->mmu_lock);
+	zap_hva_range(vm, start, end, true, false, &young);
+	spin_unlock(&vm->mmu_lock);
+	return young;
+}
+
+/* Whether the guest may have used the page at @address: it is mapped. */
+static int kvmini_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
+				unsigned long address)
+{
+	struct kvmini_vm *vm = vm_of(mn);
+	bool young = false;
+	int i;
+
+	spin_lock(&vm->mmu_lock);
+	for (i = 0; i < KVMINI_MAX_SLOTS && !young; i++) {
+		struct kvmini_slot *s = &vm->slots[i];
+		u64 gpa, len;
+
+		if (s->size && s->gpa < EPT_MAX_GPA &&
+		    hva_to_slot_range(s->gpa, s->size, s->hva, address,
+						 address + 1, &gpa, &len))
+			young = ept_mapped(&vm->ept, gpa, false);
+	}
+	spin_unlock(&vm->mmu_lock);
+	return young;
 }
 
 static const struct mmu_notifier_ops kvmini_mmu_notifier_ops = {
 	.invalidate_range_start	= kvmini_mn_invalidate_range_start,
 	.invalidate_range_end	= kvmini_mn_invalidate_range_end,
 	.release		= kvmini_mn_release,
+	.clear_flush_young	= kvmini_mn_clear_flush_young,
+	.clear_young		= kvmini_mn_clear_flush_young,
+	.test_young		= kvmini_mn_test_young,
 };
 
 /* On the creator's mm (vm->mm), from VM creation; may sleep. */
