@@ -15,7 +15,7 @@
 # page-outs and page-ins, the host's swap-ins and swap-outs (/proc/vmstat),
 # host swap-ins per guest page-out, the cgroup's peak memory and swap, and
 # on kvmini the MMU notifier's counters (mmu_refaults: the guest touching
-# a frame the host took away).  docs/memory-double-paging.md explains them.
+# a frame the host took away).  docs/docs/memory.md ("Double paging") explains them.
 #
 # Sets up zram swap and the cgroup itself when they are missing, and
 # leaves an existing setup (t_hostswap.sh's) as it found it.
