@@ -131,6 +131,9 @@ static u64 *ept_descend(struct kvmini_ept *ept, struct ept_cache *cache, u64 *en
 		return NULL;
 	next = cache->pages[--cache->nr];
 	ept->table_pages++;
+	/* A zap freed the table that was here: its marks come back for every page. */
+	if (old & EPT_ZAPPED)
+		memset64(next, EPT_ZAPPED, 512);
 	/* The hardware may walk it as soon as it is linked. */
 	WRITE_ONCE(*entry, virt_to_phys(next) | EPT_TABLE);
 	return next;

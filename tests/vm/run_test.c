@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * run_test DEV LABEL: KVM_RUN under stress, with tiny real-mode guests
- * written out as bytes (as KVM selftests do):
+ * run_test DEV LABEL [migrate|nomigrate]: KVM_RUN under stress, with tiny
+ * real-mode guests written out as bytes (as KVM selftests do); all of
+ * these, only the first, or all but the first:
  *   migrate     1000 KVM_RUNs, the thread moved to another CPU before each
  *   host_state  the VMM's own SSE and x87 registers, FS base, XCR0 and
  *               KERNEL_GS_BASE (its GS base) survive a guest that clobbers
@@ -258,14 +259,20 @@ int main(int argc, char **argv)
 {
 	static char prefix[64];
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: run_test DEV LABEL\n");
+	const char *only = argc == 4 ? argv[3] : "";
+
+	if ((argc != 3 && argc != 4) ||
+	    (argc == 4 && strcmp(only, "migrate") && strcmp(only, "nomigrate"))) {
+		fprintf(stderr, "usage: run_test DEV LABEL [migrate|nomigrate]\n");
 		return 2;
 	}
 	dev = argv[1];
 	snprintf(prefix, sizeof(prefix), "run.%s.", argv[2]);
 	ktest_set_prefix(prefix);
-	test_migrate();
+	if (strcmp(only, "nomigrate"))
+		test_migrate();
+	if (!strcmp(only, "migrate"))
+		return ktest_exit();
 	test_host_state();
 	test_kill();
 	test_entry_fail();
