@@ -48,6 +48,14 @@
  *   item1_pio_size       the same for `in ax,dx`: two bytes reach AX, the
  *                        upper half of EAX is kept, RIP moves past (the bug:
  *                        size 200 overflowed a stack copy, the kernel BUGed)
+ *   pio_rip_moved_out    after a KVM_EXIT_IO the VMM points RIP at other
+ *   pio_rip_moved_in     code (KVM_SET_REGS) and runs again: the port I/O
+ *                        is abandoned, as KVM's complete_fast_pio_* do, and
+ *                        the new code runs from its first byte (the bug,
+ *                        found by issue 11's pageable test: the OUT's
+ *                        length was skipped at the new RIP, and an IN's
+ *                        data written into AL, so the VMM's next routine
+ *                        lost its first instruction)
  * The item1 checks come last: on an unfixed module they take the kernel
  * down, and the others should have reported by then.
  * The same program runs on /dev/kvm with the same expectations: these are
@@ -714,6 +722,44 @@ static const unsigned char in_ax[] = {
 	0x66, 0xb8, 0xef, 0xbe, 0xad, 0xde, 0xba, PORT, 0x00, 0xed, 0xe6, 0x80, 0xf4,
 };
 
+/*
+ * @first at ENTRY (one port access, 2 bytes, then hlt), then at ENTRY + 3
+ * `mov $7, %al; out %al, $PORT; hlt`, which the VMM jumps to.
+ */
+static void test_pio_rip_moved(const char *name, unsigned char first)
+{
+	const unsigned char code[] = { first, PORT, 0xf4, 0xb0, 0x07, 0xe6, PORT, 0xf4 };
+	struct kvm_regs regs;
+	struct onevm v;
+
+	if (rmvm_create(&v, dev, code, sizeof(code), 0)) {
+		ktest_fail(name, "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	if (run_vcpu(&v) || v.run->exit_reason != KVM_EXIT_IO || v.run->io.port != PORT ||
+	    ioctl(v.vcpu, KVM_GET_REGS, &regs)) {
+		ktest_fail(name, "not the first port access: %s, exit %u", strerrorname_np(errno),
+			   v.run->exit_reason);
+		goto out;
+	}
+	io_data(&v)[0] = 0x99;	/* an IN's answer, for the abandoned instruction */
+	regs.rip = ENTRY + 3;
+	regs.rax = 0;
+	if (ioctl(v.vcpu, KVM_SET_REGS, &regs) || run_vcpu(&v) ||
+	    v.run->exit_reason != KVM_EXIT_IO || v.run->io.direction != KVM_EXIT_IO_OUT) {
+		ktest_fail(name, "no OUT from the new code: %s, exit %u", strerrorname_np(errno),
+			   v.run->exit_reason);
+		goto out;
+	}
+	if (io_data(&v)[0] == 7)
+		ktest_pass(name);
+	else
+		ktest_fail(name, "the new code's OUT wrote %#x, want 7: its first instruction was skipped",
+			   io_data(&v)[0]);
+out:
+	onevm_destroy(&v);
+}
+
 static void test_item1_size(void)
 {
 	struct kvm_regs regs;
@@ -785,6 +831,8 @@ int main(int argc, char **argv)
 	test_item9b();
 	for (i = 0; i < sizeof(lies) / sizeof(lies[0]); i++)
 		test_string_io(&lies[i]);
+	test_pio_rip_moved("pio_rip_moved_out", 0xe6);	/* out %al, $PORT */
+	test_pio_rip_moved("pio_rip_moved_in", 0xe4);	/* in $PORT, %al */
 	/* Last of all: an unfixed module BUGs here. */
 	test_item1_size();
 	return ktest_exit();
