@@ -53,7 +53,8 @@ BENCH_SRCS := tests/bench/bench.c tests/bench/vm.c tests/bench/memory.c tests/be
 tests/bench/bench: $(BENCH_SRCS) tests/bench/bench.h
 	$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS)
 
-tests/vm/%: tests/vm/%.c tests/vm/ktest.h tests/vm/onevm.h tests/vm/rmvm.h tests/vm/kstats.h
+tests/vm/%: tests/vm/%.c tests/vm/ktest.h tests/vm/onevm.h tests/vm/rmvm.h tests/vm/kstats.h \
+		tests/vm/procfs.h
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
 tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h

@@ -31,6 +31,7 @@
 #include <linux/kvm.h>
 
 #include "ktest.h"
+#include "procfs.h"
 #include "kstats.h"
 
 #define RAM_SIZE	(64UL << 20)
@@ -78,49 +79,6 @@ struct ram {
 struct counts {
 	int64_t pages_4k, pages_2m, faults, tables;
 };
-
-/* A number from the first line of @path starting with @key, or -1. */
-static long file_value(const char *path, const char *key)
-{
-	char line[256];
-	long val = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key))) {
-			val = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	fclose(f);
-	return val;
-}
-
-/* The "@key N kB" of the mapping holding @addr in /proc/self/smaps, or -1. */
-static long smaps_kb(const void *addr, const char *key)
-{
-	unsigned long start, end, a = (unsigned long)addr;
-	int inside = 0;
-	char line[512];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			if (inside)
-				break;
-			inside = a >= start && a < end;
-		} else if (inside && !strncmp(line, key, strlen(key))) {
-			kb = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
-}
 
 /* The 2 MiB pages in @kb kB; none when smaps had no such line. */
 static unsigned long pages_2m_in(long kb)

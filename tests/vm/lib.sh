@@ -223,3 +223,18 @@ mmu_counters() {
 	grep -E "^stats: vm ($MMU_COUNTERS) " "$1" | sed 's/^stats: vm //' | tr '\n' ' ' |
 		sed 's/ $//'
 }
+
+# poison_check CHECK: no store into a freed page since mark_dmesg.  The
+# kernel's page poisoning (page_poison=1: freed pages filled with a
+# pattern, checked when they are allocated again) shows a guest store
+# into a page the module let go as "pagealloc: memory corruption";
+# without page_poison=1 on the command line CHECK is skipped.
+poison_check() {
+	if ! grep -qw page_poison=1 /proc/cmdline; then
+		skip "$1" "no page_poison=1 on the kernel command line"
+	elif new_dmesg_has "pagealloc: memory corruption"; then
+		fail "$1" "a freed page was written: $(new_dmesg | grep -m1 -A2 'memory corruption' | tr '\n' '|')"
+	else
+		pass "$1"
+	fi
+}

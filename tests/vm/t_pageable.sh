@@ -25,17 +25,6 @@ for arg in $(cat /proc/cmdline); do
 done
 set +f
 
-# poison_check LABEL: no store into a freed page since mark_dmesg.
-poison_check() {
-	if ! grep -qw page_poison=1 /proc/cmdline; then
-		skip "$1.no_store_after_free" "no page_poison=1 on the kernel command line"
-	elif new_dmesg_has "pagealloc: memory corruption"; then
-		fail "$1.no_store_after_free" "a freed page was written: $(new_dmesg | grep -m1 -A2 'memory corruption' | tr '\n' '|')"
-	else
-		pass "$1.no_store_after_free"
-	fi
-}
-
 # Linux turns THP off on machines with less than 512 MiB of RAM, which the
 # test machine just is: turn it on for this test (for madvised memory).
 THP=/sys/kernel/mm/transparent_hugepage/enabled
@@ -46,13 +35,13 @@ kvmini_load || { fail load "insmod failed"; finish; }
 before=$(kvmini_memory)
 mark_dmesg
 pageable_test /dev/kvmini pageable.kvmini ${ms:+"$ms"} || FAILED=1
-poison_check kvmini
+poison_check kvmini.no_store_after_free
 kvmini_leftovers "$before" memory_back debugfs_clean vms_zero unload
 
 if kvm_load; then
 	mark_dmesg
 	pageable_test /dev/kvm pageable.kvm ${ms:+"$ms"} || FAILED=1
-	poison_check kvm
+	poison_check kvm.no_store_after_free
 	kvm_unload
 else
 	skip kvm "kvm_intel does not load here"
