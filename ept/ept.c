@@ -153,18 +153,6 @@ static u64 *ept_pde(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa)
 	return &table[ept_index(gpa, 2)];
 }
 
-/* The level-1 entry for @gpa, or NULL (no table, or a 2 MiB leaf there). */
-static u64 *ept_pte(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa)
-{
-	u64 *pde = ept_pde(ept, cache, gpa);
-	u64 *table;
-
-	if (!pde)
-		return NULL;
-	table = ept_descend(ept, cache, pde);
-	return table ? &table[ept_index(gpa, 1)] : NULL;
-}
-
 /*
  * Sets the leaf at @entry to map @pfn.  A present leaf may only gain
  * write access to the same page: that needs no flush, the CPU refetches
@@ -200,41 +188,22 @@ int ept_map(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigned l
 	    bool writable)
 {
 	u64 *pde = ept_pde(ept, cache, gpa);
-	u64 *entry;
+	u64 *table;
 	int r;
 
 	if (!pde)
 		return -ENOMEM;
 	if (ept_is_2m(READ_ONCE(*pde)))
 		return -EEXIST;
-	entry = ept_pte(ept, cache, gpa);
-	if (!entry)
+	table = ept_descend(ept, cache, pde);
+	if (!table)
 		return -ENOMEM;
-	r = ept_set_leaf(entry, ept_leaf_bits(writable), pfn);
+	r = ept_set_leaf(&table[ept_index(gpa, 1)], ept_leaf_bits(writable), pfn);
 	if (r)
 		return r < 0 ? r : 0;
 	ept->mapped_pages++;
 	kvmini_mem_mapped(1);
 	return 0;
-}
-
-/**
- * ept_can_map_2m - whether the 2 MiB holding @gpa could take a 2 MiB leaf
- * @ept: the VM's tables
- * @gpa: a guest-physical address below EPT_MAX_GPA
- *
- * A level-1 table there rules it out: replacing a table by a leaf would
- * need an INVEPT before the table could be freed.  A zap that empties a
- * whole table frees it (ept_zap_range()), so a region the guest first saw
- * in 4 KiB pieces can become one leaf after, say, khugepaged collapsed
- * the VMM's pages.
- */
-bool ept_can_map_2m(struct kvmini_ept *ept, u64 gpa)
-{
-	u64 *pde = ept_pde(ept, NULL, gpa);
-	u64 e = pde ? READ_ONCE(*pde) : 0;
-
-	return !ept_present(e) || ept_is_2m(e);
 }
 
 /**
@@ -270,32 +239,30 @@ int ept_map_2m(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigne
 	return 0;
 }
 
-/* The leaf for @gpa (4 KiB or 2 MiB), present or not; 0 when there is none. */
-static u64 ept_leaf(struct kvmini_ept *ept, u64 gpa)
+/**
+ * ept_probe - what the EPT holds for @gpa, in one walk
+ * @ept: the VM's tables
+ * @gpa: a guest-physical address below EPT_MAX_GPA
+ * @write: whether the access needs write permission
+ * @p: the answer
+ *
+ * A level-1 table in @gpa's 2 MiB rules a 2 MiB leaf out (@p->room_2m
+ * false): replacing a table by a leaf would need an INVEPT before the
+ * table could be freed.  A zap that empties a whole table frees it
+ * (ept_zap_range()), so a region the guest first saw in 4 KiB pieces can
+ * become one leaf after, say, khugepaged collapsed the VMM's pages.
+ */
+void ept_probe(struct kvmini_ept *ept, u64 gpa, bool write, struct ept_probe *p)
 {
 	u64 *pde = ept_pde(ept, NULL, gpa);
-	u64 e;
+	u64 e = pde ? READ_ONCE(*pde) : 0;
+	u64 leaf = e;
 
-	if (!pde)
-		return 0;
-	e = READ_ONCE(*pde);
-	if (!ept_present(e) || ept_is_2m(e))
-		return e;
-	return READ_ONCE(ept_table_of(e)[ept_index(gpa, 1)]);
-}
-
-/* Whether @gpa is mapped, and writable if @write. */
-bool ept_mapped(struct kvmini_ept *ept, u64 gpa, bool write)
-{
-	u64 e = ept_leaf(ept, gpa);
-
-	return ept_present(e) && (!write || (e & EPT_WRITE));
-}
-
-/* Whether the MMU notifier took away the leaf that mapped @gpa. */
-bool ept_was_zapped(struct kvmini_ept *ept, u64 gpa)
-{
-	return ept_leaf(ept, gpa) & EPT_ZAPPED;
+	p->room_2m = !ept_present(e) || ept_is_2m(e);
+	if (ept_present(e) && !ept_is_2m(e))
+		leaf = READ_ONCE(ept_table_of(e)[ept_index(gpa, 1)]);
+	p->mapped = ept_present(leaf) && (!write || (leaf & EPT_WRITE));
+	p->zapped = leaf & EPT_ZAPPED;
 }
 
 static void ept_flush_this_cpu(void *eptp)
@@ -321,6 +288,7 @@ static void ept_flush_this_cpu(void *eptp)
 void ept_cpu_enter(struct kvmini_ept *ept)
 {
 	cpumask_set_cpu(smp_processor_id(), ept->cpus);
+	/* Pairs with the smp_mb() in ept_flush(). */
 	smp_mb__after_atomic();
 	ept_flush_this_cpu(&ept->eptp);
 }

@@ -64,6 +64,13 @@ struct ept_zap {
 	spinlock_t *yield;	/* the caller's lock, if it may be dropped meanwhile */
 };
 
+/* What ept_probe() found for an address. */
+struct ept_probe {
+	bool mapped;	/* with the permission asked for */
+	bool zapped;	/* the MMU notifier took its leaf away */
+	bool room_2m;	/* no level-1 table in its 2 MiB */
+};
+
 /* Guest-physical addresses EPT can map with a 4-level walk. */
 #define EPT_MAX_GPA	(1ULL << 48)
 
@@ -80,9 +87,7 @@ int ept_map(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigned l
 	    bool writable);
 int ept_map_2m(struct kvmini_ept *ept, struct ept_cache *cache, u64 gpa, unsigned long pfn,
 	       bool writable);
-bool ept_can_map_2m(struct kvmini_ept *ept, u64 gpa);
-bool ept_mapped(struct kvmini_ept *ept, u64 gpa, bool write);
-bool ept_was_zapped(struct kvmini_ept *ept, u64 gpa);
+void ept_probe(struct kvmini_ept *ept, u64 gpa, bool write, struct ept_probe *p);
 void ept_zap_init(struct ept_zap *zap, spinlock_t *yield);
 void ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark, struct ept_zap *zap);
 void ept_zap_finish(struct kvmini_ept *ept, struct ept_zap *zap);

@@ -22,19 +22,18 @@
 
 /*
  * Whether the 2 MiB holding @gpa may take a 2 MiB leaf, the VMM's memory
- * aside: it lies wholly in @s, the slot's userspace address has the same
- * offset in a 2 MiB page as its guest-physical one (so the 2 MiB of guest
- * memory is 2 MiB of the VMM's, aligned), the CPU can map 2 MiB, and no
- * table is in the way.
+ * and the EPT aside: it lies wholly in @s, the slot's userspace address
+ * has the same offset in a 2 MiB page as its guest-physical one (so the
+ * 2 MiB of guest memory is 2 MiB of the VMM's, aligned), and the CPU can
+ * map 2 MiB.
  */
-static bool can_map_2m(struct kvmini_vm *vm, struct kvmini_slot *s, u64 gpa)
+static bool slot_allows_2m(const struct kvmini_slot *s, u64 gpa)
 {
 	u64 base = ALIGN_DOWN(gpa, SZ_2M);
 
 	return vmx_has_ept_2m(&kvmini_caps) &&
 	       base >= s->gpa && base + SZ_2M - s->gpa <= s->size &&
-	       IS_ALIGNED(s->hva - s->gpa, SZ_2M) &&
-	       ept_can_map_2m(&vm->ept, base);
+	       IS_ALIGNED(s->hva - s->gpa, SZ_2M);
 }
 
 /*
@@ -117,7 +116,8 @@ static bool must_retry(struct kvmini_vm *vm, unsigned long seq, unsigned long hv
  */
 int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool write)
 {
-	bool readonly, writable, huge;
+	bool readonly, writable, huge, zapped;
+	struct ept_probe probe;
 	struct kvmini_slot *s;
 	unsigned long hva, seq;
 	struct page *page;
@@ -134,10 +134,18 @@ int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool wr
 		spin_unlock(&vm->mmu_lock);
 		return 0;
 	}
-	if (ept_mapped(&vm->ept, gpa, write)) {
+	ept_probe(&vm->ept, gpa, write, &probe);
+	if (probe.mapped) {
 		spin_unlock(&vm->mmu_lock);
 		return 1;
 	}
+	/*
+	 * What the probe saw holds at the mapping if mmu_seq has not moved
+	 * by then, but for another vCPU's mapping meanwhile, which
+	 * ept_map() and ept_map_2m() take into account.
+	 */
+	zapped = probe.zapped;
+	huge = probe.room_2m && slot_allows_2m(s, gpa);
 	hva = s->hva + (gpa & PAGE_MASK) - s->gpa;
 	seq = vm->mmu_seq;
 	spin_unlock(&vm->mmu_lock);
@@ -147,7 +155,7 @@ int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool wr
 	page = lookup_page(hva, write, !readonly, &writable);
 	if (!page)
 		return -EFAULT;
-	huge = host_maps_2m(vm->mm, hva);
+	huge = huge && host_maps_2m(vm->mm, hva);
 
 	spin_lock(&vm->mmu_lock);
 	if (must_retry(vm, seq, hva)) {
@@ -155,8 +163,7 @@ int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool wr
 		r = 1;
 		goto out_unlock;
 	}
-	/* @s is still the slot: a slot change moves mmu_seq too. */
-	if (ept_was_zapped(&vm->ept, gpa))
+	if (zapped)
 		vm->mmu_stats.mmu_refaults++;
 	/*
 	 * A huge mapping is 2 MiB (or 1 GiB) of physically contiguous,
@@ -164,9 +171,8 @@ int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool wr
 	 * holding the page is the 2 MiB holding @gpa.
 	 */
 	base = ALIGN_DOWN(gpa, SZ_2M);
-	if (huge && can_map_2m(vm, s, gpa) &&
-	    !ept_map_2m(&vm->ept, cache, base, ALIGN_DOWN(page_to_pfn(page), EPT_PAGES_2M),
-			writable)) {
+	if (huge && !ept_map_2m(&vm->ept, cache, base,
+				ALIGN_DOWN(page_to_pfn(page), EPT_PAGES_2M), writable)) {
 		r = 1;
 		goto out_unlock;
 	}

@@ -136,21 +136,20 @@ static int kvmini_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
 				unsigned long address)
 {
 	struct kvmini_vm *vm = vm_of(mn);
-	bool young = false;
+	struct ept_probe probe = { 0 };
 	int i;
 
 	spin_lock(&vm->mmu_lock);
-	for (i = 0; i < KVMINI_MAX_SLOTS && !young; i++) {
+	for (i = 0; i < KVMINI_MAX_SLOTS && !probe.mapped; i++) {
 		struct kvmini_slot *s = &vm->slots[i];
 		u64 gpa, len;
 
 		if (s->size && s->gpa < EPT_MAX_GPA &&
-		    hva_to_slot_range(s->gpa, s->size, s->hva, address,
-						 address + 1, &gpa, &len))
-			young = ept_mapped(&vm->ept, gpa, false);
+		    hva_to_slot_range(s->gpa, s->size, s->hva, address, address + 1, &gpa, &len))
+			ept_probe(&vm->ept, gpa, false, &probe);
 	}
 	spin_unlock(&vm->mmu_lock);
-	return young;
+	return probe.mapped;
 }
 
 static const struct mmu_notifier_ops kvmini_mmu_notifier_ops = {

@@ -9,15 +9,23 @@
 
 #include "vm.h"
 
+static bool slot_holds(const struct kvmini_slot *s, u64 gpa)
+{
+	return s->size && gpa >= s->gpa && gpa - s->gpa < s->size;
+}
+
+/* The slot found last is tried first: a guest touches one slot for a while. */
 struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa)
 {
 	int i;
 
+	if (slot_holds(&vm->slots[vm->slot_hint], gpa))
+		return &vm->slots[vm->slot_hint];
 	for (i = 0; i < KVMINI_MAX_SLOTS; i++) {
-		struct kvmini_slot *s = &vm->slots[i];
-
-		if (s->size && gpa >= s->gpa && gpa - s->gpa < s->size)
-			return s;
+		if (slot_holds(&vm->slots[i], gpa)) {
+			vm->slot_hint = i;
+			return &vm->slots[i];
+		}
 	}
 	return NULL;
 }

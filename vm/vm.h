@@ -61,6 +61,7 @@ struct kvmini_vm {
 
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];
+	unsigned int slot_hint;		/* kvmini_find_slot()'s last hit */
 	struct kvmini_ept ept;
 
 	/*
