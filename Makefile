@@ -54,7 +54,7 @@ tests/bench/bench: $(BENCH_SRCS) tests/bench/bench.h
 	$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS)
 
 tests/vm/%: tests/vm/%.c tests/vm/ktest.h tests/vm/onevm.h tests/vm/rmvm.h tests/vm/kstats.h \
-		tests/vm/procfs.h
+		tests/vm/memtest.h
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
 tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h

@@ -31,7 +31,7 @@
 #include <linux/kvm.h>
 
 #include "ktest.h"
-#include "procfs.h"
+#include "memtest.h"
 #include "kstats.h"
 
 #define RAM_SIZE	(64UL << 20)
@@ -89,17 +89,9 @@ static unsigned long pages_2m_in(long kb)
 /* RAM_SIZE of private anonymous memory, 2 MiB aligned. */
 static unsigned char *map_aligned(void)
 {
-	unsigned char *p = mmap(NULL, RAM_SIZE + SZ_2M, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	unsigned long head;
+	unsigned char *p = mmap_2m_aligned(RAM_SIZE);
 
-	if (p == MAP_FAILED)
-		return NULL;
-	head = (SZ_2M - (unsigned long)p % SZ_2M) % SZ_2M;
-	if (head)
-		munmap(p, head);
-	munmap(p + head + RAM_SIZE, SZ_2M - head);
-	return p + head;
+	return p == MAP_FAILED ? NULL : p;
 }
 
 /* The host writes its word into every page (allocating them) and the code. */

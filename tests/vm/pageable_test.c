@@ -51,7 +51,7 @@
 #include <linux/kvm.h>
 
 #include "ktest.h"
-#include "procfs.h"
+#include "memtest.h"
 #include "kstats.h"
 
 #ifndef MADV_COLLAPSE
@@ -484,17 +484,7 @@ static unsigned char *anon_4k(unsigned long pages)
 /* @size of private anonymous memory, 2 MiB aligned. */
 static unsigned char *anon_2m_aligned(size_t size)
 {
-	unsigned char *p = mmap(NULL, size + SZ_2M, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	unsigned long head;
-
-	if (p == MAP_FAILED)
-		return p;
-	head = (SZ_2M - (unsigned long)p % SZ_2M) % SZ_2M;
-	if (head)
-		munmap(p, head);
-	munmap(p + head + size, SZ_2M - head);
-	return track(p + head, size);
+	return track(mmap_2m_aligned(size), size);
 }
 
 /* The page frame behind @addr (/proc/self/pagemap; root only), or 0. */

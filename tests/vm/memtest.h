@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Reading and writing the small text files of /proc and /sys that the
- * memory tests look at (meminfo, smaps, THP and hugetlb settings,
- * kvmini's debugfs).
+ * What the memory tests (ept2m, pageable) share: the small text files of
+ * /proc and /sys they read and write (meminfo, smaps, THP and hugetlb
+ * settings, kvmini's debugfs), and 2 MiB-aligned anonymous memory.
  */
-#ifndef KVMINI_TESTS_PROCFS_H
-#define KVMINI_TESTS_PROCFS_H
+#ifndef KVMINI_TESTS_MEMTEST_H
+#define KVMINI_TESTS_MEMTEST_H
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+
+#define MEMTEST_2M	(2UL << 20)
 
 /* A number after @key on the first line of @path that starts with it, or -1. */
 static inline long file_value(const char *path, const char *key)
@@ -74,6 +77,22 @@ static inline long smaps_kb(const void *addr, const char *key)
 	}
 	fclose(f);
 	return kb;
+}
+
+/* @size of private anonymous memory, 2 MiB aligned (the rest unmapped), or MAP_FAILED. */
+static inline unsigned char *mmap_2m_aligned(size_t size)
+{
+	unsigned char *p = mmap(NULL, size + MEMTEST_2M, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long head;
+
+	if (p == MAP_FAILED)
+		return p;
+	head = (MEMTEST_2M - (unsigned long)p % MEMTEST_2M) % MEMTEST_2M;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + size, MEMTEST_2M - head);
+	return p + head;
 }
 
 #endif
