@@ -365,8 +365,9 @@ void ept_zap_init(struct ept_zap *zap, spinlock_t *yield)
  * faults back in on its next touch.  A level-1 table left empty is
  * unlinked, and freed after the flush, so that its 2 MiB may take a
  * 2 MiB leaf again.  With @zap->yield, the lock is dropped between 2 MiB
- * regions when the CPU is wanted: the caller must keep faults out of the
- * range meanwhile (the notifier's running range does).
+ * regions when the CPU is wanted, after a flush of what was zapped so
+ * far: the caller must keep faults out of the range meanwhile (the
+ * notifier's running range does).
  */
 void ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark, struct ept_zap *zap)
 {
@@ -398,6 +399,12 @@ void ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark, struct 
 		}
 		gpa = next;
 		if (zap->yield && gpa < end && (need_resched() || spin_needbreak(zap->yield))) {
+			/*
+			 * Flushed first: another zap meanwhile finds these
+			 * entries not present, does not flush for them, and
+			 * lets the mm free their pages.
+			 */
+			ept_zap_finish(ept, zap);
 			spin_unlock(zap->yield);
 			cond_resched();
 			spin_lock(zap->yield);

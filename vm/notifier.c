@@ -144,8 +144,9 @@ static int kvmini_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
 		struct kvmini_slot *s = &vm->slots[i];
 		u64 gpa, len;
 
-		if (s->size && s->gpa < EPT_MAX_GPA &&
-		    hva_to_slot_range(s->gpa, s->size, s->hva, address, address + 1, &gpa, &len))
+		if (s->size &&
+		    hva_to_slot_range(s->gpa, s->size, s->hva, address, address + 1, &gpa, &len) &&
+		    gpa < EPT_MAX_GPA)
 			ept_probe(&vm->ept, gpa, false, &probe);
 	}
 	spin_unlock(&vm->mmu_lock);

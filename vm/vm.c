@@ -41,8 +41,9 @@ void kvmini_slot_zap(struct kvmini_vm *vm, struct kvmini_slot *s)
 
 	lockdep_assert_held(&vm->mmu_lock);
 	/*
-	 * Not yielding: meanwhile the notifier would no longer zap the old
-	 * range for this slot, and the VMM could free pages still mapped.
+	 * Not yielding: nothing keeps faults out of the range meanwhile (no
+	 * running invalidation, mmu_seq not yet moved), so a fault could map
+	 * behind the zap a page that then outlives the slot.
 	 */
 	ept_zap_init(&zap, NULL);
 	ept_zap_range(&vm->ept, s->gpa, s->size, false, &zap);

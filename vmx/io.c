@@ -76,6 +76,14 @@ static unsigned long string_start(const struct pio_insn *p)
 	return p->down ? p->gla - (p->count - 1) * p->size : p->gla;
 }
 
+/* As KVM's kvm_get_linear_rip(): RIP in 64-bit mode, else CS.base + EIP. */
+static unsigned long linear_rip(void)
+{
+	if (vmx_guest_64bit_code())
+		return vmcs_readl(GUEST_RIP);
+	return (u32)(vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP));
+}
+
 /*
  * Everything the completion needs is recorded here, at the exit: the
  * kvm_run page is userspace's and may say anything by the next KVM_RUN.
@@ -94,7 +102,7 @@ int handle_io(struct kvmini_vcpu *vcpu)
 		.string = q & IO_STRING,
 		.rep = q & IO_REP,
 		.count = 1,
-		.linear_rip = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP),
+		.linear_rip = linear_rip(),
 	};
 	if (p->string) {
 		p->mask = addr_mask();
@@ -160,7 +168,7 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 		 * which would skip an instruction there and, for an IN, load
 		 * RAX with data meant for another.
 		 */
-		if (vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP) != p->linear_rip)
+		if (linear_rip() != p->linear_rip)
 			return 1;
 		if (p->in) {
 			unsigned long rax = vcpu->regs[GPR_RAX];
