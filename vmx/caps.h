@@ -56,6 +56,9 @@ struct vmx_caps {
 	/* Controls set and cleared at run time: each must be allowed-1. */
 	bool can_intr_window;
 	bool can_nmi_window;
+	bool can_preemption_timer;
+	/* The preemption timer ticks once every 2^rate TSC ticks. */
+	u32 preemption_timer_rate;
 
 	u64 ept_vpid;
 	u64 misc;
@@ -113,6 +116,11 @@ static inline bool vmx_has_invept_single(const struct vmx_caps *caps)
 static inline bool vmx_has_vpid(const struct vmx_caps *caps)
 {
 	return caps->proc2_ctls & PROC2_ENABLE_VPID;
+}
+
+static inline bool vmx_has_ple(const struct vmx_caps *caps)
+{
+	return caps->proc2_ctls & PROC2_PAUSE_LOOP_EXITING;
 }
 
 static inline bool vmx_has_unrestricted_guest(const struct vmx_caps *caps)

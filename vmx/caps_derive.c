@@ -15,6 +15,8 @@
  * Without a TPR shadow a guest's MOV to CR8 would write the host's APIC
  * TPR, so CR8 accesses exit; RDPMC would read the host's counters and
  * WBINVD would stall every CPU's caches for the guest, so both exit too.
+ * TSC offsetting is how a guest's writes to IA32_TSC and IA32_TSC_ADJUST
+ * move its own TSC, as on KVM (vmx/msr.c).
  */
 #define PIN_MIN		(PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING)
 #define PIN_OPT		(PIN_VIRTUAL_NMIS)
@@ -22,13 +24,16 @@
 			 PROC_USE_MSR_BITMAPS | PROC_MWAIT_EXITING | \
 			 PROC_MONITOR_EXITING | PROC_MOV_DR_EXITING | \
 			 PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | \
-			 PROC_RDPMC_EXITING | PROC_ACTIVATE_SECONDARY)
+			 PROC_RDPMC_EXITING | PROC_ACTIVATE_SECONDARY | \
+			 PROC_USE_TSC_OFFSETTING)
 #define PROC2_MIN	(PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_WBINVD_EXITING)
 /*
  * VPID waits for its flushes on migration; RDTSCP for the switching of
- * TSC_AUX, which the host's getcpu() uses.
+ * TSC_AUX, which the host's getcpu() uses.  PAUSE-loop exiting, as KVM
+ * has it on: a vCPU spinning on a lock (with interrupts off too) exits
+ * now and then, and the run loop looks at signals and rescheduling.
  */
-#define PROC2_OPT	(PROC2_ENABLE_INVPCID)
+#define PROC2_OPT	(PROC2_ENABLE_INVPCID | PROC2_PAUSE_LOOP_EXITING)
 /*
  * EFER, PAT, DR7 and DEBUGCTL switch with every entry and exit, so the
  * host never sees the guest's and the guest never runs under the host's.
@@ -123,7 +128,7 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC_MIN, 0, msrs->proc_ctls, &caps->proc_ctls)) {
-		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting or secondary controls";
+		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting, TSC offsetting or secondary controls";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC2_MIN, PROC2_OPT, msrs->proc2_ctls,
@@ -157,6 +162,12 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 	caps->can_intr_window = allowed1(msrs->proc_ctls, PROC_INTERRUPT_WINDOW_EXITING);
 	caps->can_nmi_window = (caps->pin_ctls & PIN_VIRTUAL_NMIS) &&
 			       allowed1(msrs->proc_ctls, PROC_NMI_WINDOW_EXITING);
+	/*
+	 * The preemption timer is not in the base controls: a vCPU turns it
+	 * on when the module parameter asks (vmx/run.c).
+	 */
+	caps->can_preemption_timer = allowed1(msrs->pin_ctls, PIN_PREEMPTION_TIMER);
+	caps->preemption_timer_rate = msrs->misc & MISC_PREEMPTION_TIMER_RATE;
 	caps->misc = msrs->misc;
 	caps->cr0_fixed0 = msrs->cr0_fixed0;
 	caps->cr0_fixed1 = msrs->cr0_fixed1;

@@ -10,6 +10,8 @@
  * context switch saves and restores it like any task's.
  */
 #include <linux/kvm.h>
+#include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -25,6 +27,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
+#include <asm/tsc.h>
 
 #include "cpuid.h"
 #include "events.h"
@@ -49,6 +52,43 @@ static bool run_immediate_exit(struct kvm_run *run)
 #else
 	return READ_ONCE(run->immediate_exit);
 #endif
+}
+
+/*
+ * The VMX-preemption timer: 0, off (the default); otherwise a vCPU exits
+ * after at most this many microseconds in the guest without an exit, and
+ * KVM_RUN looks at signals.  A guest spinning with interrupts off still
+ * comes back: on hardware that bounds how long a signal waits; in Bochs,
+ * which makes no external-interrupt exit from a guest entered with IF=0,
+ * it is the only way such a guest can be stopped.  A vCPU takes a new
+ * value at its next KVM_RUN.  Ignored where the CPU has no timer.
+ */
+static unsigned int preemption_timer_us;
+module_param(preemption_timer_us, uint, 0644);
+MODULE_PARM_DESC(preemption_timer_us, "VMX-preemption timer period in microseconds of guest time without an exit; 0: off");
+
+/* Timer ticks for @us: TSC ticks, divided by 2^rate (SDM Vol. 3C 26.5.1). */
+static u32 preemption_timer_ticks(u32 us)
+{
+	u64 ticks = ((u64)us * tsc_khz / 1000) >> kvmini_caps.preemption_timer_rate;
+
+	return clamp_t(u64, ticks, 1, U32_MAX);
+}
+
+/* Once per KVM_RUN, not per entry: the VMCS keeps the period between entries. */
+static void update_preemption_timer(struct kvmini_vcpu *vcpu)
+{
+	u32 us = kvmini_caps.can_preemption_timer ? READ_ONCE(preemption_timer_us) : 0;
+
+	if (us == vcpu->ptimer_us)
+		return;
+	if (us) {
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_timer_ticks(us));
+		vmcs_set_bits32(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+	} else {
+		vmcs_clear_bits32(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+	}
+	vcpu->ptimer_us = us;
 }
 
 /* Interruption type NMI in VM_EXIT_INTR_INFO, SDM Vol. 3C 25.9.2. */
@@ -308,6 +348,7 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		goto out;
 	}
 	vcpu->cr8 = cr8;
+	update_preemption_timer(vcpu);
 	r = vmx_complete_userspace_exit(vcpu);
 	if (r <= 0)
 		goto out;

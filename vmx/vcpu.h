@@ -80,6 +80,30 @@ struct vcpu_syscall_msrs {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 };
 
+/* As KVM's default for a vCPU (KVM_MAX_MCE_BANKS): MCG_CAP reports 32 banks. */
+#define KVMINI_MCE_BANKS	32
+#define KVMINI_MTRR_VAR		8
+#define KVMINI_MTRR_FIXED	11
+
+/* The MSRs kvmini emulates for the guest (msr.c), as KVM keeps them. */
+struct vcpu_msr_state {
+	u64 apic_base;
+	u64 feat_ctl;
+	u64 misc_enable;
+	u64 misc_features;	/* MSR_MISC_FEATURES_ENABLES: CPUID faulting */
+	u64 power_ctl;
+	s64 tsc_adjust;
+	u64 mcg_status;
+	u64 mce_banks[KVMINI_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[KVMINI_MTRR_FIXED];
+	u64 mtrr_var[KVMINI_MTRR_VAR * 2];	/* base, mask */
+};
+
+/* Features of the vCPU's CPUID that MSR accesses depend on, as on KVM. */
+#define VCPU_CPUID_TSC_ADJUST	BIT(0)
+#define VCPU_CPUID_ARCH_CAPS	BIT(1)
+
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;
 	unsigned int id;
@@ -106,13 +130,15 @@ struct kvmini_vcpu {
 	u64 xcr0;
 	struct vcpu_syscall_msrs guest_msrs, host_msrs;
 	bool guest_msrs_loaded;
-	u64 misc_enable;
-	u64 mtrr_def_type;
+	struct vcpu_msr_state msr;
+	s64 tsc_offset;			/* what TSC_OFFSET holds */
+	u32 ptimer_us;			/* preemption timer period in the VMCS; 0: off */
 	struct fpu_guest fpu;
 	bool fpu_loaded;
 
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;
+	u32 cpuid_caps;			/* VCPU_CPUID_*, from the table */
 
 	enum vcpu_pending pending;
 	unsigned int pending_len;	/* instruction to skip on completion */

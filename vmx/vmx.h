@@ -31,6 +31,8 @@ void vmx_clear_loaded_vmcss(void);
 int vmx_msr_init(void);
 void vmx_msr_exit(void);
 u64 vmx_msr_bitmap_phys(void);
+struct kvmini_vcpu;
+void vmx_msr_reset(struct kvmini_vcpu *vcpu);
 
 unsigned long vmx_hw_cr0(unsigned long cr0);
 unsigned long vmx_hw_cr4(unsigned long cr4);
