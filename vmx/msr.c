@@ -325,6 +325,12 @@ static bool get_constant(u32 msr, u64 *val)
 	case MSR_DRAM_ENERGY_STATUS:
 	case MSR_SMI_COUNT:
 	case MSR_IA32_TSC_DEADLINE:	/* no APIC timer: reads 0, writes dropped */
+	case MSR_P6_PERFCTR0:		/* the PMU's, without a PMU: as KVM */
+	case MSR_P6_PERFCTR1:
+	case MSR_P6_EVNTSEL0:
+	case MSR_P6_EVNTSEL1:
+	case MSR_K7_EVNTSEL0 ... MSR_K7_EVNTSEL3:
+	case MSR_K7_PERFCTR0 ... MSR_K7_PERFCTR3:
 		*val = 0;
 		return true;
 	case MSR_FSB_FREQ:
@@ -426,6 +432,12 @@ static int set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_UCODE_WRITE:
 	case MSR_IA32_TSC_DEADLINE:
+	case MSR_P6_PERFCTR0:
+	case MSR_P6_PERFCTR1:
+	case MSR_P6_EVNTSEL0:
+	case MSR_P6_EVNTSEL1:
+	case MSR_K7_EVNTSEL0 ... MSR_K7_EVNTSEL3:
+	case MSR_K7_PERFCTR0 ... MSR_K7_PERFCTR3:
 		/* Accepted and dropped, as KVM does for a guest. */
 		return 0;
 	case MSR_IA32_FEAT_CTL:
