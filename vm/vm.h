@@ -42,6 +42,7 @@ struct kvmini_vm {
 	unsigned int nr_vcpus;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	u64 tsc_offset;		/* every vCPU's TSC_OFFSET at creation */
 
 	struct mutex mmu_lock;
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];

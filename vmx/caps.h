@@ -9,6 +9,7 @@
 
 #ifdef __KERNEL__
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/types.h>
 #else
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdint.h>
 typedef uint32_t u32;
 typedef uint64_t u64;
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
 #include "controls.h"
@@ -38,6 +40,7 @@ struct vmx_msrs {
 	u64 cr0_fixed1;
 	u64 cr4_fixed0;
 	u64 cr4_fixed1;
+	u32 cpuid_1_eax;	/* the CPU's signature (CPUID.1:EAX), for its VMX errata */
 };
 
 /* Everything the rest of kvmini needs to know about the CPU's VMX. */

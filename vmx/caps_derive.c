@@ -109,9 +109,33 @@ static int check_ept(u64 ept_vpid, const char **why)
 	return 0;
 }
 
+/*
+ * CPU signatures (CPUID.1:EAX, stepping included, reserved bits 15:14
+ * and 31:28 clear) whose VMX-preemption timer errata say it may not
+ * count down: Nehalem/Westmere parts (specification updates AAJ124,
+ * AAK139, AAM126, AAN92, AAO95, AAP86, AAU65) and one Ivy Bridge Xeon
+ * E3.  KVM leaves the timer off on the same list.
+ */
+static const u32 preemption_timer_errata[] = {
+	0x00020655, 0x000106e5, 0x000106a0, 0x000106a1, 0x000106a4,
+	0x000106a5, 0x000306a8,
+};
+
+static bool preemption_timer_broken(u32 cpuid_1_eax)
+{
+	u32 sig = cpuid_1_eax & ~(0x3U << 14 | 0xfU << 28);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(preemption_timer_errata); i++)
+		if (sig == preemption_timer_errata[i])
+			return true;
+	return false;
+}
+
 int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		    const char **why)
 {
+	u32 missing;
 	int err;
 
 	*caps = (struct vmx_caps){ 0 };
@@ -127,8 +151,13 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		*why = "pin-based controls lack external-interrupt or NMI exiting";
 		return -EOPNOTSUPP;
 	}
-	if (vmx_adjust_ctl(PROC_MIN, 0, msrs->proc_ctls, &caps->proc_ctls)) {
-		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting, TSC offsetting or secondary controls";
+	missing = vmx_adjust_ctl(PROC_MIN, 0, msrs->proc_ctls, &caps->proc_ctls);
+	if (missing & PROC_USE_TSC_OFFSETTING) {
+		*why = "processor-based controls lack TSC offsetting";
+		return -EOPNOTSUPP;
+	}
+	if (missing) {
+		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting or secondary controls";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC2_MIN, PROC2_OPT, msrs->proc2_ctls,
@@ -164,9 +193,11 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 			       allowed1(msrs->proc_ctls, PROC_NMI_WINDOW_EXITING);
 	/*
 	 * The preemption timer is not in the base controls: a vCPU turns it
-	 * on when the module parameter asks (vmx/run.c).
+	 * on when the module parameter asks (vmx/run.c).  Not on the CPUs
+	 * whose timer errata say it may not count down (as KVM).
 	 */
-	caps->can_preemption_timer = allowed1(msrs->pin_ctls, PIN_PREEMPTION_TIMER);
+	caps->can_preemption_timer = allowed1(msrs->pin_ctls, PIN_PREEMPTION_TIMER) &&
+				     !preemption_timer_broken(msrs->cpuid_1_eax);
 	caps->preemption_timer_rate = msrs->misc & MISC_PREEMPTION_TIMER_RATE;
 	caps->misc = msrs->misc;
 	caps->cr0_fixed0 = msrs->cr0_fixed0;

@@ -23,12 +23,6 @@
 #include "vmcs.h"
 #include "vmx.h"
 
-/*
- * The allow-list is pure code, shared with the host-side unit tests
- * (tests/unit/test_cpuid.c); it is built as part of this file.
- */
-#include "cpuid_filter.c"
-
 /* CPUID.1 ECX: follows the guest's CR4 */
 #define C1_ECX_OSXSAVE	BIT(27)
 
@@ -59,27 +53,37 @@ static u32 xsave_size(u64 xcr0)
 	return size;
 }
 
-/* One leaf as the host has it (zeros past the host's highest leaf), filtered. */
+/*
+ * One leaf as the host has it (zeros past the host's highest leaf),
+ * filtered, appended to @e unless nothing of it is offered.  False when
+ * it is offered and @e is full.
+ */
 static bool add_entry(struct kvm_cpuid_entry2 *e, int *n, int max, u32 fn, u32 idx,
 		      bool indexed, const struct cpuid_host *h)
 {
 	u32 host_max = fn >= 0x80000000 ? h->ext_max : h->basic_max;
-	struct kvm_cpuid_entry2 *ent;
+	struct kvm_cpuid_entry2 ent = {
+		.function = fn,
+		.index = idx,
+		.flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+	};
 
+	if (fn <= host_max)
+		cpuid_count(fn, idx, &ent.eax, &ent.ebx, &ent.ecx, &ent.edx);
+	cpuid_filter_entry(&ent, h);
+	/* A leaf with nothing offered reads as zeros without an entry. */
+	if (!(ent.eax | ent.ebx | ent.ecx | ent.edx) && fn != 0 && fn != 0x80000000)
+		return true;
 	if (*n >= max)
 		return false;
-	ent = &e[*n];
-	memset(ent, 0, sizeof(*ent));
-	ent->function = fn;
-	ent->index = idx;
-	ent->flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
-	if (fn <= host_max)
-		cpuid_count(fn, idx, &ent->eax, &ent->ebx, &ent->ecx, &ent->edx);
-	cpuid_filter_entry(ent, h);
-	/* A leaf with nothing offered reads as zeros without an entry. */
-	if (ent->eax | ent->ebx | ent->ecx | ent->edx || fn == 0 || fn == 0x80000000)
-		(*n)++;
+	e[(*n)++] = ent;
 	return true;
+}
+
+/* A capability word of the host kernel's (boot_cpu_data.x86_capability). */
+static u32 host_caps(enum cpuid_leafs word)
+{
+	return boot_cpu_data.x86_capability[word];
 }
 
 /* Subleaves offered: leaf 4 until its cache type is 0, 7.0-1, 0xD.0-7. */
@@ -112,6 +116,18 @@ int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
 		.invpcid = kvmini_caps.proc2_ctls & PROC2_ENABLE_INVPCID,
 		.xcr0 = vmx_guest_xcr0_allowed(),
 		.tsc_khz = tsc_khz,
+		.caps_1_ecx = host_caps(CPUID_1_ECX),
+		.caps_1_edx = host_caps(CPUID_1_EDX),
+		.caps_7_ebx = host_caps(CPUID_7_0_EBX),
+		.caps_7_ecx = host_caps(CPUID_7_ECX),
+		.caps_7_edx = host_caps(CPUID_7_EDX),
+		.caps_7_1_eax = host_caps(CPUID_7_1_EAX),
+		.caps_d_1_eax = host_caps(CPUID_D_1_EAX),
+		.caps_e1_ecx = host_caps(CPUID_8000_0001_ECX),
+		.caps_e1_edx = host_caps(CPUID_8000_0001_EDX),
+		/* Linux's own bit for an invariant TSC (0x80000007:EDX[8]). */
+		.caps_e7_edx = boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? BIT(8) : 0,
+		.caps_e8_ebx = host_caps(CPUID_8000_0008_EBX),
 	};
 	u32 ext_max = min_t(u32, h.ext_max, CPUID_GUEST_EXT_MAX);
 	int n = 0;
@@ -191,6 +207,21 @@ int handle_cpuid(struct kvmini_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * The guest's physical address width, as KVM's cpuid_query_maxphyaddr():
+ * CPUID.0x80000008:EAX[7:0] when the table reaches that leaf, else 36.
+ * Reserved-bit checks of guest physical addresses use it (msr.c).
+ */
+static u8 cpuid_maxphyaddr(const struct kvm_cpuid_entry2 *e, int n)
+{
+	const struct kvm_cpuid_entry2 *ext = find_entry(e, n, 0x80000000, 0);
+	const struct kvm_cpuid_entry2 *l8 = find_entry(e, n, 0x80000008, 0);
+
+	if (!ext || ext->eax < 0x80000008 || !l8)
+		return 36;
+	return l8->eax & 0xff;
+}
+
 /* What the vCPU's MSRs must know of its CPUID, as KVM's guest_cpuid_has(). */
 static u32 cpuid_caps(const struct kvm_cpuid_entry2 *e, int n)
 {
@@ -228,6 +259,7 @@ int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entri
 	vcpu->cpuid = copy;
 	vcpu->cpuid_nent = nent;
 	vcpu->cpuid_caps = cpuid_caps(copy, nent);
+	vcpu->maxphyaddr = cpuid_maxphyaddr(copy, nent);
 	return 0;
 }
 
@@ -237,6 +269,8 @@ int vmx_default_cpuid(struct kvmini_vcpu *vcpu)
 	struct kvm_cpuid_entry2 *e;
 	int n;
 
+	/* What a vCPU without CPUID has (as KVM's), until the offer is set. */
+	vcpu->maxphyaddr = 36;
 	e = kcalloc(KVMINI_MAX_CPUID_ENTRIES, sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;

@@ -15,8 +15,9 @@
 /* CPUID.1 ECX: SSE3, PCLMULQDQ, SSSE3, CX16, PCID, SSE4.1, SSE4.2, MOVBE, POPCNT, AES, RDRAND */
 #define C1_ECX	(F(0) | F(1) | F(9) | F(13) | F(17) | F(19) | F(20) | F(22) | F(23) | \
 		 F(25) | F(30))
-/* ... and with XSAVE: FMA, XSAVE, AVX, F16C */
-#define C1_ECX_XSAVE	(F(12) | F(26) | F(28) | F(29))
+/* ... with XSAVE: XSAVE; with the AVX state: FMA, AVX, F16C */
+#define C1_ECX_XSAVE	F(26)
+#define C1_ECX_AVX	(F(12) | F(28) | F(29))
 #define C1_ECX_HYPERVISOR	F(31)
 /*
  * CPUID.1 EDX: FPU, VME, DE, PSE, TSC, MSR, PAE, MCE, CX8, SEP, MTRR, PGE,
@@ -34,29 +35,30 @@
  */
 #define C7_EBX	(F(0) | F(3) | F(6) | F(7) | F(8) | F(9) | F(13) | F(18) | F(19) | \
 		 F(20) | F(23) | F(24) | F(29))
-#define C7_EBX_TSC_ADJUST	F(1)
 #define C7_EBX_INVPCID		F(10)
-/* ... and with XSAVE: AVX2, AVX512F, DQ, IFMA, PF, ER, CD, BW, VL */
-#define C7_EBX_XSAVE	(F(5) | F(16) | F(17) | F(21) | F(26) | F(27) | F(28) | F(30) | F(31))
+/* ... with the AVX state: AVX2; with the AVX-512 state: AVX512F, DQ, IFMA, PF, ER, CD, BW, VL */
+#define C7_EBX_AVX	F(5)
+#define C7_EBX_AVX512	(F(16) | F(17) | F(21) | F(26) | F(27) | F(28) | F(30) | F(31))
 /* CPUID.7.0 ECX: UMIP, GFNI, CLDEMOTE, MOVDIRI, MOVDIR64B */
 #define C7_ECX	(F(2) | F(8) | F(25) | F(27) | F(28))
-/* ... and with XSAVE: AVX512_VBMI, VBMI2, VAES, VPCLMULQDQ, VNNI, BITALG, VPOPCNTDQ */
-#define C7_ECX_XSAVE	(F(1) | F(6) | F(9) | F(10) | F(11) | F(12) | F(14))
+/* ... with the AVX state: VAES, VPCLMULQDQ; with AVX-512's: VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ */
+#define C7_ECX_AVX	(F(9) | F(10))
+#define C7_ECX_AVX512	(F(1) | F(6) | F(11) | F(12) | F(14))
 /* CPUID.7.0 EDX: FSRM, MD_CLEAR, SERIALIZE; ARCH_CAPABILITIES (emulated: always) */
 #define C7_EDX	(F(4) | F(10) | F(14))
-#define C7_EDX_ARCH_CAPS	F(29)
-/* ... and with XSAVE: AVX512_4VNNIW, 4FMAPS, VP2INTERSECT, FP16 */
-#define C7_EDX_XSAVE	(F(2) | F(3) | F(8) | F(23))
-/* CPUID.7.1 EAX, with XSAVE: AVX_VNNI, AVX512_BF16 */
-#define C7_1_EAX_XSAVE	(F(4) | F(5))
+/* ... with the AVX-512 state: AVX512_4VNNIW, 4FMAPS, VP2INTERSECT, FP16 */
+#define C7_EDX_AVX512	(F(2) | F(3) | F(8) | F(23))
+/* CPUID.7.1 EAX: AVX_VNNI with the AVX state, AVX512_BF16 with AVX-512's */
+#define C7_1_EAX_AVX	F(4)
+#define C7_1_EAX_AVX512	F(5)
 
 /* CPUID.0xD.1 EAX: XSAVEOPT, XSAVEC, XGETBV with ECX=1.  Not XSAVES, XFD. */
 #define CD1_EAX	(F(0) | F(1) | F(2))
 
 /* CPUID.0x80000001 ECX: LAHF_LM, ABM/LZCNT, SSE4A, MISALIGNSSE, PREFETCHW, TBM */
 #define CE1_ECX	(F(0) | F(5) | F(6) | F(7) | F(8) | F(21))
-/* ... and with XSAVE: XOP, FMA4 */
-#define CE1_ECX_XSAVE	(F(11) | F(16))
+/* ... with the AVX state: XOP, FMA4 */
+#define CE1_ECX_AVX	(F(11) | F(16))
 /*
  * CPUID.0x80000001 EDX: leaf 1's bits that AMD mirrors (not APIC), SYSCALL,
  * NX, MMXEXT, FXSR_OPT, 1 GiB pages, LM, 3DNow!.  Not RDTSCP (27).
@@ -70,6 +72,21 @@
 
 /* CPUID.6 EAX: ARAT, as KVM always says. */
 #define C6_EAX_ARAT	F(2)
+
+/* XCR0: the state AVX needs (SSE, YMM), and AVX-512's (opmask, ZMM_Hi256, Hi16_ZMM). */
+#define XCR0_AVX	0x6ULL
+#define XCR0_AVX512	0xe0ULL
+
+/* All ones when the guest may have the AVX (or AVX-512) state, else 0. */
+static u32 avx_ok(const struct cpuid_host *h)
+{
+	return h->xsave && (h->xcr0 & XCR0_AVX) == XCR0_AVX ? ~0U : 0;
+}
+
+static u32 avx512_ok(const struct cpuid_host *h)
+{
+	return avx_ok(h) && (h->xcr0 & XCR0_AVX512) == XCR0_AVX512 ? ~0U : 0;
+}
 
 static void zero(struct kvm_cpuid_entry2 *e)
 {
@@ -128,7 +145,7 @@ static void xsave_leaf(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		e->edx = (u32)(h->xcr0 >> 32);
 		e->ecx = h->xsave_size;
 	} else if (e->index == 1) {
-		keep(e, CD1_EAX, 0, 0, 0);
+		keep(e, CD1_EAX & h->caps_d_1_eax, 0, 0, 0);
 	} else if (e->index >= 64 || !(h->xcr0 & (1ULL << e->index))) {
 		zero(e);
 	} else {
@@ -140,16 +157,20 @@ static void xsave_leaf(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 
 static void leaf7(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 {
-	u32 x = h->xsave ? ~0U : 0;
+	u32 avx = avx_ok(h), avx512 = avx512_ok(h);
 
 	if (e->index == 0) {
 		e->eax = e->eax ? 1 : 0;	/* subleaf 1 is the last offered */
-		keep(e, ~0U, C7_EBX | (C7_EBX_XSAVE & x) | (h->invpcid ? C7_EBX_INVPCID : 0),
-		     C7_ECX | (C7_ECX_XSAVE & x), C7_EDX | (C7_EDX_XSAVE & x));
+		keep(e, ~0U,
+		     (C7_EBX | (C7_EBX_AVX & avx) | (C7_EBX_AVX512 & avx512) |
+		      (h->invpcid ? C7_EBX_INVPCID : 0)) & h->caps_7_ebx,
+		     (C7_ECX | (C7_ECX_AVX & avx) | (C7_ECX_AVX512 & avx512)) & h->caps_7_ecx,
+		     (C7_EDX | (C7_EDX_AVX512 & avx512)) & h->caps_7_edx);
 		e->ebx |= C7_EBX_TSC_ADJUST;
 		e->edx |= C7_EDX_ARCH_CAPS;
 	} else if (e->index == 1) {
-		keep(e, C7_1_EAX_XSAVE & x, 0, 0, 0);
+		keep(e, ((C7_1_EAX_AVX & avx) | (C7_1_EAX_AVX512 & avx512)) & h->caps_7_1_eax,
+		     0, 0, 0);
 	} else {
 		zero(e);
 	}
@@ -157,14 +178,16 @@ static void leaf7(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 
 void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 {
-	u32 x = h->xsave ? ~0U : 0;
+	u32 xsave = h->xsave ? ~0U : 0, avx = avx_ok(h);
 
 	switch (e->function) {
 	case 0:
 		e->eax = CPUID_GUEST_BASIC_MAX;
 		break;
 	case 1:
-		keep(e, ~0U, C1_EBX, C1_ECX | (C1_ECX_XSAVE & x), C1_EDX);
+		keep(e, ~0U, C1_EBX,
+		     (C1_ECX | (C1_ECX_XSAVE & xsave) | (C1_ECX_AVX & avx)) & h->caps_1_ecx,
+		     C1_EDX & h->caps_1_edx);
 		e->ecx |= C1_ECX_HYPERVISOR;
 		break;
 	case 2:		/* cache and TLB descriptors */
@@ -191,7 +214,8 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		break;
 	case 0x80000001:
 		e->ebx &= ~0x0fff0000U;		/* AMD's package type */
-		keep(e, ~0U, ~0U, CE1_ECX | (CE1_ECX_XSAVE & x), CE1_EDX);
+		keep(e, ~0U, ~0U, (CE1_ECX | (CE1_ECX_AVX & avx)) & h->caps_e1_ecx,
+		     CE1_EDX & h->caps_e1_edx);
 		break;
 	case 0x80000002:	/* the brand string */
 	case 0x80000003:
@@ -202,7 +226,7 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		e->edx &= ~0x30000U;
 		break;
 	case 0x80000007:
-		keep(e, 0, 0, 0, CE7_EDX);
+		keep(e, 0, 0, 0, CE7_EDX & h->caps_e7_edx);
 		break;
 	case 0x80000008:
 		/* Physical address bits; at least 48 virtual ones, as KVM says. */
@@ -211,7 +235,7 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		e->eax &= 0xffff;
 		e->ecx &= ~0xffff0f00U;
 		e->edx = 0;
-		e->ebx &= CE8_EBX;
+		e->ebx &= CE8_EBX & h->caps_e8_ebx;
 		break;
 	default:
 		/*

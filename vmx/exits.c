@@ -275,8 +275,10 @@ static int handle_invd(struct kvmini_vcpu *vcpu)
 /*
  * MONITOR and MWAIT are not in the guest's CPUID; as KVM (its
  * MWAIT_NEVER_UD_FAULTS quirk, on by default) they run as NOPs rather
- * than #UD, so a guest that tries them anyway goes on.  The CPU checked
- * CPL and the operands before the exit.
+ * than #UD, so a guest that tries them anyway goes on.  Before the exit
+ * the CPU raised only #UD and the CPL fault (#GP at CPL > 0) itself; the
+ * other faults come after the exit in priority (SDM Vol. 3C 26.1.1), and
+ * a NOP raises none of them.
  */
 static int handle_monitor_mwait(struct kvmini_vcpu *vcpu)
 {
@@ -379,6 +381,10 @@ static bool exit_is_unusual(u32 basic)
 	case EXIT_REASON_HLT:
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_XSETBV:
+	case EXIT_REASON_PAUSE:
+	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_MWAIT:
+	case EXIT_REASON_MONITOR:
 		return false;
 	default:
 		return true;

@@ -13,7 +13,6 @@
 #include <asm/apicdef.h>
 #include <asm/cpufeature.h>
 #include <asm/io.h>
-#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
@@ -39,31 +38,6 @@ static void pass_msr(u32 msr, bool read, bool write)
 		__clear_bit(bit, msr_bitmap);
 	if (write)
 		__clear_bit(bit + 2048 * 8, msr_bitmap);
-}
-
-static u64 arch_caps_for_guests(void);
-
-int vmx_msr_init(void)
-{
-	guest_arch_caps = arch_caps_for_guests();
-	msr_bitmap = kvmini_alloc_page();
-	if (!msr_bitmap)
-		return -ENOMEM;
-	memset(msr_bitmap, 0xff, PAGE_SIZE);
-	pass_msr(MSR_FS_BASE, true, true);
-	pass_msr(MSR_GS_BASE, true, true);
-	pass_msr(MSR_KERNEL_GS_BASE, true, true);
-	pass_msr(MSR_STAR, true, true);
-	pass_msr(MSR_LSTAR, true, true);
-	pass_msr(MSR_CSTAR, true, true);
-	pass_msr(MSR_SYSCALL_MASK, true, true);
-	pass_msr(MSR_IA32_SYSENTER_CS, true, true);
-	pass_msr(MSR_IA32_SYSENTER_ESP, true, true);
-	pass_msr(MSR_IA32_SYSENTER_EIP, true, true);
-	pass_msr(MSR_IA32_CR_PAT, true, true);
-	pass_msr(MSR_IA32_TSC, true, false);
-	pass_msr(MSR_EFER, true, false);
-	return 0;
 }
 
 void vmx_msr_exit(void)
@@ -119,12 +93,36 @@ static u64 arch_caps_for_guests(void)
 	return data;
 }
 
+int vmx_msr_init(void)
+{
+	guest_arch_caps = arch_caps_for_guests();
+	msr_bitmap = kvmini_alloc_page();
+	if (!msr_bitmap)
+		return -ENOMEM;
+	memset(msr_bitmap, 0xff, PAGE_SIZE);
+	pass_msr(MSR_FS_BASE, true, true);
+	pass_msr(MSR_GS_BASE, true, true);
+	pass_msr(MSR_KERNEL_GS_BASE, true, true);
+	pass_msr(MSR_STAR, true, true);
+	pass_msr(MSR_LSTAR, true, true);
+	pass_msr(MSR_CSTAR, true, true);
+	pass_msr(MSR_SYSCALL_MASK, true, true);
+	pass_msr(MSR_IA32_SYSENTER_CS, true, true);
+	pass_msr(MSR_IA32_SYSENTER_ESP, true, true);
+	pass_msr(MSR_IA32_SYSENTER_EIP, true, true);
+	pass_msr(MSR_IA32_CR_PAT, true, true);
+	pass_msr(MSR_IA32_TSC, true, false);
+	pass_msr(MSR_EFER, true, false);
+	return 0;
+}
+
 /* After RESET, as KVM resets a vCPU without an in-kernel APIC. */
 void vmx_msr_reset(struct kvmini_vcpu *vcpu)
 {
 	struct vcpu_msr_state *m = &vcpu->msr;
 
 	memset(m, 0, sizeof(*m));
+	memset(&vcpu->msr_banks, 0, sizeof(vcpu->msr_banks));
 	m->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	/*
@@ -160,11 +158,31 @@ u64 vmx_apic_base(struct kvmini_vcpu *vcpu)
 	return vcpu->msr.apic_base;
 }
 
-/* KVM's checks: reserved bits (x2APIC is never offered), and no "x2APIC without xAPIC". */
-static int set_apic_base(struct kvmini_vcpu *vcpu, u64 val)
+/*
+ * Physical address bits beyond the guest's MAXPHYADDR (its CPUID, as
+ * KVM's kvm_vcpu_reserved_gpa_bits_raw()), reserved in the MSRs that
+ * hold guest physical addresses.
+ */
+static u64 reserved_gpa_bits(const struct kvmini_vcpu *vcpu)
 {
-	u64 reserved = ~0ULL << boot_cpu_data.x86_phys_bits | 0x2ff |
-		       X2APIC_ENABLE;
+	return vcpu->maxphyaddr < 64 ? ~0ULL << vcpu->maxphyaddr : 0;
+}
+
+/**
+ * vmx_set_apic_base - a write of IA32_APIC_BASE, by the guest or by
+ * KVM_SET_SREGS
+ * @vcpu: the vCPU
+ * @val: the new value
+ *
+ * KVM's checks: reserved bits (x2APIC enable too: x2APIC is never
+ * offered, so neither is "x2APIC without xAPIC").  Without an APIC
+ * there is no mode change to refuse to the guest but not to the VMM.
+ *
+ * Return: 0, or -EINVAL (#GP for the guest).
+ */
+int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val)
+{
+	u64 reserved = reserved_gpa_bits(vcpu) | 0x2ff | X2APIC_ENABLE;
 
 	if (val & reserved)
 		return -EINVAL;
@@ -173,7 +191,7 @@ static int set_apic_base(struct kvmini_vcpu *vcpu, u64 val)
 }
 
 /* The guest's TSC moves by @delta ticks; so does TSC_ADJUST where it tracks TSC writes. */
-static void adjust_tsc_offset(struct kvmini_vcpu *vcpu, s64 delta)
+static void adjust_tsc_offset(struct kvmini_vcpu *vcpu, u64 delta)
 {
 	vcpu->tsc_offset += delta;
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
@@ -205,7 +223,7 @@ static int get_mce_bank(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
 	u32 i = array_index_nospec(msr - MSR_IA32_MC0_CTL, 4 * KVMINI_MCE_BANKS);
 
-	*val = vcpu->msr.mce_banks[i];
+	*val = vcpu->msr_banks.mce[i];
 	return 0;
 }
 
@@ -219,7 +237,7 @@ static int set_mce_bank(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 	/* MCi_STATUS: a guest may only clear it (an Intel CPU, without AMD's McStatusWrEn). */
 	if (i % 4 == 1 && val)
 		return -EINVAL;
-	vcpu->msr.mce_banks[i] = val;
+	vcpu->msr_banks.mce[i] = val;
 	return 0;
 }
 
@@ -238,21 +256,25 @@ static bool mtrr_type_ok(u64 type)
 	return type < 8 && (BIT(type) & 0x73);
 }
 
-/* Index into mtrr_fixed[], or -1: 0x250, 0x258, 0x259, 0x268-0x26f. */
+/*
+ * Index into mtrr_fixed[], or -1: 0x250, 0x258, 0x259, 0x268-0x26f.
+ * Clamped under speculation like the other guest-chosen indices.
+ */
 static int mtrr_fixed_index(u32 msr)
 {
 	if (msr == MSR_MTRRfix64K_00000)
 		return 0;
 	if (msr == MSR_MTRRfix16K_80000 || msr == MSR_MTRRfix16K_A0000)
-		return 1 + msr - MSR_MTRRfix16K_80000;
+		return 1 + array_index_nospec(msr - MSR_MTRRfix16K_80000, 2);
 	if (msr >= MSR_MTRRfix4K_C0000 && msr <= MSR_MTRRfix4K_F8000)
-		return 3 + msr - MSR_MTRRfix4K_C0000;
+		return 3 + array_index_nospec(msr - MSR_MTRRfix4K_C0000,
+					      KVMINI_MTRR_FIXED - 3);
 	return -1;
 }
 
 static int set_mtrr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 {
-	u64 reserved = ~0ULL << boot_cpu_data.x86_phys_bits;
+	u64 reserved = reserved_gpa_bits(vcpu);
 	int i = mtrr_fixed_index(msr);
 
 	if (msr == MSR_MTRRdefType) {
@@ -265,7 +287,7 @@ static int set_mtrr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 		for (int b = 0; b < 64; b += 8)
 			if (!mtrr_type_ok((val >> b) & 0xff))
 				return -EINVAL;
-		vcpu->msr.mtrr_fixed[i] = val;
+		vcpu->msr_banks.mtrr_fixed[i] = val;
 		return 0;
 	}
 	i = array_index_nospec(msr - MTRR_VAR_BASE, 2 * KVMINI_MTRR_VAR);
@@ -278,7 +300,7 @@ static int set_mtrr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 	}
 	if (val & reserved)
 		return -EINVAL;
-	vcpu->msr.mtrr_var[i] = val;
+	vcpu->msr_banks.mtrr_var[i] = val;
 	return 0;
 }
 
@@ -287,11 +309,11 @@ static int get_mtrr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	int i = mtrr_fixed_index(msr);
 
 	if (i >= 0) {
-		*val = vcpu->msr.mtrr_fixed[i];
+		*val = vcpu->msr_banks.mtrr_fixed[i];
 		return 0;
 	}
 	i = array_index_nospec(msr - MTRR_VAR_BASE, 2 * KVMINI_MTRR_VAR);
-	*val = vcpu->msr.mtrr_var[i];
+	*val = vcpu->msr_banks.mtrr_var[i];
 	return 0;
 }
 
@@ -409,15 +431,19 @@ static int get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 
 static int set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 {
-	s64 delta;
+	u64 delta;
 
 	switch (msr) {
 	case MSR_EFER:
 		return set_efer(val);
 	case MSR_IA32_APICBASE:
-		return set_apic_base(vcpu, val);
+		return vmx_set_apic_base(vcpu, val);
 	case MSR_IA32_TSC:
-		/* As KVM: the guest's TSC becomes @val, and TSC_ADJUST moves with it. */
+		/*
+		 * As KVM: the guest's TSC becomes @val, and TSC_ADJUST moves
+		 * with it.  Unsigned: the guest picks @val, and the sums wrap
+		 * as the TSC and TSC_OFFSET do (two's complement).
+		 */
 		delta = val - (rdtsc() + vcpu->tsc_offset);
 		adjust_tsc_offset(vcpu, delta);
 		vcpu->msr.tsc_adjust += delta;
@@ -425,12 +451,13 @@ static int set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 	case MSR_IA32_TSC_ADJUST:
 		/* Dropped, not refused, when the vCPU's CPUID lacks it (as KVM). */
 		if (vcpu->cpuid_caps & VCPU_CPUID_TSC_ADJUST) {
-			adjust_tsc_offset(vcpu, (s64)val - vcpu->msr.tsc_adjust);
+			adjust_tsc_offset(vcpu, val - vcpu->msr.tsc_adjust);
 			vcpu->msr.tsc_adjust = val;
 		}
 		return 0;
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_UCODE_WRITE:
+	case MSR_IA32_BBL_CR_CTL3:
 	case MSR_IA32_TSC_DEADLINE:
 	case MSR_P6_PERFCTR0:
 	case MSR_P6_PERFCTR1:

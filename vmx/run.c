@@ -9,6 +9,7 @@
  * task's FPU state for the whole KVM_RUN (fpu_swap_kvm_fpstate), so a
  * context switch saves and restores it like any task's.
  */
+#include <linux/kernel.h>
 #include <linux/kvm.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
@@ -57,15 +58,40 @@ static bool run_immediate_exit(struct kvm_run *run)
 /*
  * The VMX-preemption timer: 0, off (the default); otherwise a vCPU exits
  * after at most this many microseconds in the guest without an exit, and
- * KVM_RUN looks at signals.  A guest spinning with interrupts off still
- * comes back: on hardware that bounds how long a signal waits; in Bochs,
- * which makes no external-interrupt exit from a guest entered with IF=0,
- * it is the only way such a guest can be stopped.  A vCPU takes a new
- * value at its next KVM_RUN.  Ignored where the CPU has no timer.
+ * KVM_RUN looks at signals.  On VT-x hardware it is not needed for that:
+ * external interrupts exit whatever the guest's IF, so a signal's kick
+ * reaches a vCPU spinning with interrupts off.  It is a workaround for
+ * Bochs, which makes no external-interrupt exit from a guest entered
+ * with IF=0: there the timer (or PAUSE-loop exiting) is the only way such
+ * a guest comes back.  A vCPU takes a new value at its next KVM_RUN.
+ * Ignored where the CPU has no usable timer, or the TSC frequency is
+ * unknown.  Bounded so that a period is neither a few ticks (the guest
+ * would make almost no progress between exits) nor longer than a second.
  */
+#define PREEMPTION_TIMER_MIN_US	50
+#define PREEMPTION_TIMER_MAX_US	1000000
+
 static unsigned int preemption_timer_us;
-module_param(preemption_timer_us, uint, 0644);
-MODULE_PARM_DESC(preemption_timer_us, "VMX-preemption timer period in microseconds of guest time without an exit; 0: off");
+
+static int set_preemption_timer_us(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+	int err = kstrtouint(val, 0, &us);
+
+	if (err)
+		return err;
+	if (us && (us < PREEMPTION_TIMER_MIN_US || us > PREEMPTION_TIMER_MAX_US))
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, us);
+	return 0;
+}
+
+static const struct kernel_param_ops preemption_timer_us_ops = {
+	.set = set_preemption_timer_us,
+	.get = param_get_uint,
+};
+module_param_cb(preemption_timer_us, &preemption_timer_us_ops, &preemption_timer_us, 0644);
+MODULE_PARM_DESC(preemption_timer_us, "VMX-preemption timer period in microseconds of guest time without an exit, 50 to 1000000; 0: off");
 
 /* Timer ticks for @us: TSC ticks, divided by 2^rate (SDM Vol. 3C 26.5.1). */
 static u32 preemption_timer_ticks(u32 us)
@@ -78,7 +104,10 @@ static u32 preemption_timer_ticks(u32 us)
 /* Once per KVM_RUN, not per entry: the VMCS keeps the period between entries. */
 static void update_preemption_timer(struct kvmini_vcpu *vcpu)
 {
-	u32 us = kvmini_caps.can_preemption_timer ? READ_ONCE(preemption_timer_us) : 0;
+	u32 us = 0;
+
+	if (kvmini_caps.can_preemption_timer && tsc_khz)
+		us = READ_ONCE(preemption_timer_us);
 
 	if (us == vcpu->ptimer_us)
 		return;

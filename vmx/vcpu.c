@@ -291,9 +291,9 @@ static void setup_controls(struct kvmini_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(MSR_BITMAP, vmx_msr_bitmap_phys());
-	/* The guest's TSC is the host's until it writes TSC or TSC_ADJUST (msr.c). */
-	vmcs_write64(TSC_OFFSET, 0);
-	vcpu->tsc_offset = 0;
+	/* The VM's TSC, until the guest writes TSC or TSC_ADJUST (msr.c). */
+	vcpu->tsc_offset = vcpu->vm->tsc_offset;
+	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 	if (vmx_has_ple(c)) {
 		vmcs_write32(PLE_GAP, KVMINI_PLE_GAP);
 		vmcs_write32(PLE_WINDOW, KVMINI_PLE_WINDOW);

@@ -225,8 +225,20 @@ static void test_derive_spin_exits(void)
 	CHECK(derive(&m, &c, &why) == 0 && !c.can_preemption_timer,
 	      "spin: no preemption timer, still accepted");
 	m = skylake;
+	m.cpuid_1_eax = 0x000106a5;	/* Xeon 5500 D0: timer erratum AAK139 */
+	CHECK(derive(&m, &c, &why) == 0 && !c.can_preemption_timer,
+	      "spin: no preemption timer on a CPU with the timer erratum, as KVM");
+	m.cpuid_1_eax = 0xf00106a5 | (3U << 14);
+	CHECK(derive(&m, &c, &why) == 0 && !c.can_preemption_timer,
+	      "spin: erratum signature matched with reserved bits set");
+	m.cpuid_1_eax = 0x000306a9;	/* Ivy Bridge, another stepping */
+	CHECK(derive(&m, &c, &why) == 0 && c.can_preemption_timer,
+	      "spin: timer kept on a stepping without the erratum");
+	m = skylake;
 	m.proc_ctls &= ~BIT64(32 + 3);
 	expect_refused(&m, "refuse: no TSC offsetting");
+	CHECK(derive(&m, &c, &why) && why && strstr(why, "TSC offsetting"),
+	      "refuse: the reason names TSC offsetting");
 }
 
 int main(void)
