@@ -60,6 +60,9 @@ tests/vm/%: tests/vm/%.c tests/vm/ktest.h tests/vm/onevm.h tests/vm/rmvm.h tests
 tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/controls.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_caps.c vmx/caps_derive.c
 
+tests/unit/test_cpuid: tests/unit/test_cpuid.c vmx/cpuid_filter.c vmx/cpuid_filter.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_cpuid.c vmx/cpuid_filter.c
+
 tests/unit/test_vmstats: tests/unit/test_vmstats.c user/vmstats.c user/util.c user/vmstats.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
 tests/unit/test_util: tests/unit/test_util.c user/util.c user/kvmini.h tests/unit/unit.h

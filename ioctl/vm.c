@@ -15,6 +15,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 
 #include "kvmini.h"
 #include "stats.h"
@@ -179,6 +180,11 @@ int kvmini_vm_create(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->pid = task_pid_nr(current);
+	/*
+	 * The guest's TSC counts from 0 at VM creation, the same on each
+	 * vCPU (KVM syncs its vCPUs' offsets the same way at creation).
+	 */
+	vm->tsc_offset = -rdtsc();
 	err = kvmini_mmu_notifier_register(vm);
 	if (err)
 		goto out_free_ept;

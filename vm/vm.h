@@ -58,6 +58,7 @@ struct kvmini_vm {
 	unsigned int nr_vcpus;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	u64 tsc_offset;		/* every vCPU's TSC_OFFSET at creation */
 
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];

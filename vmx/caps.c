@@ -108,6 +108,7 @@ int vmx_caps_init(void)
 	err = read_vmx_msrs(&msrs);
 	if (err)
 		return err;
+	msrs.cpuid_1_eax = cpuid_eax(1);
 	err = vmx_caps_derive(&msrs, &kvmini_caps, &why);
 	if (err) {
 		pr_err("kvmini: this CPU's VMX lacks what kvmini needs: %s\n", why);

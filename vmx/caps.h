@@ -9,6 +9,7 @@
 
 #ifdef __KERNEL__
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/types.h>
 #else
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdint.h>
 typedef uint32_t u32;
 typedef uint64_t u64;
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
 #include "controls.h"
@@ -38,6 +40,7 @@ struct vmx_msrs {
 	u64 cr0_fixed1;
 	u64 cr4_fixed0;
 	u64 cr4_fixed1;
+	u32 cpuid_1_eax;	/* the CPU's signature (CPUID.1:EAX), for its VMX errata */
 };
 
 /* Everything the rest of kvmini needs to know about the CPU's VMX. */
@@ -56,6 +59,9 @@ struct vmx_caps {
 	/* Controls set and cleared at run time: each must be allowed-1. */
 	bool can_intr_window;
 	bool can_nmi_window;
+	bool can_preemption_timer;
+	/* The preemption timer ticks once every 2^rate TSC ticks. */
+	u32 preemption_timer_rate;
 
 	u64 ept_vpid;
 	u64 misc;
@@ -113,6 +119,11 @@ static inline bool vmx_has_invept_single(const struct vmx_caps *caps)
 static inline bool vmx_has_vpid(const struct vmx_caps *caps)
 {
 	return caps->proc2_ctls & PROC2_ENABLE_VPID;
+}
+
+static inline bool vmx_has_ple(const struct vmx_caps *caps)
+{
+	return caps->proc2_ctls & PROC2_PAUSE_LOOP_EXITING;
 }
 
 static inline bool vmx_has_unrestricted_guest(const struct vmx_caps *caps)

@@ -15,6 +15,8 @@
  * Without a TPR shadow a guest's MOV to CR8 would write the host's APIC
  * TPR, so CR8 accesses exit; RDPMC would read the host's counters and
  * WBINVD would stall every CPU's caches for the guest, so both exit too.
+ * TSC offsetting is how a guest's writes to IA32_TSC and IA32_TSC_ADJUST
+ * move its own TSC, as on KVM (vmx/msr.c).
  */
 #define PIN_MIN		(PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING)
 #define PIN_OPT		(PIN_VIRTUAL_NMIS)
@@ -22,13 +24,16 @@
 			 PROC_USE_MSR_BITMAPS | PROC_MWAIT_EXITING | \
 			 PROC_MONITOR_EXITING | PROC_MOV_DR_EXITING | \
 			 PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | \
-			 PROC_RDPMC_EXITING | PROC_ACTIVATE_SECONDARY)
+			 PROC_RDPMC_EXITING | PROC_ACTIVATE_SECONDARY | \
+			 PROC_USE_TSC_OFFSETTING)
 #define PROC2_MIN	(PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_WBINVD_EXITING)
 /*
  * VPID waits for its flushes on migration; RDTSCP for the switching of
- * TSC_AUX, which the host's getcpu() uses.
+ * TSC_AUX, which the host's getcpu() uses.  PAUSE-loop exiting, as KVM
+ * has it on: a vCPU spinning on a lock (with interrupts off too) exits
+ * now and then, and the run loop looks at signals and rescheduling.
  */
-#define PROC2_OPT	(PROC2_ENABLE_INVPCID)
+#define PROC2_OPT	(PROC2_ENABLE_INVPCID | PROC2_PAUSE_LOOP_EXITING)
 /*
  * EFER, PAT, DR7 and DEBUGCTL switch with every entry and exit, so the
  * host never sees the guest's and the guest never runs under the host's.
@@ -104,9 +109,33 @@ static int check_ept(u64 ept_vpid, const char **why)
 	return 0;
 }
 
+/*
+ * CPU signatures (CPUID.1:EAX, stepping included, reserved bits 15:14
+ * and 31:28 clear) whose VMX-preemption timer errata say it may not
+ * count down: Nehalem/Westmere parts (specification updates AAJ124,
+ * AAK139, AAM126, AAN92, AAO95, AAP86, AAU65) and one Ivy Bridge Xeon
+ * E3.  KVM leaves the timer off on the same list.
+ */
+static const u32 preemption_timer_errata[] = {
+	0x00020655, 0x000106e5, 0x000106a0, 0x000106a1, 0x000106a4,
+	0x000106a5, 0x000306a8,
+};
+
+static bool preemption_timer_broken(u32 cpuid_1_eax)
+{
+	u32 sig = cpuid_1_eax & ~(0x3U << 14 | 0xfU << 28);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(preemption_timer_errata); i++)
+		if (sig == preemption_timer_errata[i])
+			return true;
+	return false;
+}
+
 int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		    const char **why)
 {
+	u32 missing;
 	int err;
 
 	*caps = (struct vmx_caps){ 0 };
@@ -122,7 +151,12 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		*why = "pin-based controls lack external-interrupt or NMI exiting";
 		return -EOPNOTSUPP;
 	}
-	if (vmx_adjust_ctl(PROC_MIN, 0, msrs->proc_ctls, &caps->proc_ctls)) {
+	missing = vmx_adjust_ctl(PROC_MIN, 0, msrs->proc_ctls, &caps->proc_ctls);
+	if (missing & PROC_USE_TSC_OFFSETTING) {
+		*why = "processor-based controls lack TSC offsetting";
+		return -EOPNOTSUPP;
+	}
+	if (missing) {
 		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting or secondary controls";
 		return -EOPNOTSUPP;
 	}
@@ -157,6 +191,14 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 	caps->can_intr_window = allowed1(msrs->proc_ctls, PROC_INTERRUPT_WINDOW_EXITING);
 	caps->can_nmi_window = (caps->pin_ctls & PIN_VIRTUAL_NMIS) &&
 			       allowed1(msrs->proc_ctls, PROC_NMI_WINDOW_EXITING);
+	/*
+	 * The preemption timer is not in the base controls: a vCPU turns it
+	 * on when the module parameter asks (vmx/run.c).  Not on the CPUs
+	 * whose timer errata say it may not count down (as KVM).
+	 */
+	caps->can_preemption_timer = allowed1(msrs->pin_ctls, PIN_PREEMPTION_TIMER) &&
+				     !preemption_timer_broken(msrs->cpuid_1_eax);
+	caps->preemption_timer_rate = msrs->misc & MISC_PREEMPTION_TIMER_RATE;
 	caps->misc = msrs->misc;
 	caps->cr0_fixed0 = msrs->cr0_fixed0;
 	caps->cr0_fixed1 = msrs->cr0_fixed1;

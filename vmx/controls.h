@@ -31,6 +31,8 @@
 /* IA32_VMX_MISC, SDM Vol. 3D A.6 */
 #define MISC_SAVES_LMA		BIT_ULL(5)
 #define MISC_ACTIVITY_HLT		BIT_ULL(6)
+/* The preemption timer counts down once every 2^rate TSC ticks. */
+#define MISC_PREEMPTION_TIMER_RATE	0x1fULL
 
 /* IA32_EPTCAP_VPID_CAP, SDM Vol. 3D A.10 */
 #define EPTCAP_WALK_4			BIT_ULL(6)
@@ -48,9 +50,11 @@
 #define PIN_EXTERNAL_INTERRUPT_EXITING	BIT(0)
 #define PIN_NMI_EXITING			BIT(3)
 #define PIN_VIRTUAL_NMIS		BIT(5)
+#define PIN_PREEMPTION_TIMER		BIT(6)
 
 /* Primary processor-based VM-execution controls, SDM Vol. 3C 25.6.2 */
 #define PROC_INTERRUPT_WINDOW_EXITING	BIT(2)
+#define PROC_USE_TSC_OFFSETTING		BIT(3)
 #define PROC_HLT_EXITING		BIT(7)
 #define PROC_INVLPG_EXITING		BIT(9)
 #define PROC_MWAIT_EXITING		BIT(10)
@@ -73,6 +77,7 @@
 #define PROC2_ENABLE_VPID		BIT(5)
 #define PROC2_WBINVD_EXITING		BIT(6)
 #define PROC2_UNRESTRICTED_GUEST	BIT(7)
+#define PROC2_PAUSE_LOOP_EXITING	BIT(10)
 #define PROC2_ENABLE_INVPCID		BIT(12)
 #define PROC2_ENABLE_XSAVES		BIT(20)
 

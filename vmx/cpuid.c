@@ -3,45 +3,28 @@
  * CPUID: what kvmini offers (KVM_GET_SUPPORTED_CPUID), what a vCPU was
  * given (KVM_SET_CPUID2), and the CPUID exit that answers from it.
  *
- * The offer is the host's CPUID, filtered: the hypervisor bit set; VMX,
- * SMX, MONITOR, the PMU, x2APIC and the TSC deadline timer (no in-kernel
- * APIC), PKU, RDTSCP (TSC_AUX is not switched), XSAVES and the speculation
- * control MSRs hidden, because kvmini does not virtualize them.
+ * The offer is the host's CPUID through an allow-list (cpuid_filter.c):
+ * a feature the guest sees is one kvmini virtualizes, or one that needs
+ * nothing from a hypervisor.  Leaves 0x15 and 0x16 give the TSC frequency.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <linux/types.h>
 #include <asm/fpu/xcr.h>
+#include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "cpuid.h"
+#include "cpuid_filter.h"
 #include "exits.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
 
-#define F(bit)	BIT(bit)
-
-/* CPUID.1 */
-#define C1_ECX_HIDDEN	(F(3) | F(4) | F(5) | F(6) | F(7) | F(8) | F(15) | F(18) | \
-			 F(21) | F(24) | F(27))
-#define C1_ECX_HYPERVISOR F(31)
-#define C1_ECX_OSXSAVE	F(27)
-/* XSAVE, AVX, F16C, FMA: nothing without XSAVE in the host. */
-#define C1_ECX_XSAVE_AVX (F(12) | F(26) | F(28) | F(29))
-#define C1_EDX_HIDDEN	(F(12) | F(21) | F(22) | F(29) | F(31))
-/* CPUID.7.0 */
-#define C7_EBX_HIDDEN	(F(2) | F(4) | F(11) | F(12) | F(14) | F(15) | F(25))
-/* AVX2 and the AVX-512 family. */
-#define C7_EBX_XSAVE_USERS (F(5) | F(16) | F(17) | F(21) | F(26) | F(27) | F(28) | \
-			    F(30) | F(31))
-#define C7_ECX_HIDDEN	(F(3) | F(4) | F(5) | F(16) | F(30))
-#define C7_EDX_KEPT	(F(2) | F(3) | F(4))
-/* CPUID.0xD.1: XSAVES/XRSTORS */
-#define CD1_EAX_XSAVES	F(3)
-/* CPUID.0x80000001 EDX: RDTSCP */
-#define CE1_EDX_RDTSCP	F(27)
+/* CPUID.1 ECX: follows the guest's CR4 */
+#define C1_ECX_OSXSAVE	BIT(27)
 
 /* XSAVE components a guest may enable: x87, SSE, AVX, AVX-512. */
 #define GUEST_XCR0_MASK	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | \
@@ -53,135 +36,6 @@ u64 vmx_guest_xcr0_allowed(void)
 	if (!vmx_host_has_xsave())
 		return XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
 	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & GUEST_XCR0_MASK;
-}
-
-static bool add_entry(struct kvm_cpuid_entry2 *e, int *n, int max, u32 fn, u32 idx,
-		      bool indexed)
-{
-	struct kvm_cpuid_entry2 *ent;
-
-	if (*n >= max)
-		return false;
-	ent = &e[(*n)++];
-	memset(ent, 0, sizeof(*ent));
-	ent->function = fn;
-	ent->index = idx;
-	ent->flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
-	cpuid_count(fn, idx, &ent->eax, &ent->ebx, &ent->ecx, &ent->edx);
-	return true;
-}
-
-static void filter_entry(struct kvm_cpuid_entry2 *e, u64 xcr0)
-{
-	switch (e->function) {
-	case 1:
-		e->ecx = (e->ecx & ~C1_ECX_HIDDEN) | C1_ECX_HYPERVISOR;
-		if (!vmx_host_has_xsave())
-			e->ecx &= ~C1_ECX_XSAVE_AVX;
-		e->edx &= ~C1_EDX_HIDDEN;
-		break;
-	case 6:
-	case 0xa:
-	case 0xb:
-		e->eax = e->ebx = e->ecx = e->edx = 0;
-		break;
-	case 7:
-		if (e->index == 0) {
-			e->ebx &= ~C7_EBX_HIDDEN;
-			if (!vmx_host_has_xsave())
-				e->ebx &= ~C7_EBX_XSAVE_USERS;
-			if (!(kvmini_caps.proc2_ctls & PROC2_ENABLE_INVPCID))
-				e->ebx &= ~F(10);
-			e->ecx &= ~C7_ECX_HIDDEN;
-			e->edx &= C7_EDX_KEPT;
-		} else {
-			e->eax = e->ebx = e->ecx = e->edx = 0;
-		}
-		break;
-	case 0xd:
-		if (!vmx_host_has_xsave()) {
-			e->eax = e->ebx = e->ecx = e->edx = 0;
-		} else if (e->index == 0) {
-			e->eax = (u32)xcr0;
-			e->edx = (u32)(xcr0 >> 32);
-		} else if (e->index == 1) {
-			e->eax &= ~CD1_EAX_XSAVES;
-			e->ecx = e->edx = 0;
-		} else if (!(xcr0 & BIT_ULL(e->index))) {
-			e->eax = e->ebx = e->ecx = e->edx = 0;
-		}
-		break;
-	case 0x80000001:
-		e->edx &= ~CE1_EDX_RDTSCP;
-		break;
-	case 0x80000007:
-		e->eax = e->ebx = e->ecx = e->edx = 0;
-		break;
-	}
-}
-
-/**
- * vmx_supported_cpuid - fill @e with what kvmini offers a guest
- * @e: the entries
- * @max: room in @e
- *
- * Return: the number of entries, or -E2BIG when @max is too small.
- */
-int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
-{
-	u64 xcr0 = vmx_guest_xcr0_allowed();
-	u32 basic_max = min_t(u32, cpuid_eax(0), 0xd);
-	u32 ext_max = min_t(u32, cpuid_eax(0x80000000), 0x80000008);
-	int n = 0, i;
-	u32 fn, idx;
-
-	for (fn = 0; fn <= basic_max; fn++) {
-		switch (fn) {
-		case 4:
-			for (idx = 0; idx < 8; idx++) {
-				if (!add_entry(e, &n, max, fn, idx, true))
-					return -E2BIG;
-				if (!(e[n - 1].eax & 0x1f))
-					break;
-			}
-			break;
-		case 7:
-		case 0xb:
-			if (!add_entry(e, &n, max, fn, 0, true))
-				return -E2BIG;
-			break;
-		case 0xd:
-			for (idx = 0; idx < 8; idx++)
-				if (!add_entry(e, &n, max, fn, idx, true))
-					return -E2BIG;
-			break;
-		default:
-			if (!add_entry(e, &n, max, fn, 0, false))
-				return -E2BIG;
-		}
-	}
-	e[0].eax = basic_max;
-	for (fn = 0x80000000; fn <= ext_max; fn++)
-		if (!add_entry(e, &n, max, fn, 0, false))
-			return -E2BIG;
-	for (i = 0; i < n; i++) {
-		if (e[i].function == 0x80000000)
-			e[i].eax = ext_max;
-		filter_entry(&e[i], xcr0);
-	}
-	return n;
-}
-
-static const struct kvm_cpuid_entry2 *find_entry(const struct kvm_cpuid_entry2 *e, int n,
-						 u32 fn, u32 idx)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (e[i].function == fn &&
-		    (!(e[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e[i].index == idx))
-			return &e[i];
-	return NULL;
 }
 
 /* The XSAVE area size for the components in @xcr0 (CPUID.0xD.0:EBX). */
@@ -200,6 +54,122 @@ static u32 xsave_size(u64 xcr0)
 }
 
 /*
+ * One leaf as the host has it (zeros past the host's highest leaf),
+ * filtered, appended to @e unless nothing of it is offered.  False when
+ * it is offered and @e is full.
+ */
+static bool add_entry(struct kvm_cpuid_entry2 *e, int *n, int max, u32 fn, u32 idx,
+		      bool indexed, const struct cpuid_host *h)
+{
+	u32 host_max = fn >= 0x80000000 ? h->ext_max : h->basic_max;
+	struct kvm_cpuid_entry2 ent = {
+		.function = fn,
+		.index = idx,
+		.flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+	};
+
+	if (fn <= host_max)
+		cpuid_count(fn, idx, &ent.eax, &ent.ebx, &ent.ecx, &ent.edx);
+	cpuid_filter_entry(&ent, h);
+	/* A leaf with nothing offered reads as zeros without an entry. */
+	if (!(ent.eax | ent.ebx | ent.ecx | ent.edx) && fn != 0 && fn != 0x80000000)
+		return true;
+	if (*n >= max)
+		return false;
+	e[(*n)++] = ent;
+	return true;
+}
+
+/* A capability word of the host kernel's (boot_cpu_data.x86_capability). */
+static u32 host_caps(enum cpuid_leafs word)
+{
+	return boot_cpu_data.x86_capability[word];
+}
+
+/* Subleaves offered: leaf 4 until its cache type is 0, 7.0-1, 0xD.0-7. */
+static u32 nr_subleaves(u32 fn)
+{
+	switch (fn) {
+	case 4:
+	case 0xd:
+		return 8;
+	case 7:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * vmx_supported_cpuid - fill @e with what kvmini offers a guest
+ * @e: the entries
+ * @max: room in @e
+ *
+ * Return: the number of entries, or -E2BIG when @max is too small.
+ */
+int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
+{
+	struct cpuid_host h = {
+		.basic_max = cpuid_eax(0),
+		.ext_max = cpuid_eax(0x80000000),
+		.xsave = vmx_host_has_xsave(),
+		.invpcid = kvmini_caps.proc2_ctls & PROC2_ENABLE_INVPCID,
+		.xcr0 = vmx_guest_xcr0_allowed(),
+		.tsc_khz = tsc_khz,
+		.caps_1_ecx = host_caps(CPUID_1_ECX),
+		.caps_1_edx = host_caps(CPUID_1_EDX),
+		.caps_7_ebx = host_caps(CPUID_7_0_EBX),
+		.caps_7_ecx = host_caps(CPUID_7_ECX),
+		.caps_7_edx = host_caps(CPUID_7_EDX),
+		.caps_7_1_eax = host_caps(CPUID_7_1_EAX),
+		.caps_d_1_eax = host_caps(CPUID_D_1_EAX),
+		.caps_e1_ecx = host_caps(CPUID_8000_0001_ECX),
+		.caps_e1_edx = host_caps(CPUID_8000_0001_EDX),
+		/* Linux's own bit for an invariant TSC (0x80000007:EDX[8]). */
+		.caps_e7_edx = boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? BIT(8) : 0,
+		.caps_e8_ebx = host_caps(CPUID_8000_0008_EBX),
+	};
+	u32 ext_max = min_t(u32, h.ext_max, CPUID_GUEST_EXT_MAX);
+	int n = 0;
+	u32 fn, idx;
+
+	h.xsave_size = xsave_size(h.xcr0);
+	for (fn = 0; fn <= CPUID_GUEST_BASIC_MAX; fn++) {
+		u32 subs = nr_subleaves(fn);
+
+		if (!subs) {
+			if (!add_entry(e, &n, max, fn, 0, false, &h))
+				return -E2BIG;
+			continue;
+		}
+		for (idx = 0; idx < subs; idx++) {
+			if (!add_entry(e, &n, max, fn, idx, true, &h))
+				return -E2BIG;
+			/* Leaf 4 ends at the first subleaf of cache type 0. */
+			if (fn == 4 && (e[n - 1].function != 4 || e[n - 1].index != idx ||
+					!(e[n - 1].eax & 0x1f)))
+				break;
+		}
+	}
+	for (fn = 0x80000000; fn <= ext_max; fn++)
+		if (!add_entry(e, &n, max, fn, 0, false, &h))
+			return -E2BIG;
+	return n;
+}
+
+static const struct kvm_cpuid_entry2 *find_entry(const struct kvm_cpuid_entry2 *e, int n,
+						 u32 fn, u32 idx)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].function == fn &&
+		    (!(e[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e[i].index == idx))
+			return &e[i];
+	return NULL;
+}
+
+/*
  * CPUID exit: the vCPU's table (KVM_SET_CPUID2), or kvmini's offer when
  * userspace set none; then the bits that follow the guest's own state.
  */
@@ -209,6 +179,12 @@ int handle_cpuid(struct kvmini_vcpu *vcpu)
 	const struct kvm_cpuid_entry2 *e;
 	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
 
+	/* CPUID faulting (MSR_MISC_FEATURES_ENABLES), as KVM emulates it. */
+	if (unlikely(vcpu->msr.misc_features & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) &&
+	    vmx_guest_cpl() > 0) {
+		vmx_inject_gp(vcpu);
+		return 1;
+	}
 	e = find_entry(vcpu->cpuid, vcpu->cpuid_nent, fn, idx);
 	if (e) {
 		eax = e->eax;
@@ -229,6 +205,34 @@ int handle_cpuid(struct kvmini_vcpu *vcpu)
 	vcpu->regs[GPR_RDX] = edx;
 	vmx_skip_instruction(vcpu);
 	return 1;
+}
+
+/*
+ * The guest's physical address width, as KVM's cpuid_query_maxphyaddr():
+ * CPUID.0x80000008:EAX[7:0] when the table reaches that leaf, else 36.
+ * Reserved-bit checks of guest physical addresses use it (msr.c).
+ */
+static u8 cpuid_maxphyaddr(const struct kvm_cpuid_entry2 *e, int n)
+{
+	const struct kvm_cpuid_entry2 *ext = find_entry(e, n, 0x80000000, 0);
+	const struct kvm_cpuid_entry2 *l8 = find_entry(e, n, 0x80000008, 0);
+
+	if (!ext || ext->eax < 0x80000008 || !l8)
+		return 36;
+	return l8->eax & 0xff;
+}
+
+/* What the vCPU's MSRs must know of its CPUID, as KVM's guest_cpuid_has(). */
+static u32 cpuid_caps(const struct kvm_cpuid_entry2 *e, int n)
+{
+	const struct kvm_cpuid_entry2 *l7 = find_entry(e, n, 7, 0);
+	u32 caps = 0;
+
+	if (l7 && (l7->ebx & C7_EBX_TSC_ADJUST))
+		caps |= VCPU_CPUID_TSC_ADJUST;
+	if (l7 && (l7->edx & C7_EDX_ARCH_CAPS))
+		caps |= VCPU_CPUID_ARCH_CAPS;
+	return caps;
 }
 
 /**
@@ -254,6 +258,8 @@ int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entri
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = copy;
 	vcpu->cpuid_nent = nent;
+	vcpu->cpuid_caps = cpuid_caps(copy, nent);
+	vcpu->maxphyaddr = cpuid_maxphyaddr(copy, nent);
 	return 0;
 }
 
@@ -263,6 +269,8 @@ int vmx_default_cpuid(struct kvmini_vcpu *vcpu)
 	struct kvm_cpuid_entry2 *e;
 	int n;
 
+	/* What a vCPU without CPUID has (as KVM's), until the offer is set. */
+	vcpu->maxphyaddr = 36;
 	e = kcalloc(KVMINI_MAX_CPUID_ENTRIES, sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;

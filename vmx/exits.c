@@ -272,6 +272,42 @@ static int handle_invd(struct kvmini_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * MONITOR and MWAIT are not in the guest's CPUID; as KVM (its
+ * MWAIT_NEVER_UD_FAULTS quirk, on by default) they run as NOPs rather
+ * than #UD, so a guest that tries them anyway goes on.  Before the exit
+ * the CPU raised only #UD and the CPL fault (#GP at CPL > 0) itself; the
+ * other faults come after the exit in priority (SDM Vol. 3C 26.1.1), and
+ * a NOP raises none of them.
+ */
+static int handle_monitor_mwait(struct kvmini_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+/*
+ * PAUSE-loop exiting: the guest spins on a lock.  Back to the run loop,
+ * which looks at signals and lets the scheduler run another task (the
+ * lock holder, perhaps) before entering again.  KVM also grows the PLE
+ * window and yields to a preempted vCPU of the VM; kvmini does neither.
+ */
+static int handle_pause(struct kvmini_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+/*
+ * The VMX-preemption timer (module parameter preemption_timer_us) ran
+ * out: the guest ran a whole period without an exit.  The run loop
+ * looks at signals; the next entry starts a new period.
+ */
+static int handle_preemption_timer(struct kvmini_vcpu *vcpu)
+{
+	return 1;
+}
+
 /* The guest does not see VMX in CPUID: VMX instructions raise #UD. */
 static int handle_vmx_instruction(struct kvmini_vcpu *vcpu)
 {
@@ -315,8 +351,10 @@ static const exit_handler_t exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_INVVPID]			= handle_vmx_instruction,
 	[EXIT_REASON_VMFUNC]			= handle_vmx_instruction,
 	[EXIT_REASON_GETSEC]			= handle_vmx_instruction,
-	[EXIT_REASON_MWAIT]			= handle_vmx_instruction,
-	[EXIT_REASON_MONITOR]			= handle_vmx_instruction,
+	[EXIT_REASON_MWAIT]			= handle_monitor_mwait,
+	[EXIT_REASON_MONITOR]			= handle_monitor_mwait,
+	[EXIT_REASON_PAUSE]			= handle_pause,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
@@ -343,6 +381,10 @@ static bool exit_is_unusual(u32 basic)
 	case EXIT_REASON_HLT:
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_XSETBV:
+	case EXIT_REASON_PAUSE:
+	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_MWAIT:
+	case EXIT_REASON_MONITOR:
 		return false;
 	default:
 		return true;

@@ -138,11 +138,14 @@ static bool sregs_valid(const struct kvm_sregs *s)
  * @s: the new state
  * @pdptes: for PAE paging outside long mode, the PDPTEs read from s->cr3
  *
- * Return: 0, or -EINVAL for a state KVM would refuse too.
+ * Return: 0, or -EINVAL for a state KVM would refuse too (nothing set).
  */
 int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s, const u64 *pdptes)
 {
 	if (!sregs_valid(s))
+		return -EINVAL;
+	/* As KVM: APIC_BASE as a host-initiated write, refused with EINVAL. */
+	if (vmx_set_apic_base(vcpu, s->apic_base))
 		return -EINVAL;
 	set_segment(SEG_CS, &s->cs);
 	set_segment(SEG_DS, &s->ds);

@@ -9,7 +9,10 @@
  * task's FPU state for the whole KVM_RUN (fpu_swap_kvm_fpstate), so a
  * context switch saves and restores it like any task's.
  */
+#include <linux/kernel.h>
 #include <linux/kvm.h>
+#include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -25,6 +28,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
+#include <asm/tsc.h>
 
 #include "cpuid.h"
 #include "events.h"
@@ -49,6 +53,71 @@ static bool run_immediate_exit(struct kvm_run *run)
 #else
 	return READ_ONCE(run->immediate_exit);
 #endif
+}
+
+/*
+ * The VMX-preemption timer: 0, off (the default); otherwise a vCPU exits
+ * after at most this many microseconds in the guest without an exit, and
+ * KVM_RUN looks at signals.  On VT-x hardware it is not needed for that:
+ * external interrupts exit whatever the guest's IF, so a signal's kick
+ * reaches a vCPU spinning with interrupts off.  It is a workaround for
+ * Bochs, which makes no external-interrupt exit from a guest entered
+ * with IF=0: there the timer (or PAUSE-loop exiting) is the only way such
+ * a guest comes back.  A vCPU takes a new value at its next KVM_RUN.
+ * Ignored where the CPU has no usable timer, or the TSC frequency is
+ * unknown.  Bounded so that a period is neither a few ticks (the guest
+ * would make almost no progress between exits) nor longer than a second.
+ */
+#define PREEMPTION_TIMER_MIN_US	50
+#define PREEMPTION_TIMER_MAX_US	1000000
+
+static unsigned int preemption_timer_us;
+
+static int set_preemption_timer_us(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+	int err = kstrtouint(val, 0, &us);
+
+	if (err)
+		return err;
+	if (us && (us < PREEMPTION_TIMER_MIN_US || us > PREEMPTION_TIMER_MAX_US))
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, us);
+	return 0;
+}
+
+static const struct kernel_param_ops preemption_timer_us_ops = {
+	.set = set_preemption_timer_us,
+	.get = param_get_uint,
+};
+module_param_cb(preemption_timer_us, &preemption_timer_us_ops, &preemption_timer_us, 0644);
+MODULE_PARM_DESC(preemption_timer_us, "VMX-preemption timer period in microseconds of guest time without an exit, 50 to 1000000; 0: off");
+
+/* Timer ticks for @us: TSC ticks, divided by 2^rate (SDM Vol. 3C 26.5.1). */
+static u32 preemption_timer_ticks(u32 us)
+{
+	u64 ticks = ((u64)us * tsc_khz / 1000) >> kvmini_caps.preemption_timer_rate;
+
+	return clamp_t(u64, ticks, 1, U32_MAX);
+}
+
+/* Once per KVM_RUN, not per entry: the VMCS keeps the period between entries. */
+static void update_preemption_timer(struct kvmini_vcpu *vcpu)
+{
+	u32 us = 0;
+
+	if (kvmini_caps.can_preemption_timer && tsc_khz)
+		us = READ_ONCE(preemption_timer_us);
+
+	if (us == vcpu->ptimer_us)
+		return;
+	if (us) {
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, preemption_timer_ticks(us));
+		vmcs_set_bits32(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+	} else {
+		vmcs_clear_bits32(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER);
+	}
+	vcpu->ptimer_us = us;
 }
 
 /* Interruption type NMI in VM_EXIT_INTR_INFO, SDM Vol. 3C 25.9.2. */
@@ -308,6 +377,7 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		goto out;
 	}
 	vcpu->cr8 = cr8;
+	update_preemption_timer(vcpu);
 	r = vmx_complete_userspace_exit(vcpu);
 	if (r <= 0)
 		goto out;

@@ -43,6 +43,14 @@ static DEFINE_PER_CPU(struct kvmini_vcpu *, current_vmcs);
 #define CR4_GUEST_OWNED	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_PCE | X86_CR4_OSFXSR | \
 			 X86_CR4_OSXMMEXCPT | X86_CR4_PGE | X86_CR4_TSD | X86_CR4_FSGSBASE)
 
+/*
+ * PAUSE-loop exiting (SDM Vol. 3C 26.1.3): PAUSEs at most this many TSC
+ * ticks apart are one loop, and a loop longer than the window exits.
+ * KVM's defaults; KVM also grows the window per vCPU, kvmini keeps it.
+ */
+#define KVMINI_PLE_GAP		128
+#define KVMINI_PLE_WINDOW	4096
+
 /* DR7 after RESET: bit 10 reads as 1. */
 #define GUEST_DR7_INIT	0x400
 /* DR6 after RESET: reserved bits read as 1. */
@@ -298,6 +306,14 @@ static void setup_controls(struct kvmini_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(MSR_BITMAP, vmx_msr_bitmap_phys());
+	/* The VM's TSC, until the guest writes TSC or TSC_ADJUST (msr.c). */
+	vcpu->tsc_offset = vcpu->vm->tsc_offset;
+	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
+	if (vmx_has_ple(c)) {
+		vmcs_write32(PLE_GAP, KVMINI_PLE_GAP);
+		vmcs_write32(PLE_WINDOW, KVMINI_PLE_WINDOW);
+	}
+	vcpu->ptimer_us = 0;
 	vmcs_write64(EPT_POINTER, vcpu->vm->ept.eptp);
 	vmcs_write64(VMCS_LINK_POINTER, -1ULL);
 	vmcs_writel(CR0_GUEST_HOST_MASK, CR0_HOST_OWNED);
@@ -398,8 +414,7 @@ void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
 	vcpu->dr6 = GUEST_DR6_INIT;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->guest_msrs = (struct vcpu_syscall_msrs){ 0 };
-	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
-	vcpu->mtrr_def_type = 0;
+	vmx_msr_reset(vcpu);
 }
 
 /**

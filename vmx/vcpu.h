@@ -82,6 +82,34 @@ struct vcpu_syscall_msrs {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 };
 
+/* As KVM's default for a vCPU (KVM_MAX_MCE_BANKS): MCG_CAP reports 32 banks. */
+#define KVMINI_MCE_BANKS	32
+#define KVMINI_MTRR_VAR		8
+#define KVMINI_MTRR_FIXED	11
+
+/* The MSRs kvmini emulates for the guest (msr.c), as KVM keeps them. */
+struct vcpu_msr_state {
+	u64 apic_base;
+	u64 feat_ctl;
+	u64 misc_enable;
+	u64 misc_features;	/* MSR_MISC_FEATURES_ENABLES: CPUID faulting */
+	u64 power_ctl;
+	u64 tsc_adjust;		/* wraps, as the guest's TSC does */
+	u64 mcg_status;
+	u64 mtrr_def_type;
+};
+
+/* The emulated MSRs that are arrays: large, and rarely used. */
+struct vcpu_msr_banks {
+	u64 mce[KVMINI_MCE_BANKS * 4];	/* CTL, STATUS, ADDR, MISC */
+	u64 mtrr_fixed[KVMINI_MTRR_FIXED];
+	u64 mtrr_var[KVMINI_MTRR_VAR * 2];	/* base, mask */
+};
+
+/* Features of the vCPU's CPUID that MSR accesses depend on, as on KVM. */
+#define VCPU_CPUID_TSC_ADJUST	BIT(0)
+#define VCPU_CPUID_ARCH_CAPS	BIT(1)
+
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;
 	unsigned int id;
@@ -108,13 +136,16 @@ struct kvmini_vcpu {
 	u64 xcr0;
 	struct vcpu_syscall_msrs guest_msrs, host_msrs;
 	bool guest_msrs_loaded;
-	u64 misc_enable;
-	u64 mtrr_def_type;
+	u64 tsc_offset;			/* what TSC_OFFSET holds (two's complement) */
+	u32 ptimer_us;			/* preemption timer period in the VMCS; 0: off */
 	struct fpu_guest fpu;
 	bool fpu_loaded;
 
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;
+	u32 cpuid_caps;			/* VCPU_CPUID_*, from the table */
+	u8 maxphyaddr;			/* the table's CPUID.0x80000008:EAX[7:0] */
+	struct vcpu_msr_state msr;
 
 	enum vcpu_pending pending;
 	unsigned int pending_len;	/* instruction to skip on completion */
@@ -133,6 +164,8 @@ struct kvmini_vcpu {
 
 	struct ept_cache ept_cache;	/* tables for the next EPT fault */
 	struct vcpu_stats stats;
+
+	struct vcpu_msr_banks msr_banks;	/* last: large, and cold */
 };
 
 int vmx_vcpu_init(struct kvmini_vcpu *vcpu);
@@ -157,6 +190,7 @@ unsigned long vcpu_cr4(void);
 unsigned long vcpu_cr4_allowed(void);
 bool vcpu_cr_valid(unsigned long cr0, unsigned long cr4, u64 efer);
 u64 vmx_apic_base(struct kvmini_vcpu *vcpu);
+int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val);
 void vmx_explain_invalid_state(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_VCPU_H */

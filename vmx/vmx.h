@@ -10,6 +10,8 @@
 #include <linux/seq_file.h>
 #include "caps.h"
 
+struct kvmini_vcpu;
+
 extern struct vmx_caps kvmini_caps;
 
 /* Where a VM exit lands (vmenter.S): the VMCS's HOST_RIP. */
@@ -31,6 +33,7 @@ void vmx_clear_loaded_vmcss(void);
 int vmx_msr_init(void);
 void vmx_msr_exit(void);
 u64 vmx_msr_bitmap_phys(void);
+void vmx_msr_reset(struct kvmini_vcpu *vcpu);
 
 unsigned long vmx_hw_cr0(unsigned long cr0);
 unsigned long vmx_hw_cr4(unsigned long cr4);

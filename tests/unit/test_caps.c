@@ -202,6 +202,45 @@ static void test_derive_degrades(void)
 	      "degrade: default controls keep their default-1 bits");
 }
 
+/* Issue 10: PAUSE-loop exiting and the VMX-preemption timer, derived like the rest. */
+static void test_derive_spin_exits(void)
+{
+	struct vmx_msrs m;
+	struct vmx_caps c;
+	const char *why;
+
+	CHECK(derive(&skylake, &c, &why) == 0 && vmx_has_ple(&c),
+	      "spin: PAUSE-loop exiting on where offered, as KVM");
+	CHECK(c.proc_ctls & PROC_USE_TSC_OFFSETTING, "spin: TSC offsetting on (TSC_ADJUST)");
+	CHECK(c.can_preemption_timer && !(c.pin_ctls & PIN_PREEMPTION_TIMER),
+	      "spin: preemption timer available, off in the base controls");
+	CHECK(c.preemption_timer_rate == 7, "spin: timer rate from IA32_VMX_MISC[4:0]");
+
+	m = skylake;
+	m.proc2_ctls &= ~BIT64(32 + 10);
+	CHECK(derive(&m, &c, &why) == 0 && !vmx_has_ple(&c),
+	      "spin: no PAUSE-loop exiting, still accepted");
+	m = skylake;
+	m.pin_ctls &= ~BIT64(32 + 6);
+	CHECK(derive(&m, &c, &why) == 0 && !c.can_preemption_timer,
+	      "spin: no preemption timer, still accepted");
+	m = skylake;
+	m.cpuid_1_eax = 0x000106a5;	/* Xeon 5500 D0: timer erratum AAK139 */
+	CHECK(derive(&m, &c, &why) == 0 && !c.can_preemption_timer,
+	      "spin: no preemption timer on a CPU with the timer erratum, as KVM");
+	m.cpuid_1_eax = 0xf00106a5 | (3U << 14);
+	CHECK(derive(&m, &c, &why) == 0 && !c.can_preemption_timer,
+	      "spin: erratum signature matched with reserved bits set");
+	m.cpuid_1_eax = 0x000306a9;	/* Ivy Bridge, another stepping */
+	CHECK(derive(&m, &c, &why) == 0 && c.can_preemption_timer,
+	      "spin: timer kept on a stepping without the erratum");
+	m = skylake;
+	m.proc_ctls &= ~BIT64(32 + 3);
+	expect_refused(&m, "refuse: no TSC offsetting");
+	CHECK(derive(&m, &c, &why) && why && strstr(why, "TSC offsetting"),
+	      "refuse: the reason names TSC offsetting");
+}
+
 int main(void)
 {
 	test_adjust();
@@ -209,5 +248,6 @@ int main(void)
 	test_derive_skylake();
 	test_derive_refusals();
 	test_derive_degrades();
+	test_derive_spin_exits();
 	return unit_done("test_caps");
 }
