@@ -18,7 +18,6 @@
 /* ... with XSAVE: XSAVE; with the AVX state: FMA, AVX, F16C */
 #define C1_ECX_XSAVE	F(26)
 #define C1_ECX_AVX	(F(12) | F(28) | F(29))
-#define C1_ECX_HYPERVISOR	F(31)
 /*
  * CPUID.1 EDX: FPU, VME, DE, PSE, TSC, MSR, PAE, MCE, CX8, SEP, MTRR, PGE,
  * MCA, CMOV, PAT, PSE36, CLFLUSH, MMX, FXSR, SSE, SSE2, SS.  Not APIC (9).
@@ -188,7 +187,6 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		keep(e, ~0U, C1_EBX,
 		     (C1_ECX | (C1_ECX_XSAVE & xsave) | (C1_ECX_AVX & avx)) & h->caps_1_ecx,
 		     C1_EDX & h->caps_1_edx);
-		e->ecx |= C1_ECX_HYPERVISOR;
 		break;
 	case 2:		/* cache and TLB descriptors */
 	case 4:		/* deterministic cache parameters */
