@@ -15,3 +15,11 @@ clean: clean-user-tool
 .PHONY: clean-user-tool
 clean-user-tool:
 	rm -f user/kvmini
+
+# The PC's pure parts (issue 10): the 8259A, the 8254, the boot header.
+tests/unit/test_pic: tests/unit/test_pic.c user/pic.c user/pic.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_pic.c user/pic.c
+tests/unit/test_pit: tests/unit/test_pit.c user/pit.c user/pit.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_pit.c user/pit.c
+tests/unit/test_bzimage: tests/unit/test_bzimage.c user/bzimage.c user/bzimage.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_bzimage.c user/bzimage.c

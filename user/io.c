@@ -5,8 +5,10 @@
  * access is a run of byte accesses at consecutive ports, as on an ISA
  * bus, except on the 0xe9 debug port, which prints every byte it is
  * given.  A 4-byte access to HC_PORT is a hypercall (hcall.c), one to
- * DISK_PORT a disk request (disk.c).  Ports nobody decodes read as all
- * ones and drop writes.
+ * DISK_PORT a disk request (disk.c).  The other devices are the VM's
+ * table of port ranges (vm->ports: the test console's, or the PC's);
+ * ports nobody decodes read as all ones and drop writes, and --stats
+ * marks them unhandled.
  */
 #include <pthread.h>
 
@@ -16,19 +18,32 @@ static pthread_mutex_t hcall_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define DEBUG_PORT	0xe9
 
+static const struct port_range *find(const struct vm *vm, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_ports; i++)
+		if (port >= vm->ports[i].first && port <= vm->ports[i].last)
+			return &vm->ports[i];
+	return NULL;
+}
+
 static bool port_access(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *data,
-			unsigned int size)
+			unsigned int size, struct verdict *v)
 {
 	bool handled = false;
 	unsigned int i;
 
 	for (i = 0; i < size; i++) {
 		uint16_t p = port == DEBUG_PORT ? port : (uint16_t)(port + i);
+		const struct port_range *dev = find(vcpu->vm, p);
 
-		if (console_port(vcpu, p, out, &data[i]))
+		if (dev) {
+			dev->access(vcpu, p, out, &data[i], v);
 			handled = true;
-		else if (!out)
+		} else if (!out) {
 			data[i] = 0xff;
+		}
 	}
 	return handled;
 }
@@ -52,7 +67,7 @@ void io_exit(struct vcpu *vcpu, struct verdict *v)
 			     (unsigned long long)run->io.data_offset, run->io.count, size);
 		return;
 	}
-	if (run->io.port == HC_PORT) {
+	if (run->io.port == HC_PORT && !vcpu->vm->pc) {
 		bool handled;
 
 		/* The share and its open files are the VM's, for every vCPU thread. */
@@ -70,8 +85,8 @@ void io_exit(struct vcpu *vcpu, struct verdict *v)
 		stats_port(run->io.port, out, true);
 		return;
 	}
-	for (i = 0; i < run->io.count; i++) {
-		bool handled = port_access(vcpu, run->io.port, out, data + i * size, size);
+	for (i = 0; i < run->io.count && v->kind == VERDICT_RUN; i++) {
+		bool handled = port_access(vcpu, run->io.port, out, data + i * size, size, v);
 
 		stats_port(run->io.port, out, handled);
 	}

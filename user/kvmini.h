@@ -104,6 +104,18 @@ struct verdict {
 };
 
 struct vm;
+struct vcpu;
+struct pc;
+
+/*
+ * Ports [first, last] belong to one device: access() reads or writes one
+ * byte (io.c splits wider accesses), and may end the run through @v.
+ */
+struct port_range {
+	uint16_t first, last;
+	void (*access)(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
+		       struct verdict *v);
+};
 
 struct vcpu {
 	struct vm *vm;
@@ -121,12 +133,15 @@ struct vcpu {
 	int finished;		/* set by its thread as it ends (atomic) */
 
 	/*
-	 * Interrupt delivery: the timer sets irq_pending and wakes or kicks
-	 * the vCPU; only the vCPU's own thread calls KVM_INTERRUPT.
+	 * Interrupt delivery: a device (the --timer tick, or the PC's PIC)
+	 * raises the vCPU's interrupt line under irq_lock and wakes or kicks
+	 * the vCPU; only the vCPU's own thread calls KVM_INTERRUPT.  irq_lock
+	 * is &lock, or for vCPU 0 of a PC the PC's device lock (pc.h).
 	 */
 	pthread_mutex_t lock;
+	pthread_mutex_t *irq_lock;
 	pthread_cond_t wake;
-	bool irq_pending;
+	bool irq_pending;	/* --timer's line (a PC's is its PIC's output) */
 	unsigned long irqs_injected;
 
 	struct hcall_vcpu hcall;	/* port hypercalls (hcall.c) */
@@ -149,6 +164,11 @@ struct vm {
 	struct vcpu vcpus[MAX_VCPUS];
 
 	struct disk disk;	/* --disk; fd -1 when there is none */
+	/* The devices on ports: the test console's, or a PC's (pc.c). */
+	const struct port_range *ports;
+	unsigned int nr_ports;
+	/* The PC that boots Linux (--kernel), or NULL. */
+	struct pc *pc;
 
 	/* The periodic interrupt (--timer); hz 0 when there is none. */
 	unsigned int timer_hz;
@@ -208,6 +228,19 @@ void vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs);
 void image_load(struct vm *vm, const char *path, struct image *img);
 uint64_t tool_area_base(const struct vm *vm);
 
+/* boot.c: a Linux bzImage by the 64-bit boot protocol (--kernel) */
+struct linux_boot {
+	const char *kernel, *initrd, *append;
+};
+extern const char linux_default_cmdline[];
+/* Into guest RAM; the entry point for x86_setup() in long mode. */
+void linux_load(struct vm *vm, const struct linux_boot *lb, uint64_t *entry);
+void linux_setup_vcpu(struct vcpu *vcpu);
+
+/* pc.c: the ports of the PC for Linux */
+extern const struct port_range pc_ports[];
+extern const unsigned int nr_pc_ports;
+
 /* x86_setup.c */
 void x86_setup(struct vcpu *vcpu, enum mode mode, uint64_t entry);
 const char *mode_name(enum mode mode);
@@ -215,6 +248,8 @@ enum mode mode_parse(const char *s);
 
 /* console.c: the 0xe9 debug port and the 16550 at 0x3f8, per vCPU */
 bool console_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte);
+extern const struct port_range console_ports[];
+extern const unsigned int nr_console_ports;
 void console_flush(void);
 void console_end_line(struct vcpu *vcpu);
 __attribute__((format(printf, 2, 3)))

@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "kvmini.h"
+#include "pc.h"
 #include "vmstats.h"
 
 #define MAX_PEEKS	16
 #define TIMER_MAX_HZ	10000
 #define TIMER_DEFAULT_VECTOR	0x20
+#define LINUX_MEM_DEFAULT	(256ULL << 20)
 
 struct run_opts {
 	const char *device;
@@ -31,12 +33,16 @@ struct run_opts {
 	const char *image;
 	const char *share;
 	const char *disk;
+	struct linux_boot boot;	/* --kernel, --initrd, --append */
 };
 
 static void help(FILE *f)
 {
-	fputs(
+	fprintf(f,
 "run options:\n"
+"  --kernel BZIMAGE  boot a Linux bzImage instead of IMAGE, on a PC (below)\n"
+"  --initrd FILE   its initramfs\n"
+"  --append CMDLINE  added to the default command line (below)\n"
 "  --device PATH   KVM-compatible device (default " DEFAULT_DEVICE ", or /dev/kvm)\n"
 "  --mode MODE     real, protected (32-bit, no paging), paged (32-bit, 4 MiB\n"
 "                  pages) or long (64-bit, 2 MiB pages); default: long for an\n"
@@ -85,7 +91,16 @@ static void help(FILE *f)
 "error, unexpected exit, hlt with interrupts on and no --timer), which stops\n"
 "the others too; 3 timeout; 4 stopped by SIGINT, SIGTERM or SIGHUP. Each\n"
 "vCPU that did not finish well gets a line on stderr (\"vCPU k: ...\" with\n"
-"several), the one that failed last.\n", f);
+"several), the one that failed last.\n"
+"\n"
+"With --kernel, one vCPU boots BZIMAGE by the 64-bit boot protocol (default\n"
+"--mem 256M) on a PC: 8259A pair, 8254 PIT, 16550A COM1 on this terminal (raw\n"
+"mode; Ctrl-A x quits; stdin may be a pipe), RTC with the host's time, i8042,\n"
+"PCI configuration ports with no device. The command line starts with\n"
+"\"%s\".\n"
+"Exit status: 0 the guest powered off (halted with interrupts off) or\n"
+"rebooted; 2 it crashed (triple fault, a kernel panic on its console, an\n"
+"unhandled exit); 3 timeout; 4 signal or Ctrl-A x.\n", linux_default_cmdline);
 }
 
 /* --timer HZ[,VECTOR] */
@@ -108,10 +123,24 @@ static void parse_timer(const char *arg, struct run_opts *o)
 		die("bad --timer '%s': the vector must be 32 to 255 (0-31 are exceptions)", arg);
 }
 
+/* --kernel: a PC with one vCPU; the options of test images do not apply. */
+static void parse_linux(int argc, char **argv, struct run_opts *o)
+{
+	if (optind < argc)
+		die("run: --kernel boots a kernel, not the image '%s' too", argv[optind]);
+	if (o->mode || o->vcpus > 1 || o->timer_hz || o->npeek || o->share)
+		die("--kernel takes none of --mode, --vcpus, --timer, --peek, --share");
+	if (!o->mem_set)
+		o->mem = LINUX_MEM_DEFAULT;
+	if (o->mem < 64 * MEM_MIN || o->mem > MEM_MAX || o->mem % 4096)
+		die("--mem must be a multiple of 4K from 64M to 3G for --kernel, not %llu bytes",
+		    (unsigned long long)o->mem);
+}
+
 static void parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP,
-	       O_VCPUS, O_TIMER, O_DISK };
+	       O_VCPUS, O_TIMER, O_DISK, O_KERNEL, O_INITRD, O_APPEND };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -125,6 +154,9 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "vcpus", required_argument, NULL, O_VCPUS },
 		{ "timer", required_argument, NULL, O_TIMER },
 		{ "disk", required_argument, NULL, O_DISK },
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "initrd", required_argument, NULL, O_INITRD },
+		{ "append", required_argument, NULL, O_APPEND },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int i;
@@ -182,6 +214,15 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		case O_DISK:
 			o->disk = optarg;
 			break;
+		case O_KERNEL:
+			o->boot.kernel = optarg;
+			break;
+		case O_INITRD:
+			o->boot.initrd = optarg;
+			break;
+		case O_APPEND:
+			o->boot.append = optarg;
+			break;
 		case 'h':
 		case O_HELP:
 			command_help(&run_command, stdout);
@@ -193,6 +234,12 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			die("unknown option '%s' (see kvmini run --help)", argv[optind - 1]);
 		}
 	}
+	if (o->boot.kernel) {
+		parse_linux(argc, argv, o);
+		return;
+	}
+	if (o->boot.initrd || o->boot.append)
+		die("--initrd and --append go with --kernel");
 	if (optind == argc)
 		die("run: no image given (see kvmini run --help)");
 	if (optind + 1 < argc)
@@ -238,6 +285,64 @@ static void print_regs(struct vcpu *vcpu)
 		console_printf(vcpu, "reg %s 0x%016llx\n", names[i], (unsigned long long)v[i]);
 }
 
+/*
+ * The device's own counters, exits handled in the kernel included; the
+ * VM's are its memory's (faults, and with MMU notifiers the invalidations
+ * the host's reclaim caused).
+ */
+static void print_device_stats(struct vm *vm)
+{
+	unsigned int i;
+
+	statsfd_print(vm->vm_fd, "vm");
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		char who[16];
+
+		snprintf(who, sizeof(who), "vcpu%u", i);
+		statsfd_print(vm->vcpus[i].fd, who);
+	}
+}
+
+/* After the run: what --stats and --regs ask for, and the VM gone. */
+static int finish(struct vm *vm, const struct run_opts *o, int status)
+{
+	unsigned int i;
+
+	/* Their threads still use it; the process's exit ends them. */
+	if (vm->stuck)
+		return status;
+	if (o->stats)
+		print_device_stats(vm);
+	for (i = 0; o->regs && i < vm->nr_vcpus; i++)
+		print_regs(&vm->vcpus[i]);
+	if (o->stats)
+		stats_print();
+	fflush(stdout);
+	vm_destroy(vm);
+	free(vm);
+	return status;
+}
+
+/* --kernel: Linux on the PC of pc.c, vCPU 0 taking the PIC's interrupts. */
+static int run_linux(struct vm *vm, const struct run_opts *o)
+{
+	struct vcpu *vcpu = &vm->vcpus[0];
+	uint64_t entry;
+
+	linux_load(vm, &o->boot, &entry);
+	vm->mode = MODE_LONG;
+	/* Before the vCPU: its CPUID depends on the machine (kvm.c). */
+	pc_create(vm);
+	vm_create(vm, o->device);
+	vcpu_create(vm, 0);
+	x86_setup(vcpu, MODE_LONG, entry);
+	linux_setup_vcpu(vcpu);
+	vm->ports = pc_ports;
+	vm->nr_ports = nr_pc_ports;
+	vcpu->irq_lock = &vm->pc->lock;
+	return finish(vm, o, vm_run(vm, o->timeout_ms));
+}
+
 static int run_main(int argc, char **argv)
 {
 	struct run_opts o;
@@ -260,6 +365,8 @@ static int run_main(int argc, char **argv)
 	vm->slice_size = o.mem / o.vcpus;
 	vm->timer_hz = o.timer_hz;
 	vm->timer_vector = o.timer_vector;
+	if (o.boot.kernel && o.disk)
+		die("--disk: the PC that --kernel boots has no such device");
 	r = disk_open(&vm->disk, o.disk);
 	if (r == -EINVAL)
 		die("--disk %s: not a regular file or block device of at least one sector "
@@ -267,6 +374,8 @@ static int run_main(int argc, char **argv)
 	if (r < 0)
 		die("--disk %s: %s", o.disk, strerror(-r));
 	ram_alloc(vm, o.mem);
+	if (o.boot.kernel)
+		return run_linux(vm, &o);
 	image_load(vm, o.image, &img);
 	mode = o.mode;
 	if (mode == MODE_NONE)
@@ -281,6 +390,8 @@ static int run_main(int argc, char **argv)
 		memcpy(vm->mem + i * vm->slice_size + img.lo, vm->mem + img.lo, img.hi - img.lo);
 
 	vm_create(vm, o.device);
+	vm->ports = console_ports;
+	vm->nr_ports = nr_console_ports;
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		vcpu_create(vm, i);
 		x86_setup(&vm->vcpus[i], mode, img.entry);
@@ -292,19 +403,8 @@ static int run_main(int argc, char **argv)
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;
-	/*
-	 * The device's own counters, exits handled in the kernel included;
-	 * the VM's are its memory's (faults, and with MMU notifiers the
-	 * invalidations the host's reclaim caused).
-	 */
 	if (o.stats)
-		statsfd_print(vm->vm_fd, "vm");
-	for (i = 0; o.stats && i < vm->nr_vcpus; i++) {
-		char who[16];
-
-		snprintf(who, sizeof(who), "vcpu%u", i);
-		statsfd_print(vm->vcpus[i].fd, who);
-	}
+		print_device_stats(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		hcall_vcpu_fini(&vm->vcpus[i].hcall);
 	share_fini(&share);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The main thread while the vCPU threads run: it alone takes SIGINT,
- * SIGTERM and SIGHUP, keeps the --timeout deadline and the --timer
- * ticks, and stops the run when any of these says so or a vCPU fails:
+ * SIGTERM and SIGHUP, keeps the --timeout deadline and the devices'
+ * timers (the --timer ticks, or a PC's PIT), and stops the run when any of these says so or a vCPU fails:
  * every vCPU is kicked out of KVM_RUN, joined, and its ending reported.
  * A vCPU that has not come back STOP_GRACE_SEC after being stopped is
  * reported as stuck and left to the process's exit, which kills it.
@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "kvmini.h"
+#include "pc.h"
 
 #define NSEC_PER_SEC	1000000000ULL
 #define STOP_GRACE_SEC	10
@@ -35,9 +36,9 @@ static void kick_all(struct vm *vm, const struct vcpu *except)
 		if (vcpu == except || !__atomic_load_n(&vcpu->started, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&vcpu->finished, __ATOMIC_SEQ_CST))
 			continue;
-		pthread_mutex_lock(&vcpu->lock);
+		pthread_mutex_lock(vcpu->irq_lock);
 		pthread_cond_broadcast(&vcpu->wake);
-		pthread_mutex_unlock(&vcpu->lock);
+		pthread_mutex_unlock(vcpu->irq_lock);
 		vcpu_kick(vcpu);
 	}
 }
@@ -72,6 +73,25 @@ static void tick(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (!__atomic_load_n(&vm->vcpus[i].finished, __ATOMIC_SEQ_CST))
 			vcpu_post_irq(&vm->vcpus[i]);
+}
+
+/*
+ * The devices' timers at @now: a --timer tick when @next_tick has passed
+ * (ticks missed while late are not made up for), or the PC's PIT, which
+ * keeps its own deadlines.  When to look again, 0 for never; a PC's
+ * vCPU that reprograms the PIT sends SIG_DONE to make this thread look
+ * sooner.
+ */
+static uint64_t device_timers(struct vm *vm, uint64_t now, uint64_t next_tick,
+			      uint64_t period)
+{
+	if (vm->pc)
+		return pc_timer(vm->pc, now);
+	if (!next_tick || now < next_tick)
+		return next_tick;
+	tick(vm);
+	next_tick += period;
+	return next_tick <= now ? now + period : next_tick;
 }
 
 static const char *signal_name(int sig)
@@ -141,6 +161,8 @@ int vm_run(struct vm *vm, uint64_t timeout_ms)
 		__atomic_store_n(&vm->vcpus[i].started, true, __ATOMIC_SEQ_CST);
 	}
 
+	if (vm->pc)
+		pc_start(vm->pc);
 	if (timeout_ms)
 		deadline = start + timeout_ms * (NSEC_PER_SEC / 1000);
 	if (vm->timer_hz) {
@@ -178,13 +200,7 @@ int vm_run(struct vm *vm, uint64_t timeout_ms)
 				vm_stop(vm, EXIT_TIMEOUT, NULL, why);
 				continue;
 			}
-			if (next_tick && now >= next_tick) {
-				tick(vm);
-				next_tick += period;
-				/* Ticks missed while we were late are not made up for. */
-				if (next_tick <= now)
-					next_tick = now + period;
-			}
+			next_tick = device_timers(vm, now, next_tick, period);
 			wake = deadline;
 			if (next_tick && (!wake || next_tick < wake))
 				wake = next_tick;

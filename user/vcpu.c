@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One thread per vCPU: its KVM_RUN loop, the exits it handles, and the
- * delivery of the timer's interrupt.  The guest finishes by halting with
+ * delivery of interrupts (the --timer tick, or a PC's PIC).  The guest finishes by halting with
  * interrupts off; every other ending is told in one line, mostly with
  * the guest's RIP, kept in vcpu->end for the main thread to report.
  * Exit handlers here and in io.c, mmio.c and hcall.c return a verdict
@@ -19,7 +19,10 @@
  * irqchip: KVM_INTERRUPT only when the last exit said
  * ready_for_interrupt_injection with if_flag; otherwise
  * request_interrupt_window, and KVM exits (KVM_EXIT_IRQ_WINDOW_OPEN) once
- * the guest can take it.
+ * the guest can take it.  Where the vector comes from is the interrupt
+ * controller's business: the --timer line always gives its vector; a
+ * PC's 8259A gives the vector of its INTA cycle, done only at the moment
+ * KVM_INTERRUPT is sure to take it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +30,7 @@
 #include <sys/ioctl.h>
 
 #include "kvmini.h"
+#include "pc.h"
 
 #define RFLAGS_IF	(1ULL << 9)
 
@@ -63,11 +67,29 @@ void vcpu_kick(struct vcpu *vcpu)
 /* The timer's tick: wake the vCPU if it waits in HLT, kick it if it runs. */
 void vcpu_post_irq(struct vcpu *vcpu)
 {
-	pthread_mutex_lock(&vcpu->lock);
+	pthread_mutex_lock(vcpu->irq_lock);
 	vcpu->irq_pending = true;
 	pthread_cond_signal(&vcpu->wake);
-	pthread_mutex_unlock(&vcpu->lock);
+	pthread_mutex_unlock(vcpu->irq_lock);
 	vcpu_kick(vcpu);
+}
+
+/* The vCPU's interrupt line, and the vector when the CPU takes it; under irq_lock. */
+static bool irq_line(struct vcpu *vcpu)
+{
+	struct pc *pc = vcpu->vm->pc;
+
+	return pc ? pc_irq_line(pc) : vcpu->irq_pending;
+}
+
+static uint8_t irq_ack(struct vcpu *vcpu)
+{
+	struct pc *pc = vcpu->vm->pc;
+
+	if (pc)
+		return pc_irq_ack(pc);
+	vcpu->irq_pending = false;
+	return vcpu->vm->timer_vector;
 }
 
 /* The registers it stopped with, for the report and --regs. */
@@ -82,39 +104,40 @@ static bool stopping(struct vcpu *vcpu)
 }
 
 /*
- * Before each KVM_RUN: inject a pending tick if the guest can take it
- * now, else ask KVM to say when it can.
+ * Before each KVM_RUN: inject a pending interrupt if the guest can take
+ * it now, else ask KVM to say when it can.
  */
 static void irq_prepare(struct vcpu *vcpu, struct verdict *v)
 {
 	struct kvm_run *run = vcpu->run;
-	struct kvm_interrupt irq = { .irq = vcpu->vm->timer_vector };
+	struct kvm_interrupt irq = { 0 };
 	int err = 0;
 
-	pthread_mutex_lock(&vcpu->lock);
+	pthread_mutex_lock(vcpu->irq_lock);
 	run->request_interrupt_window = 0;
-	if (vcpu->irq_pending) {
+	if (irq_line(vcpu)) {
 		if (!run->ready_for_interrupt_injection || !run->if_flag) {
 			run->request_interrupt_window = 1;
-		} else if (ioctl(vcpu->fd, KVM_INTERRUPT, &irq) < 0) {
-			err = errno;
 		} else {
-			vcpu->irq_pending = false;
-			vcpu->irqs_injected++;
+			irq.irq = irq_ack(vcpu);
+			if (ioctl(vcpu->fd, KVM_INTERRUPT, &irq) < 0)
+				err = errno;
+			else
+				vcpu->irqs_injected++;
 		}
 	}
-	pthread_mutex_unlock(&vcpu->lock);
+	pthread_mutex_unlock(vcpu->irq_lock);
 	if (err)
 		verdict_fail(v, true, "KVM_INTERRUPT vector %u: %s", irq.irq, strerror(err));
 }
 
-/* HLT with interrupts on and a timer: sleep until the next tick or the end. */
+/* HLT with interrupts on and a device: sleep until its interrupt or the end. */
 static void wait_for_irq(struct vcpu *vcpu)
 {
-	pthread_mutex_lock(&vcpu->lock);
-	while (!vcpu->irq_pending && !stopping(vcpu))
-		pthread_cond_wait(&vcpu->wake, &vcpu->lock);
-	pthread_mutex_unlock(&vcpu->lock);
+	pthread_mutex_lock(vcpu->irq_lock);
+	while (!irq_line(vcpu) && !stopping(vcpu))
+		pthread_cond_wait(&vcpu->wake, vcpu->irq_lock);
+	pthread_mutex_unlock(vcpu->irq_lock);
 }
 
 static void internal_error(struct vcpu *vcpu, struct verdict *v)
@@ -143,7 +166,7 @@ static void hlt_exit(struct vcpu *vcpu, struct verdict *v)
 		verdict_fail(v, false, "KVM_GET_REGS: %s", strerror(errno));
 	else if (!(vcpu->regs.rflags & RFLAGS_IF))
 		v->kind = VERDICT_FINISHED;
-	else if (!vcpu->vm->timer_hz)
+	else if (!vcpu->vm->timer_hz && !vcpu->vm->pc)
 		verdict_fail(v, true, "guest halted with interrupts enabled (IF=1): nothing "
 			     "will ever wake it (end with cli; hlt)");
 	else
