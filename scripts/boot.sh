@@ -208,13 +208,17 @@ stamp_times() {
 	timed=$n
 }
 
+# The machine's own panic starts its line; a guest's, which t_linux.sh
+# copies into the log with a prefix, does not.
+machine_panicked() { grep -aqE '^(\[ *[0-9]+\.[0-9]+\] )?Kernel panic' "$log"; }
+
 start=$SECONDS
 verdict=
 while kill -0 "$pid" 2>/dev/null; do
 	stamp_times
 	if [ $((SECONDS - start)) -ge "$timeout" ]; then
 		verdict="timeout"
-	elif grep -q 'Kernel panic' "$log"; then
+	elif machine_panicked; then
 		verdict="kernel panic"
 		sleep 2 # let the rest of the trace reach the log
 	elif [ "$(starts)" -ge 2 ]; then
@@ -240,7 +244,7 @@ else
 	wait "$pid" || status=$?
 	# QEMU exits by itself on a panic (-no-reboot), perhaps before the
 	# watchdog saw it.
-	if grep -q 'Kernel panic' "$log"; then
+	if machine_panicked; then
 		verdict="kernel panic"
 		status=1
 	elif grep -q 'KTEST DONE' "$log"; then

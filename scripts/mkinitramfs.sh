@@ -95,6 +95,12 @@ depmod -b "$stage" "$KVER"
 
 cp -a "$payload/." "$stage/kvmini/"
 
+# The Linux guest of `kvmini run --kernel` (t_linux.sh): the machine's own
+# kernel and the guest's busybox initramfs.
+mkdir -p "$stage/kvmini/linux"
+cp "$VMLINUZ" "$stage/kvmini/linux/bzImage"
+"$here/../tests/guests/linux/mkinitramfs.sh" "$stage/kvmini/linux/initrd.gz" 2>/dev/null
+
 cat >"$stage/init" <<'EOF'
 #!/bin/sh
 # PID 1 of the kvmini test image: runs the suite named by kvmini.suite=NAME
