@@ -113,16 +113,16 @@ bool console_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte)
 	return false;
 }
 
-static void console_access(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-			   struct verdict *v)
+static void console_access(struct vcpu *vcpu, const struct port_range *range, uint16_t port,
+			   bool out, uint8_t *byte, struct verdict *v)
 {
-	(void)v;
+	(void)range, (void)v;
 	console_port(vcpu, port, out, byte);
 }
 
 const struct port_range console_ports[] = {
-	{ DEBUG_PORT, DEBUG_PORT, console_access },
-	{ COM1, COM1 + 7, console_access },
+	{ DEBUG_PORT, DEBUG_PORT, console_access, NULL },
+	{ COM1, COM1 + 7, console_access, NULL },
 };
 const unsigned int nr_console_ports = sizeof(console_ports) / sizeof(console_ports[0]);
 

@@ -39,7 +39,7 @@ static bool port_access(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *dat
 		const struct port_range *dev = find(vcpu->vm, p);
 
 		if (dev) {
-			dev->access(vcpu, p, out, &data[i], v);
+			dev->access(vcpu, dev, p, out, &data[i], v);
 			handled = true;
 		} else if (!out) {
 			data[i] = 0xff;

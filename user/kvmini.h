@@ -113,8 +113,10 @@ struct pc;
  */
 struct port_range {
 	uint16_t first, last;
-	void (*access)(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		       struct verdict *v);
+	void (*access)(struct vcpu *vcpu, const struct port_range *range, uint16_t port,
+		       bool out, uint8_t *byte, struct verdict *v);
+	/* The PC's devices (pc.c): the device access() calls under the PC's lock. */
+	void (*pc_io)(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now);
 };
 
 struct vcpu {

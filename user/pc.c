@@ -129,118 +129,102 @@ static void check_end(struct pc *pc, struct verdict *v)
 		v->kind = VERDICT_FINISHED;
 }
 
-static void pic_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		     struct verdict *v)
+/*
+ * The devices behind the ports, each called under pc->lock with the byte
+ * to write or the place for the byte read, at host time @now.
+ */
+static void pic_io(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now)
 {
-	struct pc *pc = vcpu->vm->pc;
-
-	(void)v;
-	pthread_mutex_lock(&pc->lock);
+	(void)now;
 	if (out)
 		pic_write(&pc->pic, port, *byte);
 	else
 		*byte = pic_read(&pc->pic, port);
-	pthread_mutex_unlock(&pc->lock);
 }
 
-static void pit_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		     struct verdict *v)
+static void pit_io(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now)
 {
-	struct pc *pc = vcpu->vm->pc;
-	uint64_t now = pc_now();
-
-	(void)v;
-	pthread_mutex_lock(&pc->lock);
 	if (out)
 		pit_write(&pc->pit, port, *byte, now);
 	else
 		*byte = pit_read(&pc->pit, port, now);
-	pthread_mutex_unlock(&pc->lock);
-	/* A new count on channel 0: the main thread's timer must look again. */
-	if (out && port == 0x40)
-		pthread_kill(vcpu->vm->main_thread, SIG_DONE);
 }
 
-static void com1_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		      struct verdict *v)
+static void com1_io(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now)
 {
-	struct pc *pc = vcpu->vm->pc;
-
-	pthread_mutex_lock(&pc->lock);
+	(void)now;
 	if (out)
 		uart_write(&pc->com1, port - COM1_BASE, *byte);
 	else
 		*byte = uart_read(&pc->com1, port - COM1_BASE);
 	if (uart_rx_room(&pc->com1))
 		pthread_cond_signal(&pc->input);
-	check_end(pc, v);
-	pthread_mutex_unlock(&pc->lock);
 }
 
-static void cmos_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		      struct verdict *v)
+static void cmos_io(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now)
 {
-	struct pc *pc = vcpu->vm->pc;
-
-	(void)v;
-	pthread_mutex_lock(&pc->lock);
+	(void)now;
 	if (out)
 		cmos_write(&pc->cmos, port, *byte);
 	else
 		*byte = cmos_read(&pc->cmos, port, time(NULL));
-	pthread_mutex_unlock(&pc->lock);
 }
 
-static void kbd_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		     struct verdict *v)
+static void kbd_io(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now)
 {
-	struct pc *pc = vcpu->vm->pc;
-
-	pthread_mutex_lock(&pc->lock);
+	(void)now;
 	if (out)
 		i8042_write(&pc->kbd, port, *byte);
 	else
 		*byte = i8042_read(&pc->kbd, port);
 	pic_set_irq(&pc->pic, IRQ_KBD, i8042_irq(&pc->kbd));
-	check_end(pc, v);
-	pthread_mutex_unlock(&pc->lock);
 }
 
-static void pci_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		     struct verdict *v)
+static void pci_io(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now)
 {
-	struct pc *pc = vcpu->vm->pc;
-
-	(void)v;
-	pthread_mutex_lock(&pc->lock);
+	(void)now;
 	if (out)
 		pci_write(&pc->pci, port, *byte);
 	else
 		*byte = pci_read(&pc->pci, port);
-	pthread_mutex_unlock(&pc->lock);
 }
 
 /* Port 0x80, the POST code port Linux writes for a short delay: nothing behind it. */
-static void post_port(struct vcpu *vcpu, uint16_t port, bool out, uint8_t *byte,
-		      struct verdict *v)
+static void post_io(struct pc *pc, uint16_t port, bool out, uint8_t *byte, uint64_t now)
 {
-	(void)vcpu, (void)port, (void)v;
+	(void)pc, (void)port, (void)now;
 	if (!out)
 		*byte = 0xff;
 }
 
+/* io.c's entry to every PC port: one lock, then the device. */
+static void pc_port(struct vcpu *vcpu, const struct port_range *range, uint16_t port,
+		    bool out, uint8_t *byte, struct verdict *v)
+{
+	struct pc *pc = vcpu->vm->pc;
+	uint64_t now = pc_now();
+
+	pthread_mutex_lock(&pc->lock);
+	range->pc_io(pc, port, out, byte, now);
+	check_end(pc, v);
+	pthread_mutex_unlock(&pc->lock);
+	/* A new count on channel 0: the main thread's timer must look again. */
+	if (out && port == 0x40)
+		pthread_kill(vcpu->vm->main_thread, SIG_DONE);
+}
+
 const struct port_range pc_ports[] = {
-	{ 0x20, 0x21, pic_port },
-	{ 0x40, 0x43, pit_port },
-	{ 0x60, 0x60, kbd_port },
-	{ 0x61, 0x61, pit_port },
-	{ 0x64, 0x64, kbd_port },
-	{ 0x70, 0x71, cmos_port },
-	{ POST_PORT, POST_PORT, post_port },
-	{ 0xa0, 0xa1, pic_port },
-	{ COM1_BASE, COM1_BASE + 7, com1_port },
-	{ 0x4d0, 0x4d1, pic_port },
-	{ 0xcf8, 0xcff, pci_port },
+	{ 0x20, 0x21, pc_port, pic_io },
+	{ 0x40, 0x43, pc_port, pit_io },
+	{ 0x60, 0x60, pc_port, kbd_io },
+	{ 0x61, 0x61, pc_port, pit_io },
+	{ 0x64, 0x64, pc_port, kbd_io },
+	{ 0x70, 0x71, pc_port, cmos_io },
+	{ POST_PORT, POST_PORT, pc_port, post_io },
+	{ 0xa0, 0xa1, pc_port, pic_io },
+	{ COM1_BASE, COM1_BASE + 7, pc_port, com1_io },
+	{ 0x4d0, 0x4d1, pc_port, pic_io },
+	{ 0xcf8, 0xcff, pc_port, pci_io },
 };
 const unsigned int nr_pc_ports = sizeof(pc_ports) / sizeof(pc_ports[0]);
 

@@ -45,6 +45,7 @@
 #include <time.h>
 
 #include "ktest.h"
+#include "kstats.h"
 #include "rmvm.h"
 
 #define CPUID_MAX_ENTRIES	256
@@ -662,31 +663,6 @@ static uint64_t now_us(void)
 }
 
 /*
- * The vCPU's debugfs counter @name (kvmini only): 0 when the file has
- * no such line (exit.* lines appear at the first exit), -1 without the file.
- */
-static long long vcpu_debugfs_value(const char *name)
-{
-	char path[96], line[128];
-	long long val = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/kvmini/%d-%d/vcpu0", getpid(), vm.fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char key[64];
-		long long v;
-
-		if (sscanf(line, "%63s %lld", key, &v) == 2 && !strcmp(key, name))
-			val = v;
-	}
-	fclose(f);
-	return val;
-}
-
-/*
  * A guest spinning with IF=0 at @rip: a signal must still end KVM_RUN
  * with EINTR.  On kvmini, @exit_stat (a debugfs counter, or NULL) must
  * have grown (check @stat_check): the exits that took the guest back.
@@ -709,7 +685,7 @@ static void spin_test(const char *name, unsigned int rip, const char *exit_stat,
 		return;
 	}
 	if (on_kvmini && exit_stat)
-		before = vcpu_debugfs_value(exit_stat);
+		before = debugfs_value(vm.fd, "vcpu0", exit_stat, 0);
 	t0 = now_us();
 	setitimer(ITIMER_REAL, &it, NULL);
 	ret = ioctl(vm.vcpu, KVM_RUN, 0);
@@ -726,7 +702,7 @@ static void spin_test(const char *name, unsigned int rip, const char *exit_stat,
 		ktest_pass(name);
 	if (!on_kvmini || !exit_stat)
 		return;
-	after = vcpu_debugfs_value(exit_stat);
+	after = debugfs_value(vm.fd, "vcpu0", exit_stat, 0);
 	if (before >= 0 && after > before)
 		ktest_pass(stat_check);
 	else

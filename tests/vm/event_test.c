@@ -253,28 +253,6 @@ static const unsigned char counted_guest[] = {
 	0x0f, 0x01, 0xc1, 0xe6, 0x80, 0xf4,
 };
 
-/* The VM's debugfs counter @name for vCPU 0, or -1. */
-static long long debugfs_value(int vm_fd, const char *file, const char *name)
-{
-	char path[96], line[128];
-	long long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/kvmini/%d-%d/%s", getpid(), vm_fd, file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char key[64];
-		long long v;
-
-		if (sscanf(line, "%63s %lld", key, &v) == 2 && !strcmp(key, name))
-			val = v;
-	}
-	fclose(f);
-	return val;
-}
-
 static void test_stats(void)
 {
 	int sfd = -1, vmsfd = -1, vm_fd = -1;
@@ -306,11 +284,11 @@ static void test_stats(void)
 	if (!on_kvmini)
 		goto out;
 	vm_fd = v.fd;
-	KTEST_CHECK("debugfs_cpuid", debugfs_value(vm_fd, "vcpu0", "exit.CPUID") == 100);
-	KTEST_CHECK("debugfs_exits_to_user", debugfs_value(vm_fd, "vcpu0", "exits_to_user") == 2);
-	KTEST_CHECK("debugfs_entries", debugfs_value(vm_fd, "vcpu0", "entries") ==
-		    debugfs_value(vm_fd, "vcpu0", "exits"));
-	KTEST_CHECK("debugfs_pages", debugfs_value(vm_fd, "vm", "pages_4k") ==
+	KTEST_CHECK("debugfs_cpuid", debugfs_value(vm_fd, "vcpu0", "exit.CPUID", -1) == 100);
+	KTEST_CHECK("debugfs_exits_to_user", debugfs_value(vm_fd, "vcpu0", "exits_to_user", -1) == 2);
+	KTEST_CHECK("debugfs_entries", debugfs_value(vm_fd, "vcpu0", "entries", -1) ==
+		    debugfs_value(vm_fd, "vcpu0", "exits", -1));
+	KTEST_CHECK("debugfs_pages", debugfs_value(vm_fd, "vm", "pages_4k", -1) ==
 		    stat_value(vmsfd, "pages_4k"));
 out:
 	if (sfd >= 0)

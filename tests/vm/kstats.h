@@ -7,6 +7,7 @@
 #define KVMINI_KSTATS_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,33 @@ static inline int64_t stat_value(int fd, const char *name)
 	}
 out:
 	free(descs);
+	return val;
+}
+
+/*
+ * kvmini's debugfs counter @name in the VM's @file ("vm", "vcpu0"...) of
+ * this process's VM @vm_fd: @absent when the file has no such line (exit.*
+ * lines appear at the first exit), -1 without the file.
+ */
+static inline long long debugfs_value(int vm_fd, const char *file, const char *name,
+				      long long absent)
+{
+	char path[96], line[128];
+	long long val = absent;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvmini/%d-%d/%s", getpid(), vm_fd, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char key[64];
+		long long v;
+
+		if (sscanf(line, "%63s %lld", key, &v) == 2 && !strcmp(key, name))
+			val = v;
+	}
+	fclose(f);
 	return val;
 }
 
