@@ -150,7 +150,7 @@ static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 	 * kernel through KVM's instruction emulator, which cannot do
 	 * CMPXCHG16B, which Linux's SLUB uses when CPUID offers it.  (Nor
 	 * XRSTOR, but hiding XSAVE here did not reach the guest: boot it
-	 * with `--append noxsave` there; docs/linux-guest-status.md.)
+	 * with `--append noxsave` there; docs/linux-guest.md.)
 	 */
 	if (vm->pc && access("/sys/module/kvm_pvm", F_OK) == 0 && strstr(vm->device, "/kvm"))
 		hide |= CPUID_1_ECX_CX16;

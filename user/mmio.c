@@ -30,7 +30,9 @@ void mmio_exit(struct vcpu *vcpu, struct verdict *v)
 	for (i = 0; i < len; i++) {
 		uint64_t a = gpa + i;
 
-		if (a >= MMIO_SCRATCH_BASE && a < MMIO_SCRATCH_BASE + MMIO_SCRATCH_SIZE) {
+		/* The PC (--kernel) has no such device: all of its MMIO is unbacked. */
+		if (!vcpu->vm->pc && a >= MMIO_SCRATCH_BASE &&
+		    a < MMIO_SCRATCH_BASE + MMIO_SCRATCH_SIZE) {
 			in_scratch = true;
 			if (write)
 				scratch[a - MMIO_SCRATCH_BASE] = run->mmio.data[i];

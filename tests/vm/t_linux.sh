@@ -4,7 +4,8 @@
 # tests/guests/linux, on /dev/kvmini and then on /dev/kvm.  The guest's
 # init checks the timer, fork/exec, a pipe, tmpfs and its dmesg, then
 # (kvmini.init=shell) a shell reads the commands piped into the tool's
-# stdin and powers off: the tool must exit 0.  The transcripts of both
+# stdin and resets (reboot -f) or powers off (poweroff -f): the tool must
+# exit 0 either way.  The transcripts of both
 # devices must agree line for line, timings aside.  A kernel that panics
 # ends the tool with status 2 and the panic line; a truncated bzImage and
 # a text file are refused with one line and status 1.
@@ -18,9 +19,9 @@ L=/kvmini/linux
 # Guest seconds in Bochs (1 s = 200 M instructions): a boot takes minutes.
 TIMEOUT=${LINUX_TIMEOUT:-1500}
 
-boot() { # NAME DEVICE [ARGS...]: the guest's console in $TMP/NAME.out
-	local name=$1 dev=$2
-	shift 2
+boot() { # NAME DEVICE LAST [ARGS...]: the guest's console in $TMP/NAME.out
+	local name=$1 dev=$2 last=$3
+	shift 3
 	rm -f "$TMP/$name.out" "$TMP/in"
 	mkfifo "$TMP/in"
 	# Typed at the shell's prompt, as a user would: what comes earlier is
@@ -31,8 +32,9 @@ boot() { # NAME DEVICE [ARGS...]: the guest's console in $TMP/NAME.out
 			sleep 1
 			i=$((i + 1))
 		done
-		printf 'echo shell-says-$((6 * 7))\npoweroff -f\n'
+		printf 'echo shell-says-$((6 * 7))\n%s\n' "$last"
 	) >"$TMP/in" &
+	writer=$!
 	# The console goes to the serial log as it comes, for whoever reads a failure.
 	{
 		"$KVMINI" run --device "$dev" --kernel "$L/bzImage" --initrd "$L/initrd.gz" \
@@ -41,6 +43,8 @@ boot() { # NAME DEVICE [ARGS...]: the guest's console in $TMP/NAME.out
 	} | tee "$TMP/$name.out" | sed "s/^/[$name] /"
 	RC=$(cat "$TMP/$name.rc")
 	sed "s/^/[$name] /" "$TMP/$name.err"
+	# A guest that never gave a prompt leaves the typist waiting.
+	kill "$writer" 2>/dev/null
 	wait
 }
 
@@ -93,9 +97,10 @@ refused refuse_text "$TMP/text.txt" 'not a Linux bzImage'
 
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(kvmini_memory)
-boot kvmini /dev/kvmini --append kvmini.init=shell
+# The shell ends the run with a reset here (the i8042), a halt on KVM.
+boot kvmini /dev/kvmini "reboot -f" --append kvmini.init=shell
 booted kvmini
-boot kvmini_panic /dev/kvmini --append "panic=-1 rdinit=/nonexistent root=/dev/nonexistent"
+boot kvmini_panic /dev/kvmini "" --append "panic=-1 rdinit=/nonexistent root=/dev/nonexistent"
 if [ "$RC" -eq 2 ] && grep -q 'Kernel panic - not syncing' "$TMP/kvmini_panic.err" "$TMP/kvmini_panic.out"; then
 	pass kvmini_panic_exit_2
 else
@@ -104,7 +109,7 @@ fi
 kvmini_leftovers "$before" memory_back vms_zero unload
 
 if kvm_load; then
-	boot kvm /dev/kvm --append kvmini.init=shell
+	boot kvm /dev/kvm "poweroff -f" --append kvmini.init=shell
 	booted kvm
 	kvm_unload
 	transcript kvmini >"$TMP/kvmini.t"
