@@ -7,6 +7,7 @@
 #include <linux/printk.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "caps.h"
 #include "vmx.h"
@@ -85,11 +86,12 @@ static int check_feature_control(void)
 
 static void print_summary(const struct vmx_caps *c)
 {
-	pr_info("kvmini: VMX revision %#x, VMCS %u bytes, %s controls, EPT 4-level WB%s%s, INVEPT %s, VPID %s, unrestricted guest\n",
+	pr_info("kvmini: VMX revision %#x, VMCS %u bytes, %s controls, EPT 4-level WB%s%s, INVEPT %s, VPID %s, unrestricted guest%s\n",
 		c->revision_id, c->vmcs_size, c->true_ctls ? "true" : "default",
 		vmx_has_ept_2m(c) ? " 2M" : "", vmx_has_ept_ad(c) ? " A/D" : "",
 		vmx_has_invept_single(c) ? "single+all" : "all",
-		vmx_has_vpid(c) ? "yes" : "no");
+		vmx_has_vpid(c) ? "yes" : "no",
+		c->can_preemption_timer && tsc_khz ? ", preemption timer" : "");
 }
 
 int vmx_caps_init(void)

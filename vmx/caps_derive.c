@@ -111,14 +111,14 @@ static int check_ept(u64 ept_vpid, const char **why)
 
 /*
  * CPU signatures (CPUID.1:EAX, stepping included, reserved bits 15:14
- * and 31:28 clear) whose VMX-preemption timer errata say it may not
- * count down: Nehalem/Westmere parts (specification updates AAJ124,
- * AAK139, AAM126, AAN92, AAO95, AAP86, AAU65) and one Ivy Bridge Xeon
- * E3.  KVM leaves the timer off on the same list.
+ * and 31:28 clear) whose VMX-preemption timer errata say it counts at
+ * the wrong rate: Nehalem/Westmere parts (specification updates AAJ124,
+ * AAK139, AAM126, AAN92, AAO95, AAP86, AAU65, AAX65, AAT59, BA86) and
+ * one Ivy Bridge Xeon E3.  KVM 6.1 leaves the timer off on the same nine.
  */
 static const u32 preemption_timer_errata[] = {
-	0x00020655, 0x000106e5, 0x000106a0, 0x000106a1, 0x000106a4,
-	0x000106a5, 0x000306a8,
+	0x000206e6, 0x00020652, 0x00020655, 0x000106e5, 0x000106a0,
+	0x000106a1, 0x000106a4, 0x000106a5, 0x000306a8,
 };
 
 static bool preemption_timer_broken(u32 cpuid_1_eax)
@@ -157,7 +157,8 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		return -EOPNOTSUPP;
 	}
 	if (missing) {
-		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting or secondary controls";
+		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, "
+		       "RDPMC exiting or secondary controls";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC2_MIN, PROC2_OPT, msrs->proc2_ctls,

@@ -125,8 +125,11 @@ int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
 		.caps_d_1_eax = host_caps(CPUID_D_1_EAX),
 		.caps_e1_ecx = host_caps(CPUID_8000_0001_ECX),
 		.caps_e1_edx = host_caps(CPUID_8000_0001_EDX),
-		/* Linux's own bit for an invariant TSC (0x80000007:EDX[8]). */
-		.caps_e7_edx = boot_cpu_has(X86_FEATURE_CONSTANT_TSC) ? BIT(8) : 0,
+		/*
+		 * The host's own invariant-TSC bit, as KVM takes it, and not
+		 * while the host has found its TSC unstable.
+		 */
+		.caps_e7_edx = check_tsc_unstable() ? 0 : boot_cpu_data.x86_power & BIT(8),
 		.caps_e8_ebx = host_caps(CPUID_8000_0008_EBX),
 	};
 	u32 ext_max = min_t(u32, h.ext_max, CPUID_GUEST_EXT_MAX);
@@ -235,13 +238,34 @@ static u32 cpuid_caps(const struct kvm_cpuid_entry2 *e, int n)
 	return caps;
 }
 
+/* KVM's kvm_cpuid_check_equal(): same entries in the same order. */
+static bool cpuid_equal(const struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *e,
+			int nent)
+{
+	const struct kvm_cpuid_entry2 *old = vcpu->cpuid;
+	int i;
+
+	if (nent != vcpu->cpuid_nent)
+		return false;
+	for (i = 0; i < nent; i++)
+		if (e[i].function != old[i].function || e[i].index != old[i].index ||
+		    e[i].flags != old[i].flags || e[i].eax != old[i].eax ||
+		    e[i].ebx != old[i].ebx || e[i].ecx != old[i].ecx || e[i].edx != old[i].edx)
+			return false;
+	return true;
+}
+
 /**
  * vmx_set_cpuid - KVM_SET_CPUID2: the vCPU's CPUID from now on
  * @vcpu: the vCPU, its lock held
  * @entries: @nent entries, copied
  * @nent: at most KVMINI_MAX_CPUID_ENTRIES
  *
- * Return: 0, -E2BIG, -ENOMEM.
+ * Once the vCPU has run, its CPUID is fixed, as on KVM 6.1: the same
+ * table again succeeds, any other fails (what MSRs and the guest already
+ * saw was derived from the old one).
+ *
+ * Return: 0, -E2BIG, -ENOMEM, -EINVAL (a different table after KVM_RUN).
  */
 int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entries,
 		  int nent)
@@ -250,6 +274,8 @@ int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entri
 
 	if (nent > KVMINI_MAX_CPUID_ENTRIES)
 		return -E2BIG;
+	if (vcpu->has_run)
+		return cpuid_equal(vcpu, entries, nent) ? 0 : -EINVAL;
 	if (nent) {
 		copy = kmemdup(entries, nent * sizeof(*entries), GFP_KERNEL_ACCOUNT);
 		if (!copy)

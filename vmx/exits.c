@@ -276,7 +276,7 @@ static int handle_invd(struct kvmini_vcpu *vcpu)
  * MONITOR and MWAIT are not in the guest's CPUID; as KVM (its
  * MWAIT_NEVER_UD_FAULTS quirk, on by default) they run as NOPs rather
  * than #UD, so a guest that tries them anyway goes on.  Before the exit
- * the CPU raised only #UD and the CPL fault (#GP at CPL > 0) itself; the
+ * the CPU raised only the CPL fault (#UD at CPL > 0) itself; the
  * other faults come after the exit in priority (SDM Vol. 3C 26.1.1), and
  * a NOP raises none of them.
  */

@@ -86,8 +86,15 @@ static u64 arch_caps_for_guests(void)
 		data |= ARCH_CAP_RFDS_NO;
 	if (!boot_cpu_has_bug(X86_BUG_ITS))
 		data |= ARCH_CAP_ITS_NO;
-	/* Guests never see RTM (cpuid_filter.c), so TAA is not theirs to know. */
-	data &= ~ARCH_CAP_TAA_NO;
+	/*
+	 * As KVM: without RTM on the host there is no TAA to report; with
+	 * it, the guest can run XBEGIN whatever its CPUID says, so it is
+	 * told whether the host is affected.
+	 */
+	if (!boot_cpu_has(X86_FEATURE_RTM))
+		data &= ~ARCH_CAP_TAA_NO;
+	else if (!boot_cpu_has_bug(X86_BUG_TAA))
+		data |= ARCH_CAP_TAA_NO;
 	if (!boot_cpu_has_bug(X86_BUG_GDS) || gds_ucode_mitigated())
 		data |= ARCH_CAP_GDS_NO;
 	return data;
@@ -284,7 +291,9 @@ static int set_mtrr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 		return 0;
 	}
 	if (i >= 0) {
-		for (int b = 0; b < 64; b += 8)
+		int b;
+
+		for (b = 0; b < 64; b += 8)
 			if (!mtrr_type_ok((val >> b) & 0xff))
 				return -EINVAL;
 		vcpu->msr_banks.mtrr_fixed[i] = val;

@@ -82,6 +82,12 @@ static int set_preemption_timer_us(const char *val, const struct kernel_param *k
 		return err;
 	if (us && (us < PREEMPTION_TIMER_MIN_US || us > PREEMPTION_TIMER_MAX_US))
 		return -EINVAL;
+	/*
+	 * A period the CPU cannot keep is refused, once the capabilities
+	 * are known (at insmod they are not yet: then it is ignored).
+	 */
+	if (us && kvmini_caps.revision_id && !(kvmini_caps.can_preemption_timer && tsc_khz))
+		return -EOPNOTSUPP;
 	WRITE_ONCE(*(unsigned int *)kp->arg, us);
 	return 0;
 }
@@ -291,6 +297,7 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 		return -EIO;
 	}
 	vcpu->stats.entries++;
+	vcpu->has_run = true;
 	read_exit_info(vcpu);
 	/* An entry that failed on the guest state leaves the VMCS to be launched. */
 	if (!(vcpu->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED))

@@ -120,6 +120,7 @@ struct kvmini_vcpu {
 	void *vmcs;
 	int cpu;			/* where the VMCS is active, or -1 */
 	bool launched;			/* VMRESUME rather than VMLAUNCH */
+	bool has_run;			/* entered once: CPUID is fixed (as KVM) */
 	struct list_head loaded_node;	/* on that CPU's list of active VMCSs */
 	struct preempt_notifier pn;
 	unsigned long host_cr3, host_cr4;	/* what HOST_CR3/CR4 hold */

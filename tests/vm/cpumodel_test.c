@@ -725,6 +725,29 @@ static int new_vm(struct kvm_cpuid2 *c)
 	return 0;
 }
 
+/*
+ * KVM 6.1's rule, kept by kvmini since issue 10: once the vCPU has run,
+ * KVM_SET_CPUID2 takes the same table again and refuses any other.
+ */
+static void test_cpuid_fixed_after_run(void)
+{
+	struct kvm_cpuid_entry2 *l1 = find(cpuid, 1, 0);
+	int r, err;
+
+	KTEST_CHECK("cpuid_same_table_after_run", ioctl(vm.vcpu, KVM_SET_CPUID2, cpuid) == 0);
+	if (!l1)
+		return;
+	l1->ecx ^= 1U << 0;	/* SSE3 */
+	r = ioctl(vm.vcpu, KVM_SET_CPUID2, cpuid);
+	err = errno;
+	l1->ecx ^= 1U << 0;
+	if (r == -1 && err == EINVAL)
+		ktest_pass("cpuid_other_table_after_run_einval");
+	else
+		ktest_fail("cpuid_other_table_after_run_einval", "KVM_SET_CPUID2 returned %d (%s)",
+			   r, r ? strerror(err) : "-");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 && !strncmp(argv[1], "--spin", 6) ? argv[1] : NULL;
@@ -773,6 +796,8 @@ int main(int argc, char **argv)
 		test_msrs();
 		test_monitor_mwait();
 	}
+
+	test_cpuid_fixed_after_run();
 
 	/* KVM refuses a different CPUID once a vCPU ran: a new VM for each. */
 	onevm_destroy(&vm);
