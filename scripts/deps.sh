@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	gcc make libc6-dev perl
 	bochs bochsbios vgabios qemu-system-x86
-	busybox-static isolinux syslinux-common xorriso cpio kmod xz-utils
+	busybox-static isolinux syslinux-common xorriso cpio kmod xz-utils zstd
 	sparse linux-headers-amd64 linux-headers-6.12-amd64
 	gnuplot-nox
 	build-essential dpkg-dev debhelper dh-dkms dkms lintian man-db

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/kvm_para.h>
 
 #include "kvmini.h"
 
@@ -127,6 +128,11 @@ static void check_caps(int sys_fd, const char *device)
  * not, and KVM on 6.1 leaves the hypervisor bit to the VMM; the guests
  * must see the same CPU on both.
  */
+/* Linux 5.8's; older uapi headers lack it. */
+#ifndef KVM_FEATURE_ASYNC_PF_INT
+#define KVM_FEATURE_ASYNC_PF_INT	14
+#endif
+
 static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
@@ -154,10 +160,22 @@ static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 	 */
 	if (vm->pc && access("/sys/module/kvm_pvm", F_OK) == 0 && strstr(vm->device, "/kvm"))
 		hide |= CPUID_1_ECX_CX16;
-	for (i = 0; i < cpuid->nent; i++)
-		if (cpuid->entries[i].function == 1)
-			cpuid->entries[i].ecx = (cpuid->entries[i].ecx & ~hide) |
-						CPUID_1_ECX_HYPERVISOR;
+	for (i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == 1)
+			e->ecx = (e->ecx & ~hide) | CPUID_1_ECX_HYPERVISOR;
+		/*
+		 * KVM's paravirtual features that need its in-kernel local
+		 * APIC, which this VMM never creates (as QEMU with
+		 * kernel-irqchip=off drops PV_UNHALT): Linux would write
+		 * their MSRs and get a #GP ("unchecked MSR access error").
+		 */
+		if (e->function == KVM_CPUID_FEATURES)
+			e->eax &= ~(1u << KVM_FEATURE_ASYNC_PF | 1u << KVM_FEATURE_PV_EOI |
+				    1u << KVM_FEATURE_PV_UNHALT | 1u << KVM_FEATURE_PV_SEND_IPI |
+				    1u << KVM_FEATURE_ASYNC_PF_INT);
+	}
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0)
 		die("%s: KVM_SET_CPUID2: %s", vm->device, strerror(errno));
 	free(cpuid);
