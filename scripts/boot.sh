@@ -209,7 +209,7 @@ stamp_times() {
 }
 
 # The machine's own panic starts its line; a guest's, which t_linux.sh
-# copies into the log with a prefix, does not.
+# copies into the log behind "linux-guest[NAME] ", does not.
 machine_panicked() { grep -aqE '^(\[ *[0-9]+\.[0-9]+\] )?Kernel panic' "$log"; }
 
 start=$SECONDS

@@ -38,14 +38,16 @@ boot() { # NAME DEVICE KERNEL LAST [ARGS...]: the guest's console in $TMP/NAME.o
 	writer=$!
 	local t0
 	t0=$(now_cs)
-	# The console goes to the serial log as it comes, for whoever reads a failure.
+	# The console goes to the serial log as it comes, for whoever reads a
+	# failure, marked for scripts/parse-log.sh and boot.sh: a guest's panic
+	# is not the machine's.
 	{
 		"$KVMINI" run --device "$dev" --kernel "$L/$kernel" --initrd "$L/initrd.gz" \
 			--mem 128M --timeout "$TIMEOUT" "$@" <"$TMP/in" 2>"$TMP/$name.err"
 		echo $? >"$TMP/$name.rc"
-	} | tee "$TMP/$name.out" | sed "s/^/[$name] /"
+	} | tee "$TMP/$name.out" | sed "s/^/linux-guest[$name] /"
 	RC=$(cat "$TMP/$name.rc")
-	sed "s/^/[$name] /" "$TMP/$name.err"
+	sed "s/^/linux-guest[$name] /" "$TMP/$name.err"
 	echo "linux: $name: status $RC after $(( ($(now_cs) - t0) / 100 )) s"
 	# A guest that never gave a prompt leaves the typist waiting.
 	kill "$writer" 2>/dev/null
