@@ -26,11 +26,6 @@ void cmos_init(struct cmos *c)
 	c->ram[REG_D] = 0x80;	/* valid RAM and time */
 }
 
-bool cmos_handles(uint16_t port)
-{
-	return port == 0x70 || port == 0x71;
-}
-
 void cmos_write(struct cmos *c, uint16_t port, uint8_t val)
 {
 	if (port == 0x70) {

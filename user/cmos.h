@@ -17,7 +17,6 @@ struct cmos {
 };
 
 void cmos_init(struct cmos *c);
-bool cmos_handles(uint16_t port);
 void cmos_write(struct cmos *c, uint16_t port, uint8_t val);
 uint8_t cmos_read(struct cmos *c, uint16_t port, time_t now);
 

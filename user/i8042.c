@@ -25,11 +25,6 @@ void i8042_init(struct i8042 *k)
 	k->ctr = CTR_SYS | CTR_KBDINT;
 }
 
-bool i8042_handles(uint16_t port)
-{
-	return port == 0x60 || port == 0x64;
-}
-
 static void reply(struct i8042 *k, uint8_t byte)
 {
 	if (k->out_len < sizeof(k->out))

@@ -20,7 +20,6 @@ struct i8042 {
 };
 
 void i8042_init(struct i8042 *k);
-bool i8042_handles(uint16_t port);
 void i8042_write(struct i8042 *k, uint16_t port, uint8_t val);
 uint8_t i8042_read(struct i8042 *k, uint16_t port);
 /* IRQ1: a byte waits and the command byte enables the keyboard interrupt. */

@@ -2,11 +2,6 @@
 /* PCI configuration ports answering "no device" (pci.h); byte by byte, as io.c splits wider accesses. */
 #include "pci.h"
 
-bool pci_handles(uint16_t port)
-{
-	return port >= 0xcf8 && port <= 0xcff;
-}
-
 void pci_write(struct pci *p, uint16_t port, uint8_t val)
 {
 	unsigned int shift = (port - 0xcf8) * 8;

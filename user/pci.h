@@ -15,7 +15,6 @@ struct pci {
 	uint32_t address;
 };
 
-bool pci_handles(uint16_t port);
 void pci_write(struct pci *p, uint16_t port, uint8_t val);
 uint8_t pci_read(struct pci *p, uint16_t port);
 

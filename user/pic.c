@@ -130,12 +130,6 @@ uint8_t pic_intack(struct pic *pic)
 	return vector;
 }
 
-bool pic_handles(uint16_t port)
-{
-	return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
-	       port == 0x4d0 || port == 0x4d1;
-}
-
 static void eoi(struct pic_chip *c, uint8_t ocw2)
 {
 	unsigned int cmd = ocw2 >> 5, irq = ocw2 & 7, r;

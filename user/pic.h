@@ -33,7 +33,6 @@ void pic_set_irq(struct pic *pic, unsigned int irq, bool level);
 bool pic_output(const struct pic *pic);
 /* The CPU's INTA cycle: the vector to deliver (a spurious IRQ7/15 when none). */
 uint8_t pic_intack(struct pic *pic);
-bool pic_handles(uint16_t port);
 void pic_write(struct pic *pic, uint16_t port, uint8_t val);
 uint8_t pic_read(struct pic *pic, uint16_t port);
 

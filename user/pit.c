@@ -27,11 +27,6 @@ void pit_init(struct pit *pit)
 	}
 }
 
-bool pit_handles(uint16_t port)
-{
-	return (port >= 0x40 && port <= 0x43) || port == 0x61;
-}
-
 /* Input clock ticks since the count was loaded. */
 static uint64_t elapsed(const struct pit_channel *ch, uint64_t now)
 {

@@ -38,7 +38,6 @@ struct pit {
 };
 
 void pit_init(struct pit *pit);
-bool pit_handles(uint16_t port);
 void pit_write(struct pit *pit, uint16_t port, uint8_t val, uint64_t now);
 uint8_t pit_read(struct pit *pit, uint16_t port, uint64_t now);
 /* Channel @c's counter at @now, as a latch would take it. */
