@@ -63,6 +63,10 @@ tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/co
 tests/unit/test_cpuid: tests/unit/test_cpuid.c vmx/cpuid_filter.c vmx/cpuid_filter.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_cpuid.c vmx/cpuid_filter.c
 
+tests/unit/test_cpuid_runtime: tests/unit/test_cpuid_runtime.c vmx/cpuid_runtime.c vmx/cpuid_runtime.h \
+		tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_cpuid_runtime.c vmx/cpuid_runtime.c
+
 tests/unit/test_vmstats: tests/unit/test_vmstats.c user/vmstats.c user/util.c user/vmstats.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
 tests/unit/test_util: tests/unit/test_util.c user/util.c user/kvmini.h tests/unit/unit.h
@@ -72,6 +76,9 @@ tests/unit/test_gva: tests/unit/test_gva.c user/gva.c user/gva.h tests/unit/unit
 
 tests/unit/test_hva: tests/unit/test_hva.c vm/hva.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_hva.c
+
+tests/unit/test_vm_settings: tests/unit/test_vm_settings.c vm/settings.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_vm_settings.c
 
 tests/unit/test_balloon: tests/unit/test_balloon.c user/balloon.c user/balloon.h user/gva.c user/gva.h \
 		tests/unit/unit.h

@@ -19,6 +19,7 @@
 
 #include "kvmini.h"
 #include "stats.h"
+#include "../vm/settings.h"
 #include "../vm/vm.h"
 #include "../vmx/spec.h"
 #include "../vmx/vmx.h"
@@ -105,6 +106,66 @@ out_unlock:
 	return r;
 }
 
+/*
+ * Which vCPU gets APIC_BASE.BSP at its reset.  As KVM 6.1: not once a
+ * vCPU exists (it has been reset already), and any id is taken, truncated
+ * to 32 bits as KVM stores it.
+ */
+static long vm_set_boot_cpu_id(struct kvmini_vm *vm, unsigned long id)
+{
+	long r = -EBUSY;
+
+	mutex_lock(&vm->lock);
+	if (!vm->nr_vcpus) {
+		vm->bsp_vcpu_id = (u32)id;
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static long vm_set_nr_mmu_pages(struct kvmini_vm *vm, unsigned long n)
+{
+	if (n < VM_MIN_MMU_PAGES)
+		return -EINVAL;
+	/* Under the lock slot changes hold when they update the default. */
+	spin_lock(&vm->mmu_lock);
+	vm->n_max_mmu_pages = n;
+	vm->n_requested_mmu_pages = n;
+	spin_unlock(&vm->mmu_lock);
+	return 0;
+}
+
+/* The count is the ioctl's return value, as on KVM, however large the VMM set it. */
+static long vm_get_nr_mmu_pages(struct kvmini_vm *vm)
+{
+	unsigned long n;
+
+	spin_lock(&vm->mmu_lock);
+	n = vm->n_max_mmu_pages;
+	spin_unlock(&vm->mmu_lock);
+	return n;
+}
+
+/*
+ * KVM_ENABLE_CAP on the VM: only KVM_CAP_MAX_VCPU_ID.  KVM answers a
+ * capability it cannot enable, and any flags, with EINVAL.
+ */
+static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+	long r;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.cap != KVM_CAP_MAX_VCPU_ID || cap.flags)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	r = vm_set_max_vcpu_ids(&vm->max_vcpu_ids, cap.args[0], KVMINI_MAX_VCPU_ID);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvmini_vm *vm = filp->private_data;
@@ -127,6 +188,14 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return vm_set_identity_map_addr(vm, argp);
 	case KVM_GET_STATS_FD:
 		return kvmini_get_stats_fd(vm, NULL);
+	case KVM_SET_BOOT_CPU_ID:
+		return vm_set_boot_cpu_id(vm, arg);
+	case KVM_SET_NR_MMU_PAGES:
+		return vm_set_nr_mmu_pages(vm, arg);
+	case KVM_GET_NR_MMU_PAGES:
+		return vm_get_nr_mmu_pages(vm);
+	case KVM_ENABLE_CAP:
+		return vm_enable_cap(vm, argp);
 	default:
 		/* What KVM answers to a VM ioctl it does not know. */
 		return -ENOTTY;

@@ -23,6 +23,7 @@
 #include "vmcs.h"
 #include "vmx.h"
 #include "../vm/mem.h"
+#include "../vm/vm.h"
 
 static unsigned long *msr_bitmap;
 /* IA32_ARCH_CAPABILITIES as every guest reads it, computed once at load. */
@@ -131,7 +132,7 @@ void vmx_msr_reset(struct kvmini_vcpu *vcpu)
 	memset(m, 0, sizeof(*m));
 	memset(&vcpu->msr_banks, 0, sizeof(vcpu->msr_banks));
 	m->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		       (vcpu->id == vcpu->vm->bsp_vcpu_id ? MSR_IA32_APICBASE_BSP : 0);
 	/*
 	 * KVM starts at BTS and PEBS unavailable and leaves fast strings to
 	 * the VMM (QEMU sets them); kvmini has no KVM_SET_MSRS, so it sets
@@ -158,7 +159,8 @@ static int set_efer(u64 val)
 /*
  * There is no local APIC: IA32_APIC_BASE is a register KVM keeps for a
  * vCPU without an in-kernel APIC, reset to the default base, enabled,
- * BSP on vCPU 0.  What RDMSR, KVM_GET_SREGS and kvm_run.apic_base say.
+ * BSP on the VM's boot vCPU (0 unless KVM_SET_BOOT_CPU_ID).  What
+ * RDMSR, KVM_GET_SREGS and kvm_run.apic_base say.
  */
 u64 vmx_apic_base(struct kvmini_vcpu *vcpu)
 {
