@@ -21,7 +21,9 @@
  * What this program judges is only what KVM's ABI promises on both
  * devices: the set-up ioctls succeed, KVM_GET_API_VERSION is 12, register
  * state read back can be written back, exit fields describe a buffer
- * inside the kvm_run mapping, the process gets no fault, no sequence
+ * inside the kvm_run mapping, KVM_GET_CPUID2 keeps to the nent it is
+ * given, the MP state is only ever RUNNABLE (no in-kernel APIC), the VM
+ * settings refuse what KVM refuses, the process gets no fault, no sequence
  * hangs and no fd is left open.  The kernel's side (no oops, WARN, KFENCE
  * or slub report; memory counters back) is t_fuzz.sh's job.
  *
@@ -1114,9 +1116,47 @@ static void poke_stats(struct seq *s, int fd, const char *what)
 	close(sfd);
 }
 
+/*
+ * The settings a VMM makes before its vCPUs exist, with boundary values;
+ * the sequence's VM always has a vCPU by now.  KVM_ENABLE_CAP names no
+ * capability but MAX_VCPU_ID and unknown ones: KVM would enable others
+ * (MSR exits to userspace...) and run the guest differently.
+ */
+static void op_vm_settings(struct seq *s)
+{
+	struct kvm_enable_cap cap = {
+		.cap = one_in(&s->rng, 4) ? 1000 + below(&s->rng, 1000) : KVM_CAP_MAX_VCPU_ID,
+		.flags = one_in(&s->rng, 4) ? interesting(&s->rng) : 0,
+		.args = { interesting(&s->rng), interesting(&s->rng) },
+	};
+	unsigned long n;
+
+	switch (below(&s->rng, 4)) {
+	case 0:
+		if (ioctl(s->vm, KVM_SET_BOOT_CPU_ID, interesting(&s->rng)) != -1 || errno != EBUSY)
+			seq_fail(s, "boot_cpu_id", "KVM_SET_BOOT_CPU_ID with a vCPU: not EBUSY");
+		break;
+	case 1:
+		n = one_in(&s->rng, 2) ? below(&s->rng, 100) : interesting(&s->rng);
+		if (!ioctl(s->vm, KVM_SET_NR_MMU_PAGES, n) && n < 64)
+			seq_fail(s, "nr_mmu_pages", "KVM_SET_NR_MMU_PAGES took %lu", n);
+		break;
+	case 2:
+		/* Gone after 6.1 (ENOTTY): either answer is fine. */
+		ioctl(s->vm, KVM_GET_NR_MMU_PAGES, interesting(&s->rng));
+		break;
+	default:
+		if (one_in(&s->rng, 8))
+			ioctl(s->vm, KVM_ENABLE_CAP, (void *)interesting(&s->rng));
+		else if (!ioctl(s->vm, KVM_ENABLE_CAP, &cap) && cap.flags)
+			seq_fail(s, "enable_cap", "KVM_ENABLE_CAP took flags %#x", cap.flags);
+		break;
+	}
+}
+
 static void op_vm(struct seq *s)
 {
-	switch (below(&s->rng, 9)) {
+	switch (below(&s->rng, 10)) {
 	case 0:
 	case 1:
 	case 2:
@@ -1138,6 +1178,9 @@ static void op_vm(struct seq *s)
 	}
 	case 7:
 		poke_stats(s, s->vm, "VM");
+		break;
+	case 8:
+		op_vm_settings(s);
 		break;
 	default:
 		if (one_in(&s->rng, 2))
@@ -1356,7 +1399,40 @@ static void op_cpuid(struct seq *s, struct vcpu *v)
 	i = ioctl(v->fd, KVM_SET_CPUID2, c);
 	if (nent > CPUID_BUF && !i)
 		seq_fail(s, "set_cpuid", "KVM_SET_CPUID2 with nent %u took it", nent);
+
+	/*
+	 * Read back into the same buffer, which holds more than any vCPU's
+	 * table: E2BIG leaves nent alone; success never claims more room
+	 * than it was given (KVM 6.1 leaves nent, later kernels shrink it).
+	 */
+	nent = one_in(&s->rng, 2) ? below(&s->rng, 300) : interesting(&s->rng);
+	c->nent = nent;
+	i = ioctl(v->fd, KVM_GET_CPUID2, c);
+	if (i && errno == E2BIG && c->nent != nent)
+		seq_fail(s, "get_cpuid", "KVM_GET_CPUID2 E2BIG changed nent %u to %u", nent, c->nent);
+	if (!i && c->nent > nent)
+		seq_fail(s, "get_cpuid", "KVM_GET_CPUID2 with nent %u said %u", nent, c->nent);
 	free(c);
+}
+
+/* Without an in-kernel APIC only RUNNABLE exists, on both devices. */
+static void op_mp_state(struct seq *s, struct vcpu *v)
+{
+	struct kvm_mp_state mp = {
+		.mp_state = one_in(&s->rng, 2) ? below(&s->rng, 12) : interesting(&s->rng),
+	};
+	uint32_t want = mp.mp_state;
+
+	if (one_in(&s->rng, 8)) {
+		ioctl(v->fd, one_in(&s->rng, 2) ? KVM_GET_MP_STATE : KVM_SET_MP_STATE,
+		      (void *)interesting(&s->rng));
+		return;
+	}
+	if (!ioctl(v->fd, KVM_SET_MP_STATE, &mp) && want != KVM_MP_STATE_RUNNABLE)
+		seq_fail(s, "mp_state", "KVM_SET_MP_STATE took state %u", want);
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) || mp.mp_state != KVM_MP_STATE_RUNNABLE)
+		seq_fail(s, "mp_state", "KVM_GET_MP_STATE: %s, state %u",
+			 errname(errno), mp.mp_state);
 }
 
 static void op_interrupt(struct seq *s, struct vcpu *v)
@@ -1389,12 +1465,15 @@ static void op_vcpu(struct seq *s)
 
 	if (!v)
 		return;
-	switch (below(&s->rng, 12)) {
+	switch (below(&s->rng, 13)) {
 	case 0:
 	case 1:
 	case 2:
 	case 3:
 		op_regs(s, v);
+		break;
+	case 11:
+		op_mp_state(s, v);
 		break;
 	case 4:
 	case 5:
