@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Issue 14: the Antfarm inference of user/cr3track.c on made-up page
+ * tables: what a key is, the kernel's own table, KPTI pairs and PCIDs,
+ * threads on two vCPUs, a process gone only once its user half is empty
+ * and no vCPU runs it, a reused page.
+ */
+#include <string.h>
+
+#include "../../user/cr3track.h"
+#include "unit.h"
+
+#define PAGES	16
+static uint64_t mem[PAGES][512];	/* guest-physical 0 .. 64 KiB */
+
+static bool read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	(void)ctx;
+	if (gpa + len > sizeof(mem))
+		return false;
+	memcpy(buf, (char *)mem + gpa, len);
+	return true;
+}
+
+static unsigned int nev[3];
+static uint64_t last_key[3];
+
+static void on_event(void *ctx, uint64_t tsc, unsigned int vcpu, enum cr3_event ev, uint64_t key)
+{
+	(void)ctx, (void)tsc, (void)vcpu;
+	nev[ev]++;
+	last_key[ev] = key;
+}
+
+#define PGD(n)	((uint64_t)(n) * 4096)
+
+int main(void)
+{
+	struct cr3_track t = { .read_gpa = read_gpa, .emit = on_event };
+	uint64_t a = PGD(2), b = PGD(4), kernel = PGD(8);
+
+	CHECK(cr3_key(a | 5) == a && cr3_key(a | 0x1000 | 0x805) == a &&
+	      cr3_key(a | 1ULL << 63 | 5) == a, "key: PCID, KPTI's bit 12 and bit 63 stripped");
+	CHECK(cr3_key(PGD(3)) == PGD(2), "key: the two pages of a KPTI pair are one process");
+
+	mem[2][0] = 0x5007;		/* A maps user memory */
+	mem[4][255] = 0x6007;		/* B too, at the top of the user half */
+	mem[8][256] = 0x7003;		/* the kernel's table maps only the kernel half */
+
+	cr3_track_load(&t, 0, 1, kernel);
+	CHECK(t.kernel_loads == 1 && t.created == 0 && nev[CR3_CREATE] == 0,
+	      "the kernel's own table (empty user half) is no process");
+
+	cr3_track_load(&t, 0, 2, a | 1);
+	CHECK(t.created == 1 && nev[CR3_CREATE] == 1 && last_key[CR3_CREATE] == a &&
+	      t.switches == 1, "a new key: created, and a switch to it");
+	cr3_track_load(&t, 0, 3, a | 0x1000 | 0x801);
+	cr3_track_load(&t, 0, 4, a | 1ULL << 63 | 1);
+	CHECK(t.created == 1 && t.switches == 1 && t.loads == 4,
+	      "KPTI's user table and the no-flush bit: the same process, no switch");
+
+	cr3_track_load(&t, 1, 5, a | 2);
+	CHECK(t.created == 1 && t.switches == 2, "a thread on another vCPU: a switch, no new process");
+	cr3_track_load(&t, 0, 6, b);
+	CHECK(t.created == 2 && t.switches == 3 && cr3_track_alive(&t) == 2,
+	      "a second process on vCPU 0");
+
+	mem[2][0] = 0;
+	cr3_track_sweep(&t, 7);
+	CHECK(t.exited == 0, "an empty user half is not gone while a vCPU still runs it");
+	cr3_track_load(&t, 1, 8, kernel);
+	CHECK(t.current[1] == 0 && t.switches == 3, "loading the kernel's table: no switch counted");
+	cr3_track_sweep(&t, 9);
+	CHECK(t.exited == 1 && nev[CR3_EXIT] == 1 && last_key[CR3_EXIT] == a &&
+	      cr3_track_alive(&t) == 1, "gone once its user half is empty and nothing runs it");
+	cr3_track_sweep(&t, 10);
+	CHECK(t.exited == 1, "gone once only");
+
+	mem[2][17] = 0x9007;
+	cr3_track_load(&t, 1, 11, a);
+	CHECK(t.created == 3 && cr3_track_alive(&t) == 2, "the page reused by a new process: created again");
+
+	mem[4][255] = 0;
+	cr3_track_sweep(&t, 12);
+	CHECK(t.exited == 1, "vCPU 0 still runs B: not gone");
+	CHECK(cr3_track_load(&t, 9, 13, b) == 0 && t.loads == 9,
+	      "a vCPU beyond the tracker's range is counted, not tracked");
+	cr3_track_free(&t);
+	return unit_done("test_cr3track");
+}

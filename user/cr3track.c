@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Antfarm's inference from CR3 loads (cr3track.h says what is inferred
+ * and why).  Pure: guest memory comes through t->read_gpa, events go out
+ * through t->emit, so the unit tests drive it with made-up tables.
+ */
+#include <stdlib.h>
+
+#include "cr3track.h"
+
+#define KEY_MASK	(~0xfffULL & ~(1ULL << 12) & ~(1ULL << 63))
+#define USER_ENTRIES	256
+
+uint64_t cr3_key(uint64_t cr3)
+{
+	return cr3 & KEY_MASK;
+}
+
+const char *cr3_event_name(enum cr3_event ev)
+{
+	static const char * const names[] = { "create", "switch", "exit" };
+
+	return names[ev];
+}
+
+/* Whether the table at @key maps anything below the kernel's half. */
+static bool maps_user(const struct cr3_track *t, uint64_t key)
+{
+	uint64_t e[USER_ENTRIES];
+	unsigned int i;
+
+	if (!t->read_gpa(t->ctx, key, e, sizeof(e)))
+		return false;
+	for (i = 0; i < USER_ENTRIES; i++)
+		if (e[i] & 1)	/* present */
+			return true;
+	return false;
+}
+
+static void emit(struct cr3_track *t, uint64_t tsc, unsigned int vcpu, enum cr3_event ev,
+		 uint64_t key)
+{
+	if (t->emit)
+		t->emit(t->ctx, tsc, vcpu, ev, key);
+}
+
+static struct cr3_proc *find(struct cr3_track *t, uint64_t key)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++)
+		if (t->procs[i].key == key)
+			return &t->procs[i];
+	return NULL;
+}
+
+static struct cr3_proc *add(struct cr3_track *t, uint64_t key)
+{
+	if (t->nr == t->cap) {
+		unsigned int cap = t->cap ? 2 * t->cap : 64;
+		struct cr3_proc *p = realloc(t->procs, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		t->procs = p;
+		t->cap = cap;
+	}
+	t->procs[t->nr].key = key;
+	return &t->procs[t->nr++];
+}
+
+int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_t cr3)
+{
+	uint64_t key = cr3_key(cr3);
+	struct cr3_proc *p = find(t, key);
+
+	t->loads++;
+	if (vcpu >= CR3TRACK_MAX_VCPUS)
+		return 0;
+	if (!p || !p->alive) {
+		if (!maps_user(t, key)) {
+			/* The kernel's own table: no process, and no switch to one. */
+			t->kernel_loads++;
+			t->current[vcpu] = 0;
+			return 0;
+		}
+		if (!p) {
+			p = add(t, key);
+			if (!p)
+				return -1;
+		}
+		p->alive = true;
+		p->created_tsc = tsc;
+		t->created++;
+		emit(t, tsc, vcpu, CR3_CREATE, key);
+	}
+	if (t->current[vcpu] != key) {
+		t->current[vcpu] = key;
+		t->switches++;
+		emit(t, tsc, vcpu, CR3_SWITCH, key);
+	}
+	return 0;
+}
+
+static bool running(const struct cr3_track *t, uint64_t key)
+{
+	unsigned int i;
+
+	for (i = 0; i < CR3TRACK_MAX_VCPUS; i++)
+		if (t->current[i] == key)
+			return true;
+	return false;
+}
+
+void cr3_track_sweep(struct cr3_track *t, uint64_t tsc)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		struct cr3_proc *p = &t->procs[i];
+
+		if (!p->alive || running(t, p->key) || maps_user(t, p->key))
+			continue;
+		p->alive = false;
+		t->exited++;
+		emit(t, tsc, CR3TRACK_MAX_VCPUS, CR3_EXIT, p->key);
+	}
+}
+
+unsigned int cr3_track_alive(const struct cr3_track *t)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < t->nr; i++)
+		n += t->procs[i].alive;
+	return n;
+}
+
+void cr3_track_free(struct cr3_track *t)
+{
+	free(t->procs);
+	t->procs = NULL;
+	t->nr = t->cap = 0;
+}
