@@ -15,7 +15,10 @@
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
+#include <asm/msr.h>
 
+#include "../ioctl/kvmini_abi.h"
+#include "../vm/vm.h"
 #include "cpuid.h"
 #include "exits.h"
 #include "guest_mem.h"
@@ -167,20 +170,87 @@ static int mov_to_cr8(struct kvmini_vcpu *vcpu, unsigned long val)
 	return 0;
 }
 
+/*
+ * --trace-cr3 (issue 14): CR3-load exiting as the VM asks, taken at
+ * KVM_RUN.  Off, the CR3-target list is emptied too.
+ */
+void vmx_update_cr3_trace(struct kvmini_vcpu *vcpu)
+{
+	bool on = READ_ONCE(vcpu->vm->trace_cr3) && kvmini_caps.can_cr3_load_exiting;
+
+	if (on == vcpu->trace_cr3)
+		return;
+	if (on) {
+		vmcs_set_bits32(CPU_BASED_VM_EXEC_CONTROL, PROC_CR3_LOAD_EXITING);
+	} else {
+		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL, PROC_CR3_LOAD_EXITING);
+		vmcs_write32(CR3_TARGET_COUNT, 0);
+	}
+	vcpu->trace_cr3 = on;
+}
+
+/*
+ * After a switch to @cr3's page tables, the loads that only enter or
+ * leave the kernel (KPTI's pair, with and without the no-flush bit, the
+ * same PCID) become CR3-target values, which the CPU lets through
+ * without an exit: what is left to exit is a switch of process.
+ */
+static void set_cr3_targets(struct kvmini_vcpu *vcpu, u64 cr3)
+{
+	u64 key = cr3 & ~(0xfffULL | BIT_ULL(12) | X86_CR3_PCID_NOFLUSH);
+	u64 t[4];
+	u32 n = 0, i;
+
+	if (vcpu_cr4() & X86_CR4_PCIDE) {
+		/* Linux's user PCID is the kernel's with bit 11 set. */
+		u64 pcid = cr3 & 0x7ff;
+
+		t[n++] = key | pcid;
+		t[n++] = key | BIT_ULL(12) | pcid | BIT_ULL(11);
+		t[n++] = key | pcid | X86_CR3_PCID_NOFLUSH;
+		t[n++] = key | BIT_ULL(12) | pcid | BIT_ULL(11) | X86_CR3_PCID_NOFLUSH;
+	} else {
+		t[n++] = key;
+		t[n++] = key | BIT_ULL(12);
+	}
+	n = min(n, kvmini_caps.cr3_targets);
+	for (i = 0; i < n; i++)
+		vmcs_writel(CR3_TARGET_VALUE0 + 2 * i, t[i]);
+	vmcs_write32(CR3_TARGET_COUNT, n);
+}
+
+/* The MOV has completed: userspace hears of it, with the guest's TSC. */
+static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3)
+{
+	struct kvmini_exit_cr3 ev = { .cr3 = cr3, .tsc = rdtsc() + vcpu->tsc_offset };
+
+	BUILD_BUG_ON(sizeof(ev) > sizeof(vcpu->run->padding));
+	set_cr3_targets(vcpu, cr3);
+	vcpu->run->exit_reason = KVMINI_EXIT_CR3;
+	memcpy(vcpu->run->padding, &ev, sizeof(ev));
+	return 0;
+}
+
 /* Exit qualification for control-register accesses, SDM Vol. 3C table 28-3. */
 int handle_cr_access(struct kvmini_vcpu *vcpu)
 {
 	int cr = vcpu->exit_qual & 15;
 	int type = (vcpu->exit_qual >> 4) & 3;
 	int reg = (vcpu->exit_qual >> 8) & 15;
+	unsigned long val;
 
 	switch (type) {
 	case 0:
 		if (cr == 8)
 			return mov_to_cr8(vcpu, vcpu_read_gpr(vcpu, reg));
-		if (mov_to_cr(vcpu, cr, vcpu_read_gpr(vcpu, reg))) {
+		val = vcpu_read_gpr(vcpu, reg);
+		if (mov_to_cr(vcpu, cr, val)) {
 			vmx_inject_gp(vcpu);
 			return 1;
+		}
+		if (cr == 3 && vcpu->trace_cr3) {
+			vmx_skip_instruction(vcpu);
+			return cr3_exit_to_user(vcpu, val);
 		}
 		break;
 	case 1:

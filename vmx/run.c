@@ -385,6 +385,7 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 	}
 	vcpu->cr8 = cr8;
 	update_preemption_timer(vcpu);
+	vmx_update_cr3_trace(vcpu);
 	r = vmx_complete_userspace_exit(vcpu);
 	if (r <= 0)
 		goto out;
