@@ -226,6 +226,7 @@ static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3)
 
 	BUILD_BUG_ON(sizeof(ev) > sizeof(vcpu->run->padding));
 	set_cr3_targets(vcpu, cr3);
+	vcpu->stats.cr3_exits++;
 	vcpu->run->exit_reason = KVMINI_EXIT_CR3;
 	memcpy(vcpu->run->padding, &ev, sizeof(ev));
 	return 0;

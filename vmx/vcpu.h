@@ -54,6 +54,7 @@ struct vcpu_stats {
 	u64 entry_failures;
 	u64 ept_faults;
 	u64 migrations;
+	u64 cr3_exits;		/* --trace-cr3's KVMINI_EXIT_CR3 */
 	u64 guest_cycles;	/* TSC from entry to exit */
 	u64 handler_cycles;	/* TSC in the exit handlers */
 	u64 exit_reasons[VMX_NR_EXIT_REASONS];
