@@ -20,6 +20,7 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_ENABLE_CAP_VM:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

@@ -180,12 +180,14 @@ void vmx_update_cr3_trace(struct kvmini_vcpu *vcpu)
 
 	if (on == vcpu->trace_cr3)
 		return;
+	/* Through the vCPU's copy, which interrupt-window changes rewrite from. */
 	if (on) {
-		vmcs_set_bits32(CPU_BASED_VM_EXEC_CONTROL, PROC_CR3_LOAD_EXITING);
+		vcpu->proc_ctls |= PROC_CR3_LOAD_EXITING;
 	} else {
-		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL, PROC_CR3_LOAD_EXITING);
+		vcpu->proc_ctls &= ~PROC_CR3_LOAD_EXITING;
 		vmcs_write32(CR3_TARGET_COUNT, 0);
 	}
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
 	vcpu->trace_cr3 = on;
 }
 
@@ -225,6 +227,7 @@ static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3)
 	struct kvmini_exit_cr3 ev = { .cr3 = cr3, .tsc = rdtsc() + vcpu->tsc_offset };
 
 	BUILD_BUG_ON(sizeof(ev) > sizeof(vcpu->run->padding));
+	BUILD_BUG_ON(offsetof(struct kvm_run, padding) % 8);
 	set_cr3_targets(vcpu, cr3);
 	vcpu->stats.cr3_exits++;
 	vcpu->run->exit_reason = KVMINI_EXIT_CR3;
@@ -244,7 +247,10 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 	case 0:
 		if (cr == 8)
 			return mov_to_cr8(vcpu, vcpu_read_gpr(vcpu, reg));
+		/* Outside 64-bit code the operand is 32 bits (as KVM's kvm_register_read). */
 		val = vcpu_read_gpr(vcpu, reg);
+		if (!vmx_guest_64bit_code())
+			val = (u32)val;
 		if (mov_to_cr(vcpu, cr, val)) {
 			vmx_inject_gp(vcpu);
 			return 1;
