@@ -19,7 +19,7 @@ field() { echo "$1" | sed -n "s/.* $2 \([0-9]*\).*/\1/p"; }
 
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(kvmini_memory)
-run traced --timeout 120 --trace-cr3="$TMP/ev.csv" "$G"
+run traced run --timeout 120 --trace-cr3="$TMP/ev.csv" "$G"
 cat "$TMP/traced.out" "$TMP/traced.err" | sed 's/^/antfarm: traced: /'
 expect=$(grep '^antfarm: expect' "$TMP/traced.out")
 seen=$(grep '^trace-cr3:' "$TMP/traced.out")
@@ -38,11 +38,11 @@ else
 fi
 
 # The device's own count of them (KVM_GET_STATS_FD, through --stats).
-run traced_stats --timeout 120 --trace-cr3 --stats "$G"
+run traced_stats run --timeout 120 --trace-cr3 --stats "$G"
 check stats_cr3_exits grep -qx "stats: vcpu0 cr3_exits $(field "$expect" exits)" "$TMP/traced_stats.out"
 
 # Without the option: no CR3 exit.
-run plain --timeout 120 --stats "$G"
+run plain run --timeout 120 --stats "$G"
 if [ "$RC" -eq 0 ] && ! grep -q '^trace-cr3:' "$TMP/plain.out" &&
    grep -qx 'stats: vcpu0 cr3_exits 0' "$TMP/plain.out"; then
 	pass untraced_no_cr3_exits
@@ -52,7 +52,7 @@ fi
 kvmini_leftovers "$before" memory_back vms_zero unload
 
 if kvm_load; then
-	run kvm --device /dev/kvm --timeout 60 --trace-cr3 "$G"
+	run kvm run --device /dev/kvm --timeout 60 --trace-cr3 "$G"
 	if [ "$RC" -eq 1 ] && [ "$(wc -l <"$TMP/kvm.err")" -eq 1 ] &&
 	   grep -q 'cannot trace CR3' "$TMP/kvm.err"; then
 		pass kvm_refuses
