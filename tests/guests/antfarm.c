@@ -11,8 +11,9 @@
  * 0-255), and goes on switching among the others so the tool looks
  * again.  The last line says what the tool must have seen:
  *   antfarm: expect created N exited K switches S loads L exits E
- * L counts every MOV to CR3; E those that are not KPTI's pair of the
- * process just switched to, which the CR3-target list lets through.
+ * L counts every MOV to CR3; E those that switch process: the rest (KPTI's
+ * pair and the no-flush forms of the current process) are CR3-target
+ * values, which the CPU lets through.
  */
 #include "guest.h"
 
@@ -49,7 +50,8 @@ static void visit(unsigned int i)
 {
 	uint64_t key = (uint64_t)tables[i][0], pcid = i + 1;
 
-	load(key | pcid, true);
+	/* Back to the process just left: its own target, no exit, no switch. */
+	load(key | pcid, key != last_key);
 	if (key != last_key)
 		switches++;
 	last_key = key;
