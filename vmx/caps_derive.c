@@ -157,8 +157,7 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 		return -EOPNOTSUPP;
 	}
 	if (missing) {
-		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, "
-		       "RDPMC exiting or secondary controls";
+		*why = "processor-based controls lack HLT, I/O, MSR-bitmap, MWAIT/MONITOR, MOV-DR, CR8, RDPMC exiting or secondary controls";
 		return -EOPNOTSUPP;
 	}
 	if (vmx_adjust_ctl(PROC2_MIN, PROC2_OPT, msrs->proc2_ctls,
