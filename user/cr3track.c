@@ -10,6 +10,11 @@
 
 #define KEY_MASK	(~0xfffULL & ~(1ULL << 12) & ~(1ULL << 63))
 #define USER_ENTRIES	256
+/*
+ * Kernel-half entries a live table may differ in from another live one:
+ * KPTI's per-process LDT slot, and one spare.
+ */
+#define KERNEL_SLACK	2
 
 uint64_t cr3_key(uint64_t cr3)
 {
@@ -35,6 +40,32 @@ static bool maps_user(const struct cr3_track *t, uint64_t key)
 		if (e[i] & 1)	/* present */
 			return true;
 	return false;
+}
+
+/*
+ * Whether the table at @key still holds the kernel's half of the table
+ * last loaded: Linux copies that half into every process's table, so a
+ * page freed and reused for something else fails this before its user
+ * half looks empty.
+ */
+static bool maps_kernel(const struct cr3_track *t, uint64_t key)
+{
+	uint64_t e[USER_ENTRIES], ref[USER_ENTRIES];
+	unsigned int i, differ = 0;
+
+	if (!t->ref_key || t->ref_key == key)
+		return true;
+	if (!t->read_gpa(t->ctx, key + USER_ENTRIES * 8, e, sizeof(e)) ||
+	    !t->read_gpa(t->ctx, t->ref_key + USER_ENTRIES * 8, ref, sizeof(ref)))
+		return false;
+	for (i = 0; i < USER_ENTRIES; i++)
+		differ += e[i] != ref[i];
+	return differ <= KERNEL_SLACK;
+}
+
+static bool gone(const struct cr3_track *t, uint64_t key)
+{
+	return !maps_user(t, key) || !maps_kernel(t, key);
 }
 
 static void emit(struct cr3_track *t, uint64_t tsc, unsigned int vcpu, enum cr3_event ev,
@@ -69,20 +100,42 @@ static struct cr3_proc *add(struct cr3_track *t, uint64_t key)
 	return &t->procs[t->nr++];
 }
 
+static bool running(const struct cr3_track *t, uint64_t key)
+{
+	unsigned int i;
+
+	for (i = 0; i < CR3TRACK_MAX_VCPUS; i++)
+		if (t->current[i] == key)
+			return true;
+	return false;
+}
+
+/* @p stopped running on a vCPU at @tsc: gone if its table says so. */
+static void check_exit(struct cr3_track *t, struct cr3_proc *p, uint64_t tsc, unsigned int vcpu)
+{
+	if (!p->alive || running(t, p->key) || !gone(t, p->key))
+		return;
+	p->alive = false;
+	t->exited++;
+	emit(t, tsc, vcpu, CR3_EXIT, p->key);
+}
+
 int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_t cr3)
 {
-	uint64_t key = cr3_key(cr3);
-	struct cr3_proc *p = find(t, key);
+	uint64_t key = cr3_key(cr3), prev;
+	struct cr3_proc *p = find(t, key), *old;
 
 	t->loads++;
 	if (vcpu >= CR3TRACK_MAX_VCPUS)
 		return 0;
+	t->ref_key = key;
+	prev = t->current[vcpu];
 	if (!p || !p->alive) {
 		if (!maps_user(t, key)) {
 			/* The kernel's own table: no process, and no switch to one. */
 			t->kernel_loads++;
 			t->current[vcpu] = 0;
-			return 0;
+			goto left;
 		}
 		if (!p) {
 			p = add(t, key);
@@ -99,32 +152,24 @@ int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_
 		t->switches++;
 		emit(t, tsc, vcpu, CR3_SWITCH, key);
 	}
+left:
+	/*
+	 * A process that exits leaves its vCPU with its user half cleared
+	 * (exit_mmap ran before the scheduler switched away): looking at
+	 * the table left behind catches the exit before the page is reused.
+	 */
+	old = prev && prev != key ? find(t, prev) : NULL;
+	if (old)
+		check_exit(t, old, tsc, vcpu);
 	return 0;
-}
-
-static bool running(const struct cr3_track *t, uint64_t key)
-{
-	unsigned int i;
-
-	for (i = 0; i < CR3TRACK_MAX_VCPUS; i++)
-		if (t->current[i] == key)
-			return true;
-	return false;
 }
 
 void cr3_track_sweep(struct cr3_track *t, uint64_t tsc)
 {
 	unsigned int i;
 
-	for (i = 0; i < t->nr; i++) {
-		struct cr3_proc *p = &t->procs[i];
-
-		if (!p->alive || running(t, p->key) || maps_user(t, p->key))
-			continue;
-		p->alive = false;
-		t->exited++;
-		emit(t, tsc, CR3TRACK_MAX_VCPUS, CR3_EXIT, p->key);
-	}
+	for (i = 0; i < t->nr; i++)
+		check_exit(t, &t->procs[i], tsc, CR3TRACK_MAX_VCPUS);
 }
 
 unsigned int cr3_track_alive(const struct cr3_track *t)

@@ -3,7 +3,8 @@
  * Issue 14: the Antfarm inference of user/cr3track.c on made-up page
  * tables: what a key is, the kernel's own table, KPTI pairs and PCIDs,
  * threads on two vCPUs, a process gone only once its user half is empty
- * and no vCPU runs it, a reused page.
+ * and no vCPU runs it, a reused page; an exit seen when its vCPU switches
+ * away, and a table page reused for other data.
  */
 #include <string.h>
 
@@ -46,6 +47,7 @@ int main(void)
 	mem[2][0] = 0x5007;		/* A maps user memory */
 	mem[4][255] = 0x6007;		/* B too, at the top of the user half */
 	mem[8][256] = 0x7003;		/* the kernel's table maps only the kernel half */
+	mem[2][256] = mem[4][256] = 0x7003;	/* which Linux copies into each table */
 
 	cr3_track_load(&t, 0, 1, kernel);
 	CHECK(t.kernel_loads == 1 && t.created == 0 && nev[CR3_CREATE] == 0,
@@ -86,5 +88,32 @@ int main(void)
 	CHECK(cr3_track_load(&t, 9, 13, b) == 0 && t.loads == 9,
 	      "a vCPU beyond the tracker's range is counted, not tracked");
 	cr3_track_free(&t);
+
+	/* Guards the exit seen at the switch away (no sweep between). */
+	struct cr3_track u = { .read_gpa = read_gpa, .emit = on_event };
+	uint64_t p = PGD(10), q = PGD(12), r = PGD(14), s = PGD(6);
+	unsigned int i;
+
+	memset(nev, 0, sizeof(nev));
+	mem[10][0] = mem[12][0] = mem[14][0] = mem[6][0] = 0x5007;
+	mem[10][256] = mem[12][256] = mem[14][256] = mem[6][256] = 0x7003;
+	cr3_track_load(&u, 0, 1, p);
+	cr3_track_load(&u, 0, 2, q);
+	mem[12][0] = 0;			/* q exits: exit_mmap empties its user half */
+	cr3_track_load(&u, 0, 3, p);
+	CHECK(u.exited == 1 && last_key[CR3_EXIT] == q,
+	      "an exit is seen when its vCPU switches away, before any sweep");
+
+	/* Guards a table page reused for data before a sweep saw it empty. */
+	cr3_track_load(&u, 0, 4, r);
+	cr3_track_load(&u, 0, 5, s);
+	for (i = 256; i < 512; i++)
+		mem[10][i] = 0x1001ULL * i;	/* p's page, now someone's data */
+	mem[14][300] = 0xabc003;	/* r: one kernel slot of its own (KPTI's LDT) */
+	cr3_track_sweep(&u, 6);
+	CHECK(u.exited == 2 && last_key[CR3_EXIT] == p,
+	      "a page whose kernel half is no longer the kernel's is a process gone");
+	CHECK(cr3_track_alive(&u) == 2, "a live table differing in one kernel slot stays alive");
+	cr3_track_free(&u);
 	return unit_done("test_cr3track");
 }
