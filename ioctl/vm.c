@@ -116,7 +116,7 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
-	if (cap.cap != KVMINI_CAP_TRACE_CR3 || cap.flags || cap.args[0] > 1 ||
+	if (cap.cap != KVMINI_CAP_TRACE_CR3 || cap.flags || cap.args[0] > KVMINI_TRACE_CR3_ALL ||
 	    cap.args[1] || cap.args[2] || cap.args[3])
 		return -EINVAL;
 	if (!kvmini_caps.can_cr3_load_exiting)

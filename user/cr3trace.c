@@ -22,6 +22,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cr3_track track;
 static FILE *csv;
+static bool all_loads;	/* --cr3-targets=off */
 
 static bool read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
 {
@@ -44,14 +45,21 @@ static void emit(void *ctx, uint64_t tsc, unsigned int vcpu, enum cr3_event ev, 
 		fprintf(csv, "%" PRIu64 ",,%s,0x%" PRIx64 "\n", tsc, cr3_event_name(ev), key);
 }
 
-/* After vm_create(): asks the device, and opens FILE (NULL: no CSV). */
-void cr3trace_start(struct vm *vm, const char *file)
+/*
+ * After vm_create(): asks the device, and opens FILE (NULL: no CSV).
+ * @all: every load exits, no CR3-target list.
+ */
+void cr3trace_start(struct vm *vm, const char *file, bool all)
 {
-	struct kvm_enable_cap cap = { .cap = KVMINI_CAP_TRACE_CR3, .args = { 1 } };
+	struct kvm_enable_cap cap = {
+		.cap = KVMINI_CAP_TRACE_CR3,
+		.args = { all ? KVMINI_TRACE_CR3_ALL : KVMINI_TRACE_CR3_SWITCHES },
+	};
 
 	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
 		die("--trace-cr3: %s cannot trace CR3 loads (%s): a kvmini extension",
 		    vm->device, strerror(errno));
+	all_loads = all;
 	track.read_gpa = read_gpa;
 	track.emit = emit;
 	track.ctx = vm;
@@ -76,16 +84,34 @@ void cr3trace_exit(struct vcpu *vcpu, struct verdict *v)
 	pthread_mutex_unlock(&lock);
 }
 
-void cr3trace_finish(void)
+/*
+ * The summary; with --stats the same counts as "stats: trace-cr3 NAME N".
+ * What the target list saved is not seen in a run that has it: a run with
+ * --cr3-targets=off counts every load, and the difference is the saving.
+ */
+void cr3trace_finish(bool stats)
 {
+	const char *names[] = { "cr3_exits", "created", "exited", "alive", "switches",
+				"kernel_loads" };
+	uint64_t n[6];
+	unsigned int i;
+
 	if (!track.read_gpa)
 		return;
 	pthread_mutex_lock(&lock);
 	cr3_track_sweep(&track, 0);
+	n[0] = track.loads;
+	n[1] = track.created;
+	n[2] = track.exited;
+	n[3] = cr3_track_alive(&track);
+	n[4] = track.switches;
+	n[5] = track.kernel_loads;
 	printf("trace-cr3: %" PRIu64 " CR3 exits, %" PRIu64 " processes created, %" PRIu64
-	       " exited, %u alive, %" PRIu64 " switches, %" PRIu64 " loads of the kernel's table\n",
-	       track.loads, track.created, track.exited, cr3_track_alive(&track), track.switches,
-	       track.kernel_loads);
+	       " exited, %" PRIu64 " alive, %" PRIu64 " switches, %" PRIu64
+	       " loads of the kernel's table, target list %s\n",
+	       n[0], n[1], n[2], n[3], n[4], n[5], all_loads ? "off" : "on");
+	for (i = 0; stats && i < 6; i++)
+		printf("stats: trace-cr3 %s %" PRIu64 "\n", names[i], n[i]);
 	if (csv && fclose(csv))
 		fprintf(stderr, "kvmini: --trace-cr3: writing the CSV: %s\n", strerror(errno));
 	csv = NULL;

@@ -35,6 +35,7 @@ struct run_opts {
 	const char *disk;
 	bool trace_cr3;		/* --trace-cr3[=FILE] */
 	const char *trace_file;
+	bool cr3_all;		/* --cr3-targets=off */
 	struct linux_boot boot;	/* --kernel, --initrd, --append */
 };
 
@@ -70,6 +71,10 @@ static void help(FILE *f)
 "                  every CR3 load exits (a kvmini extension): processes seen\n"
 "                  from outside, Antfarm's way; events to FILE as CSV\n"
 "                  (tsc,vcpu,event,key), counts at the end (docs/antfarm.md)\n"
+"  --cr3-targets on|off\n"
+"                  with --trace-cr3: whether the CPU lets the loads that only\n"
+"                  enter or leave the guest's kernel through (on, default) or\n"
+"                  every load exits (off: what the target list saves)\n"
 "  --disk FILE     a block device at port 0xec backed by FILE (a regular file\n"
 "                  or block device, read and written in place; its size in\n"
 "                  512-byte sectors is the disk's): docs/disk.md\n"
@@ -148,7 +153,8 @@ static void parse_linux(int argc, char **argv, struct run_opts *o)
 static void parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP,
-	       O_VCPUS, O_TIMER, O_DISK, O_KERNEL, O_INITRD, O_APPEND, O_TRACE_CR3 };
+	       O_VCPUS, O_TIMER, O_DISK, O_KERNEL, O_INITRD, O_APPEND, O_TRACE_CR3,
+	       O_CR3_TARGETS };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -163,6 +169,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "timer", required_argument, NULL, O_TIMER },
 		{ "disk", required_argument, NULL, O_DISK },
 		{ "trace-cr3", optional_argument, NULL, O_TRACE_CR3 },
+		{ "cr3-targets", required_argument, NULL, O_CR3_TARGETS },
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "append", required_argument, NULL, O_APPEND },
@@ -227,6 +234,11 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			o->trace_cr3 = true;
 			o->trace_file = optarg;
 			break;
+		case O_CR3_TARGETS:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				die("--cr3-targets: on or off, not '%s'", optarg);
+			o->cr3_all = !strcmp(optarg, "off");
+			break;
 		case O_KERNEL:
 			o->boot.kernel = optarg;
 			break;
@@ -247,6 +259,8 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			die("unknown option '%s' (see kvmini run --help)", argv[optind - 1]);
 		}
 	}
+	if (o->cr3_all && !o->trace_cr3)
+		die("--cr3-targets goes with --trace-cr3");
 	if (o->boot.kernel) {
 		parse_linux(argc, argv, o);
 		return;
@@ -324,7 +338,7 @@ static int finish(struct vm *vm, const struct run_opts *o, int status)
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;
-	cr3trace_finish();
+	cr3trace_finish(o->stats);
 	if (o->stats)
 		print_device_stats(vm);
 	for (i = 0; o->regs && i < vm->nr_vcpus; i++)
@@ -349,7 +363,7 @@ static int run_linux(struct vm *vm, const struct run_opts *o)
 	pc_create(vm);
 	vm_create(vm, o->device);
 	if (o->trace_cr3)
-		cr3trace_start(vm, o->trace_file);
+		cr3trace_start(vm, o->trace_file, o->cr3_all);
 	vcpu_create(vm, 0);
 	x86_setup(vcpu, MODE_LONG, entry);
 	linux_setup_vcpu(vcpu);
@@ -407,7 +421,7 @@ static int run_main(int argc, char **argv)
 
 	vm_create(vm, o.device);
 	if (o.trace_cr3)
-		cr3trace_start(vm, o.trace_file);
+		cr3trace_start(vm, o.trace_file, o.cr3_all);
 	vm->ports = console_ports;
 	vm->nr_ports = nr_console_ports;
 	for (i = 0; i < vm->nr_vcpus; i++) {
@@ -421,7 +435,7 @@ static int run_main(int argc, char **argv)
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;
-	cr3trace_finish();
+	cr3trace_finish(o.stats);
 	if (o.stats)
 		print_device_stats(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)

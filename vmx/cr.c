@@ -172,23 +172,24 @@ static int mov_to_cr8(struct kvmini_vcpu *vcpu, unsigned long val)
 
 /*
  * --trace-cr3 (issue 14): CR3-load exiting as the VM asks, taken at
- * KVM_RUN.  Off, the CR3-target list is emptied too.
+ * KVM_RUN.  A change of mode empties the CR3-target list: the next exit
+ * fills it again if the mode wants targets.
  */
 void vmx_update_cr3_trace(struct kvmini_vcpu *vcpu)
 {
-	bool on = READ_ONCE(vcpu->vm->trace_cr3) && kvmini_caps.can_cr3_load_exiting;
+	u8 mode = kvmini_caps.can_cr3_load_exiting ? READ_ONCE(vcpu->vm->trace_cr3) :
+		  KVMINI_TRACE_CR3_OFF;
 
-	if (on == vcpu->trace_cr3)
+	if (mode == vcpu->trace_cr3)
 		return;
 	/* Through the vCPU's copy, which interrupt-window changes rewrite from. */
-	if (on) {
+	if (mode != KVMINI_TRACE_CR3_OFF)
 		vcpu->proc_ctls |= PROC_CR3_LOAD_EXITING;
-	} else {
+	else
 		vcpu->proc_ctls &= ~PROC_CR3_LOAD_EXITING;
-		vmcs_write32(CR3_TARGET_COUNT, 0);
-	}
+	vmcs_write32(CR3_TARGET_COUNT, 0);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
-	vcpu->trace_cr3 = on;
+	vcpu->trace_cr3 = mode;
 }
 
 /*
@@ -228,7 +229,8 @@ static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3)
 
 	BUILD_BUG_ON(sizeof(ev) > sizeof(vcpu->run->padding));
 	BUILD_BUG_ON(offsetof(struct kvm_run, padding) % 8);
-	set_cr3_targets(vcpu, cr3);
+	if (vcpu->trace_cr3 == KVMINI_TRACE_CR3_SWITCHES)
+		set_cr3_targets(vcpu, cr3);
 	vcpu->stats.cr3_exits++;
 	vcpu->run->exit_reason = KVMINI_EXIT_CR3;
 	memcpy(vcpu->run->padding, &ev, sizeof(ev));

@@ -140,7 +140,7 @@ struct kvmini_vcpu {
 	bool guest_msrs_loaded;
 	u64 tsc_offset;			/* what TSC_OFFSET holds (two's complement) */
 	u32 ptimer_us;			/* preemption timer period in the VMCS; 0: off */
-	bool trace_cr3;			/* CR3-load exiting on in the VMCS */
+	u8 trace_cr3;			/* the KVMINI_TRACE_CR3_* mode in the VMCS */
 	struct fpu_guest fpu;
 	bool fpu_loaded;
 

@@ -41,6 +41,23 @@ fi
 run traced_stats run --timeout 120 --trace-cr3 --stats "$G"
 check stats_cr3_exits grep -qx "stats: vcpu0 cr3_exits $(field "$expect" exits)" "$TMP/traced_stats.out"
 
+# --cr3-targets=off: every load exits, and the processes seen are the
+# same; the difference in exits is what the target list saves.
+run all run --timeout 120 --trace-cr3 --cr3-targets=off --stats "$G"
+all=$(grep '^trace-cr3:' "$TMP/all.out")
+if [ "$RC" -eq 0 ] && [ -n "$all" ]; then
+	pass all_loads_run
+	check all_loads_exit grep -qx "stats: trace-cr3 cr3_exits $(field "$expect" loads)" "$TMP/all.out"
+	counts() { echo "$1" | sed 's/^trace-cr3: [0-9]* CR3 exits, \([0-9]*\) processes created, \([0-9]*\) exited, [0-9]* alive, \([0-9]*\) switches.*/\1 \2 \3/'; }
+	check all_loads_same_processes [ "$(counts "$all")" = "$(counts "$seen")" ]
+	echo "antfarm: target list saves $(( $(field "$expect" loads) - $(field "$expect" exits) )) of $(field "$expect" loads) exits"
+else
+	fail all_loads_run "exit $RC: $(head -c 200 "$TMP/all.err")"
+fi
+run no_trace_targets run --timeout 10 --cr3-targets=off "$G"
+refused() { [ "$RC" -eq 1 ] && grep -q 'goes with --trace-cr3' "$TMP/no_trace_targets.err"; }
+check cr3_targets_needs_trace refused
+
 # Without the option: no CR3 exit.
 run plain run --timeout 120 --stats "$G"
 if [ "$RC" -eq 0 ] && ! grep -q '^trace-cr3:' "$TMP/plain.out" &&
