@@ -122,7 +122,9 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 		/* Bit 63 asks the CPU to keep the PCID's TLB entries; it is no address bit. */
 		if (vcpu_cr4() & X86_CR4_PCIDE)
 			val &= ~X86_CR3_PCID_NOFLUSH;
-		if ((efer & EFER_LMA) && (val >> boot_cpu_data.x86_phys_bits))
+		/* Bits from the vCPU's MAXPHYADDR up are reserved (KVM's kvm_set_cr3). */
+		if ((efer & EFER_LMA) &&
+		    (val >> min_t(u8, vcpu->maxphyaddr, boot_cpu_data.x86_phys_bits)))
 			return -EINVAL;
 		vmcs_writel(GUEST_CR3, val);
 		if ((vcpu_cr0() & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LMA))
@@ -196,7 +198,10 @@ void vmx_update_cr3_trace(struct kvmini_vcpu *vcpu)
  * After a switch to @cr3's page tables, the loads that only enter or
  * leave the kernel (KPTI's pair, with and without the no-flush bit, the
  * same PCID) become CR3-target values, which the CPU lets through
- * without an exit: what is left to exit is a switch of process.
+ * without an exit: what is left to exit is a switch of process.  Only in
+ * long mode, where Linux's pairs are 8 KiB aligned: elsewhere a table
+ * 4 KiB away (or a PAE directory 32 bytes away) may be another process's,
+ * and every load exits.
  */
 static void set_cr3_targets(struct kvmini_vcpu *vcpu, u64 cr3)
 {
@@ -204,6 +209,10 @@ static void set_cr3_targets(struct kvmini_vcpu *vcpu, u64 cr3)
 	u64 t[4];
 	u32 n = 0, i;
 
+	if (!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)) {
+		vmcs_write32(CR3_TARGET_COUNT, 0);
+		return;
+	}
 	if (vcpu_cr4() & X86_CR4_PCIDE) {
 		/* Linux's user PCID is the kernel's with bit 11 set. */
 		u64 pcid = cr3 & 0x7ff;
@@ -222,10 +231,13 @@ static void set_cr3_targets(struct kvmini_vcpu *vcpu, u64 cr3)
 	vmcs_write32(CR3_TARGET_COUNT, n);
 }
 
-/* The MOV has completed: userspace hears of it, with the guest's TSC. */
-static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3)
+/*
+ * The MOV has completed: userspace hears of it, with the guest's TSC at
+ * the exit (@tsc, read before the PDPTE loads, which may sleep).
+ */
+static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3, u64 tsc)
 {
-	struct kvmini_exit_cr3 ev = { .cr3 = cr3, .tsc = rdtsc() + vcpu->tsc_offset };
+	struct kvmini_exit_cr3 ev = { .cr3 = cr3, .tsc = tsc + vcpu->tsc_offset };
 
 	BUILD_BUG_ON(sizeof(ev) > sizeof(vcpu->run->padding));
 	BUILD_BUG_ON(offsetof(struct kvm_run, padding) % 8);
@@ -243,6 +255,7 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 	int cr = vcpu->exit_qual & 15;
 	int type = (vcpu->exit_qual >> 4) & 3;
 	int reg = (vcpu->exit_qual >> 8) & 15;
+	u64 tsc = cr == 3 ? rdtsc() : 0;
 	unsigned long val;
 
 	switch (type) {
@@ -259,8 +272,11 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 		}
 		if (cr == 3 && vcpu->trace_cr3) {
 			vmx_skip_instruction(vcpu);
-			return cr3_exit_to_user(vcpu, val);
+			return cr3_exit_to_user(vcpu, val, tsc);
 		}
+		/* A change of CR0.PG or CR4.PCIDE changes what the targets mean. */
+		if (vcpu->trace_cr3)
+			vmcs_write32(CR3_TARGET_COUNT, 0);
 		break;
 	case 1:
 		if (cr == 8)

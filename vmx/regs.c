@@ -170,5 +170,7 @@ int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s, const u64
 	/* PAE paging outside long mode takes its PDPTEs from the VMCS. */
 	if (pdptes)
 		guest_write_pdptes(pdptes);
+	/* --trace-cr3's targets named the old page tables: the next load refills them. */
+	vmcs_write32(CR3_TARGET_COUNT, 0);
 	return 0;
 }
