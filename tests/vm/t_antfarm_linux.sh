@@ -29,8 +29,9 @@ boot() { # NAME DEVICE [ARGS...]: console in $TMP/NAME.out, status in RC
 			--append "quiet kvmini.init=antfarm antfarm_n=$N" "$@" \
 			</dev/null 2>"$TMP/$name.err"
 		echo $? >"$TMP/$name.rc"
-	} | tr -d '\r' | tee "$TMP/$name.out" | grep -v '^antfarm-\(born\|gone\|truth\)' |
-		sed "s/^/linux-guest[$name] /"
+	} | tee "$TMP/$name.raw" | awk -v p="linux-guest[$name] " \
+		'{ sub(/\r$/, "") } !/^antfarm-(born|gone|truth) / { print p $0; fflush() }'
+	tr -d '\r' <"$TMP/$name.raw" >"$TMP/$name.out"
 	RC=$(cat "$TMP/$name.rc")
 	sed "s/^/linux-guest[$name] /" "$TMP/$name.err"
 	echo "antfarm_linux: $name: status $RC after $(( ($(now_cs) - t0) / 100 )) s"
