@@ -64,6 +64,7 @@ END {
 		for (; b <= np && born[byborn[b]] < t; b++) {
 			i = byborn[b]
 			key[i] = cur
+			at[i] = e
 			c = (cur in open) ? open[cur] : 0
 			if (c && et[c] >= win["begin"] && !(c in claimed)) {
 				claimed[c] = i
@@ -143,6 +144,9 @@ END {
 			shown++
 			print "antfarm-score miss pid " pid[i] " key " key[i] " born " born[i] \
 				" gone " gone[i] ((i in cr) ? "" : " no-create") ((i in xr) ? "" : " no-exit")
+			for (e = at[i] - 4; shown == 1 && e <= at[i] + 1; e++)
+				if (e >= 1 && e <= ne)
+					print "antfarm-score miss event " et[e] " " ev[e] " " ek[e]
 		}
 
 	for (i = 1; i <= nd; i++)
