@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -23,6 +24,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cr3_track track;
 static FILE *csv;
 static bool all_loads;	/* --cr3-targets=off */
+static bool log_loads;	/* KVMINI_TRACE_CR3_LOADS=1: every load in the CSV too */
+static uint64_t last_tsc;	/* of the last exit: the final sweep's time */
 
 static bool read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
 {
@@ -60,6 +63,7 @@ void cr3trace_start(struct vm *vm, const char *file, bool all)
 		die("--trace-cr3: %s cannot trace CR3 loads (%s): a kvmini extension",
 		    vm->device, strerror(errno));
 	all_loads = all;
+	log_loads = getenv("KVMINI_TRACE_CR3_LOADS") && !strcmp(getenv("KVMINI_TRACE_CR3_LOADS"), "1");
 	track.read_gpa = read_gpa;
 	track.emit = emit;
 	track.ctx = vm;
@@ -77,6 +81,10 @@ void cr3trace_exit(struct vcpu *vcpu, struct verdict *v)
 
 	memcpy(&ev, vcpu->run->padding, sizeof(ev));
 	pthread_mutex_lock(&lock);
+	last_tsc = ev.tsc;
+	if (log_loads && csv)
+		fprintf(csv, "%" PRIu64 ",%u,load,0x%" PRIx64 "\n", (uint64_t)ev.tsc, vcpu->id,
+			(uint64_t)ev.cr3);
 	if (cr3_track_load(&track, vcpu->id, ev.tsc, ev.cr3) < 0)
 		verdict_fail(v, false, "--trace-cr3: out of memory");
 	else if (track.loads % SWEEP_EVERY == 0)
@@ -99,7 +107,7 @@ void cr3trace_finish(bool stats)
 	if (!track.read_gpa)
 		return;
 	pthread_mutex_lock(&lock);
-	cr3_track_sweep(&track, 0);
+	cr3_track_sweep(&track, last_tsc);
 	n[0] = track.loads;
 	n[1] = track.created;
 	n[2] = track.exited;

@@ -59,6 +59,13 @@ score() {
 		fi
 	done
 	check "${name}_children_all_listed" grep -q "^antfarm-score children $N listed-in-proc $N " "$TMP/$name.score"
+	# For whoever reads a failure: the start of the window, loads and all.
+	if grep -q '^antfarm-score miss' "$TMP/$name.score"; then
+		begin=$(sed -n 's/^antfarm-window begin //p' "$TMP/$name.out")
+		awk -F, -v b="$begin" 'NR > 1 && $1 >= b' "$TMP/$name.csv" | head -150 |
+			sed "s/^/antfarm_linux: $name: csv /"
+		grep -m 12 '^antfarm-born' "$TMP/$name.out" | sed "s/^/antfarm_linux: $name: /"
+	fi
 }
 
 stat() { sed -n "s/^stats: $2 //p" "$TMP/$1.out"; } # NAME STAT
@@ -68,7 +75,10 @@ bench() { sed -n "s/^antfarm-bench $2 //p" "$TMP/$1.out"; } # NAME OP
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(kvmini_memory)
 
+# Every load in the CSV too (event "load"): what a failure is read from.
+export KVMINI_TRACE_CR3_LOADS=1
 boot traced /dev/kvmini --trace-cr3="$TMP/traced.csv" --stats
+unset KVMINI_TRACE_CR3_LOADS
 grep -m1 '^meltdown:' "$TMP/traced.out" | sed 's/^/antfarm_linux: /'
 score traced
 boot all /dev/kvmini --trace-cr3="$TMP/all.csv" --cr3-targets=off --stats
