@@ -130,6 +130,8 @@ int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_
 		return 0;
 	t->ref_key = key;
 	prev = t->current[vcpu];
+	if (prev && prev != key)
+		t->left[vcpu] = prev;
 	if (!p || !p->alive) {
 		if (!maps_user(t, key)) {
 			/* The kernel's own table: no process, and no switch to one. */
@@ -154,13 +156,19 @@ int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_
 	}
 left:
 	/*
-	 * A process that exits leaves its vCPU with its user half cleared
-	 * (exit_mmap ran before the scheduler switched away): looking at
-	 * the table left behind catches the exit before the page is reused.
+	 * An exiting process leaves its table behind on its vCPU: Linux
+	 * switches that vCPU to the kernel's table while it unmaps (a TLB
+	 * flush in lazy mode) and empties the user half after that, before
+	 * the next load.  So the process this vCPU left last is looked at
+	 * at each of its loads, until it is gone or the vCPU leaves another:
+	 * the exit is seen before the page can be reused.
 	 */
-	old = prev && prev != key ? find(t, prev) : NULL;
-	if (old)
+	old = t->left[vcpu] && t->left[vcpu] != key ? find(t, t->left[vcpu]) : NULL;
+	if (old) {
 		check_exit(t, old, tsc, vcpu);
+		if (!old->alive)
+			t->left[vcpu] = 0;
+	}
 	return 0;
 }
 

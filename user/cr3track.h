@@ -16,10 +16,11 @@
  * - A key whose table's user half is empty, or whose kernel half is no
  *   longer the kernel's, when next looked at is a process gone: Linux
  *   clears the user entries before it frees the table, and a freed page
- *   reused for other data loses the kernel's.  The tracker looks at a
- *   process's table when its vCPU switches away from it, which is right
- *   after an exit, and at every live one now and then (sweep).  A gone
- *   key that is loaded again is a new process in a reused page.
+ *   reused for other data loses the kernel's.  The tracker looks at the
+ *   table of the process a vCPU left last at each of that vCPU's loads,
+ *   which sees an exit before the page can be reused, and at every live
+ *   one now and then (sweep).  A gone key that is loaded again is a new
+ *   process in a reused page.
  */
 #ifndef KVMINI_CR3TRACK_H
 #define KVMINI_CR3TRACK_H
@@ -42,6 +43,7 @@ struct cr3_track {
 	struct cr3_proc *procs;
 	unsigned int nr, cap;
 	uint64_t current[CR3TRACK_MAX_VCPUS];	/* each vCPU's last key, 0: none */
+	uint64_t left[CR3TRACK_MAX_VCPUS];	/* the process each vCPU left last */
 	uint64_t ref_key;	/* the table loaded last: its kernel half is live */
 
 	/* Counts for the summary and the statistics. */

@@ -104,6 +104,20 @@ int main(void)
 	CHECK(u.exited == 1 && last_key[CR3_EXIT] == q,
 	      "an exit is seen when its vCPU switches away, before any sweep");
 
+	/*
+	 * Guards the exit Linux shows: the dying process's vCPU loads the
+	 * kernel's table (a lazy TLB flush while it unmaps) before its user
+	 * half is emptied; the next load must still look at it.
+	 */
+	cr3_track_load(&u, 0, 30, q);	/* q's page, reused by a new process */
+	mem[12][0] = 0x5007;
+	cr3_track_load(&u, 0, 31, q);
+	cr3_track_load(&u, 0, 32, PGD(8));	/* the kernel's table, q still mapped */
+	mem[12][0] = 0;
+	cr3_track_load(&u, 0, 33, p);
+	CHECK(u.exited == 2 && last_key[CR3_EXIT] == q,
+	      "an exit whose user half empties after a load of the kernel's table");
+
 	/* Guards a table page reused for data before a sweep saw it empty. */
 	cr3_track_load(&u, 0, 4, r);
 	cr3_track_load(&u, 0, 5, s);
@@ -111,7 +125,7 @@ int main(void)
 		mem[10][i] = 0x1001ULL * i;	/* p's page, now someone's data */
 	mem[14][300] = 0xabc003;	/* r: one kernel slot of its own (KPTI's LDT) */
 	cr3_track_sweep(&u, 6);
-	CHECK(u.exited == 2 && last_key[CR3_EXIT] == p,
+	CHECK(u.exited == 3 && last_key[CR3_EXIT] == p,
 	      "a page whose kernel half is no longer the kernel's is a process gone");
 	CHECK(cr3_track_alive(&u) == 2, "a live table differing in one kernel slot stays alive");
 	cr3_track_free(&u);
