@@ -102,9 +102,6 @@ static void set_cr0(struct kvmini_vcpu *vcpu, unsigned long cr0)
 			vmx_set_guest_efer(efer & ~EFER_LMA);
 	}
 	vmx_set_guest_cr0(cr0);
-	if ((cr0 & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) &&
-	    !(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
-		guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3));
 }
 
 static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
@@ -116,6 +113,10 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 	case 0:
 		if (!vcpu_cr_valid(val, vcpu_cr4(), efer))
 			return -EINVAL;
+		/* PAE paging outside long mode: the PDPTEs first, a #GP if they are bad. */
+		if ((val & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LME) &&
+		    !guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3)))
+			return -EINVAL;
 		set_cr0(vcpu, val);
 		return 0;
 	case 3:
@@ -126,9 +127,11 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 		if ((efer & EFER_LMA) &&
 		    (val >> min_t(u8, vcpu->maxphyaddr, boot_cpu_data.x86_phys_bits)))
 			return -EINVAL;
+		/* Nothing changes if the new PDPTEs are bad (the MOV is a #GP). */
+		if ((vcpu_cr0() & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LMA) &&
+		    !guest_load_pdptes(vcpu, val))
+			return -EINVAL;
 		vmcs_writel(GUEST_CR3, val);
-		if ((vcpu_cr0() & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LMA))
-			guest_load_pdptes(vcpu, val);
 		return 0;
 	case 4:
 		if (!vcpu_cr_valid(vcpu_cr0(), val, efer))
@@ -140,11 +143,12 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 		    (!(efer & EFER_LMA) || (vmcs_readl(GUEST_CR3) & 0xfff)))
 			return -EINVAL;
 		old = vcpu_cr4();
-		vmx_set_guest_cr4(val);
 		/* With PAE paging these bits make the CPU load the PDPTEs (SDM Vol. 3A 4.4.1). */
 		if ((vcpu_cr0() & X86_CR0_PG) && (val & X86_CR4_PAE) && !(efer & EFER_LMA) &&
-		    ((val ^ old) & (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_SMEP)))
-			guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3));
+		    ((val ^ old) & (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_SMEP)) &&
+		    !guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3)))
+			return -EINVAL;
+		vmx_set_guest_cr4(val);
 		return 0;
 	default:
 		return -EINVAL;
@@ -205,6 +209,9 @@ void vmx_update_cr3_trace(struct kvmini_vcpu *vcpu)
  */
 static void set_cr3_targets(struct kvmini_vcpu *vcpu, u64 cr3)
 {
+	static const u32 field[] = {
+		CR3_TARGET_VALUE0, CR3_TARGET_VALUE1, CR3_TARGET_VALUE2, CR3_TARGET_VALUE3,
+	};
 	u64 key = cr3 & ~(0xfffULL | BIT_ULL(12) | X86_CR3_PCID_NOFLUSH);
 	u64 t[4];
 	u32 n = 0, i;
@@ -227,17 +234,17 @@ static void set_cr3_targets(struct kvmini_vcpu *vcpu, u64 cr3)
 	}
 	n = min(n, kvmini_caps.cr3_targets);
 	for (i = 0; i < n; i++)
-		vmcs_writel(CR3_TARGET_VALUE0 + 2 * i, t[i]);
+		vmcs_writel(field[i], t[i]);
 	vmcs_write32(CR3_TARGET_COUNT, n);
 }
 
 /*
  * The MOV has completed: userspace hears of it, with the guest's TSC at
- * the exit (@tsc, read before the PDPTE loads, which may sleep).
+ * the VM exit.
  */
-static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3, u64 tsc)
+static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3)
 {
-	struct kvmini_exit_cr3 ev = { .cr3 = cr3, .tsc = tsc + vcpu->tsc_offset };
+	struct kvmini_exit_cr3 ev = { .cr3 = cr3, .tsc = vcpu->exit_tsc + vcpu->tsc_offset };
 
 	BUILD_BUG_ON(sizeof(ev) > sizeof(vcpu->run->padding));
 	BUILD_BUG_ON(offsetof(struct kvm_run, padding) % 8);
@@ -255,7 +262,6 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 	int cr = vcpu->exit_qual & 15;
 	int type = (vcpu->exit_qual >> 4) & 3;
 	int reg = (vcpu->exit_qual >> 8) & 15;
-	u64 tsc = cr == 3 ? rdtsc() : 0;
 	unsigned long val;
 
 	switch (type) {
@@ -272,7 +278,7 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 		}
 		if (cr == 3 && vcpu->trace_cr3) {
 			vmx_skip_instruction(vcpu);
-			return cr3_exit_to_user(vcpu, val, tsc);
+			return cr3_exit_to_user(vcpu, val);
 		}
 		/* A change of CR0.PG or CR4.PCIDE changes what the targets mean. */
 		if (vcpu->trace_cr3)

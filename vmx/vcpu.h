@@ -139,6 +139,7 @@ struct kvmini_vcpu {
 	struct vcpu_syscall_msrs guest_msrs, host_msrs;
 	bool guest_msrs_loaded;
 	u64 tsc_offset;			/* what TSC_OFFSET holds (two's complement) */
+	u64 exit_tsc;			/* the host's TSC at the last VM exit */
 	u32 ptimer_us;			/* preemption timer period in the VMCS; 0: off */
 	u8 trace_cr3;			/* the KVMINI_TRACE_CR3_* mode in the VMCS */
 	struct fpu_guest fpu;
