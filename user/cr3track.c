@@ -120,10 +120,48 @@ static void check_exit(struct cr3_track *t, struct cr3_proc *p, uint64_t tsc, un
 	emit(t, tsc, vcpu, CR3_EXIT, p->key);
 }
 
+/* @key left @vcpu: remembered, the oldest forgotten if all slots are taken. */
+static void remember_left(struct cr3_track *t, unsigned int vcpu, uint64_t key)
+{
+	uint64_t *l = t->left[vcpu];
+	unsigned int i;
+
+	for (i = 0; i < CR3TRACK_LEFT - 1 && l[i] && l[i] != key; i++)
+		;
+	for (; i > 0; i--)
+		l[i] = l[i - 1];
+	l[0] = key;
+}
+
+/*
+ * Looks at the processes @vcpu left lately, except @key, just loaded:
+ * each is forgotten once gone.  An exiting Linux process leaves its vCPU
+ * for the kernel's table (a lazy TLB flush while it unmaps) before its
+ * user half is emptied; one replaced by exec is emptied after the vCPU
+ * loaded the new table.  Either way a later load sees it, before the
+ * page can be reused for another process's table.
+ */
+static void check_left(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_t key)
+{
+	uint64_t *l = t->left[vcpu];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < CR3TRACK_LEFT && l[i]; i++) {
+		struct cr3_proc *p = l[i] != key ? find(t, l[i]) : NULL;
+
+		if (p)
+			check_exit(t, p, tsc, vcpu);
+		if (p && p->alive)
+			l[n++] = l[i];
+	}
+	for (i = n; i < CR3TRACK_LEFT; i++)
+		l[i] = 0;
+}
+
 int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_t cr3)
 {
 	uint64_t key = cr3_key(cr3), prev;
-	struct cr3_proc *p = find(t, key), *old;
+	struct cr3_proc *p = find(t, key);
 
 	t->loads++;
 	if (vcpu >= CR3TRACK_MAX_VCPUS)
@@ -131,7 +169,7 @@ int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_
 	t->ref_key = key;
 	prev = t->current[vcpu];
 	if (prev && prev != key)
-		t->left[vcpu] = prev;
+		remember_left(t, vcpu, prev);
 	if (!p || !p->alive) {
 		if (!maps_user(t, key)) {
 			/* The kernel's own table: no process, and no switch to one. */
@@ -155,20 +193,7 @@ int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_
 		emit(t, tsc, vcpu, CR3_SWITCH, key);
 	}
 left:
-	/*
-	 * An exiting process leaves its table behind on its vCPU: Linux
-	 * switches that vCPU to the kernel's table while it unmaps (a TLB
-	 * flush in lazy mode) and empties the user half after that, before
-	 * the next load.  So the process this vCPU left last is looked at
-	 * at each of its loads, until it is gone or the vCPU leaves another:
-	 * the exit is seen before the page can be reused.
-	 */
-	old = t->left[vcpu] && t->left[vcpu] != key ? find(t, t->left[vcpu]) : NULL;
-	if (old) {
-		check_exit(t, old, tsc, vcpu);
-		if (!old->alive)
-			t->left[vcpu] = 0;
-	}
+	check_left(t, vcpu, tsc, key);
 	return 0;
 }
 

@@ -17,10 +17,10 @@
  *   longer the kernel's, when next looked at is a process gone: Linux
  *   clears the user entries before it frees the table, and a freed page
  *   reused for other data loses the kernel's.  The tracker looks at the
- *   table of the process a vCPU left last at each of that vCPU's loads,
- *   which sees an exit before the page can be reused, and at every live
- *   one now and then (sweep).  A gone key that is loaded again is a new
- *   process in a reused page.
+ *   tables of the last few processes a vCPU left at each of that vCPU's
+ *   loads, which sees an exit before the page can be reused, and at every
+ *   live one now and then (sweep).  A gone key that is loaded again is a
+ *   new process in a reused page.
  */
 #ifndef KVMINI_CR3TRACK_H
 #define KVMINI_CR3TRACK_H
@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #define CR3TRACK_MAX_VCPUS	8
+#define CR3TRACK_LEFT		4
 
 enum cr3_event { CR3_CREATE, CR3_SWITCH, CR3_EXIT };
 
@@ -43,7 +44,8 @@ struct cr3_track {
 	struct cr3_proc *procs;
 	unsigned int nr, cap;
 	uint64_t current[CR3TRACK_MAX_VCPUS];	/* each vCPU's last key, 0: none */
-	uint64_t left[CR3TRACK_MAX_VCPUS];	/* the process each vCPU left last */
+	/* The processes each vCPU left last, not yet seen alive or gone. */
+	uint64_t left[CR3TRACK_MAX_VCPUS][CR3TRACK_LEFT];
 	uint64_t ref_key;	/* the table loaded last: its kernel half is live */
 
 	/* Counts for the summary and the statistics. */

@@ -118,6 +118,27 @@ int main(void)
 	CHECK(u.exited == 2 && last_key[CR3_EXIT] == q,
 	      "an exit whose user half empties after a load of the kernel's table");
 
+	/*
+	 * Guards exec: the shell's forked copy is emptied only after the
+	 * vCPU loaded the new program's table, which then exits in turn;
+	 * the copy must still be looked at later, not only the last one left.
+	 */
+	memset(nev, 0, sizeof(nev));
+	mem[4][0] = 0x5007;			/* b: the forked copy, reused page */
+	mem[4][255] = 0;
+	mem[4][256] = 0x7003;
+	cr3_track_load(&u, 0, 40, b);
+	mem[12][0] = 0x5007;
+	cr3_track_load(&u, 0, 41, q);		/* exec: the new table */
+	mem[4][0] = 0;				/* then the copy is emptied */
+	cr3_track_load(&u, 0, 42, PGD(8));	/* q exits through the kernel's table */
+	cr3_track_load(&u, 0, 43, p);
+	CHECK(nev[CR3_EXIT] == 1 && last_key[CR3_EXIT] == b && u.exited == 3,
+	      "exec: the old table, emptied after the new one was loaded, is seen gone");
+	mem[12][0] = 0;
+	cr3_track_load(&u, 0, 44, p);
+	CHECK(u.exited == 4 && last_key[CR3_EXIT] == q, "and so is the new one once it exits");
+
 	/* Guards a table page reused for data before a sweep saw it empty. */
 	cr3_track_load(&u, 0, 4, r);
 	cr3_track_load(&u, 0, 5, s);
@@ -125,7 +146,7 @@ int main(void)
 		mem[10][i] = 0x1001ULL * i;	/* p's page, now someone's data */
 	mem[14][300] = 0xabc003;	/* r: one kernel slot of its own (KPTI's LDT) */
 	cr3_track_sweep(&u, 6);
-	CHECK(u.exited == 3 && last_key[CR3_EXIT] == p,
+	CHECK(u.exited == 5 && last_key[CR3_EXIT] == p,
 	      "a page whose kernel half is no longer the kernel's is a process gone");
 	CHECK(cr3_track_alive(&u) == 2, "a live table differing in one kernel slot stays alive");
 	cr3_track_free(&u);
