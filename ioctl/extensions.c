@@ -7,7 +7,7 @@
 #include "../vm/vm.h"
 #include "../vmx/cpuid.h"
 #include "../vmx/vmx.h"
-#include "kvmini_abi.h"
+#include "../include/uapi/kvmini_abi.h"
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 {

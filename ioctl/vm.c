@@ -18,7 +18,7 @@
 #include <asm/msr.h>
 
 #include "kvmini.h"
-#include "kvmini_abi.h"
+#include "../include/uapi/kvmini_abi.h"
 #include "stats.h"
 #include "../vm/vm.h"
 #include "../vmx/spec.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvmini run --trace-cr3[=FILE] (issue 14): the module makes every MOV to
- * CR3 an exit (KVMINI_CAP_TRACE_CR3, ioctl/kvmini_abi.h); cr3track.c
+ * CR3 an exit (KVMINI_CAP_TRACE_CR3, include/uapi/kvmini_abi.h); cr3track.c
  * infers processes from them.  Events go to FILE as CSV, the counts to
  * stdout at the end.  One lock: vCPU threads report loads concurrently.
  */
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "../ioctl/kvmini_abi.h"
+#include "../include/uapi/kvmini_abi.h"
 #include "cr3track.h"
 #include "kvmini.h"
 

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "../ioctl/kvmini_abi.h"
+#include "../include/uapi/kvmini_abi.h"
 #include "kvmini.h"
 #include "pc.h"
 

@@ -17,7 +17,7 @@
 #include <asm/processor-flags.h>
 #include <asm/msr.h>
 
-#include "../ioctl/kvmini_abi.h"
+#include "../include/uapi/kvmini_abi.h"
 #include "../vm/vm.h"
 #include "cpuid.h"
 #include "exits.h"
