@@ -18,6 +18,7 @@
 #include <asm/msr.h>
 
 #include "kvmini.h"
+#include "../include/uapi/kvmini_abi.h"
 #include "stats.h"
 #include "../vm/vm.h"
 #include "../vmx/spec.h"
@@ -105,6 +106,25 @@ out_unlock:
 	return r;
 }
 
+/*
+ * KVM_ENABLE_CAP on the VM: only kvmini's own CR3 tracing (kvmini_abi.h);
+ * anything else is EINVAL, as KVM answers a capability it cannot enable.
+ */
+static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.cap != KVMINI_CAP_TRACE_CR3 || cap.flags || cap.args[0] > KVMINI_TRACE_CR3_ALL ||
+	    cap.args[1] || cap.args[2] || cap.args[3])
+		return -EINVAL;
+	if (!kvmini_caps.can_cr3_load_exiting)
+		return -EINVAL;
+	WRITE_ONCE(vm->trace_cr3, cap.args[0]);
+	return 0;
+}
+
 static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvmini_vm *vm = filp->private_data;
@@ -127,6 +147,8 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return vm_set_identity_map_addr(vm, argp);
 	case KVM_GET_STATS_FD:
 		return kvmini_get_stats_fd(vm, NULL);
+	case KVM_ENABLE_CAP:
+		return vm_enable_cap(vm, argp);
 	default:
 		/* What KVM answers to a VM ioctl it does not know. */
 		return -ENOTTY;
