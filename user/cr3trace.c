@@ -94,14 +94,15 @@ void cr3trace_exit(struct vcpu *vcpu, struct verdict *v)
 
 /*
  * The summary; with --stats the same counts as "stats: trace-cr3 NAME N".
- * What the target list saved is not seen in a run that has it: a run with
- * --cr3-targets=off counts every load, and the difference is the saving.
+ * What the target list saves is not seen in a run that has it (the CPU
+ * counts no target hits); with --cr3-targets=off every load exits, and the
+ * repeated loads of the table already loaded are what the list avoids.
  */
 void cr3trace_finish(bool stats)
 {
 	const char *names[] = { "cr3_exits", "created", "exited", "alive", "switches",
-				"kernel_loads" };
-	uint64_t n[6];
+				"kernel_loads", "repeat_loads" };
+	uint64_t n[7];
 	unsigned int i;
 
 	if (!track.read_gpa)
@@ -114,11 +115,13 @@ void cr3trace_finish(bool stats)
 	n[3] = cr3_track_alive(&track);
 	n[4] = track.switches;
 	n[5] = track.kernel_loads;
+	n[6] = track.repeats;
 	printf("trace-cr3: %" PRIu64 " CR3 exits, %" PRIu64 " processes created, %" PRIu64
 	       " exited, %" PRIu64 " alive, %" PRIu64 " switches, %" PRIu64
-	       " loads of the kernel's table, target list %s\n",
-	       n[0], n[1], n[2], n[3], n[4], n[5], all_loads ? "off" : "on");
-	for (i = 0; stats && i < 6; i++)
+	       " loads of the kernel's table, %" PRIu64 " repeated loads%s, target list %s\n",
+	       n[0], n[1], n[2], n[3], n[4], n[5], n[6],
+	       all_loads ? " (the exits a target list avoids)" : "", all_loads ? "off" : "on");
+	for (i = 0; stats && i < 7; i++)
 		printf("stats: trace-cr3 %s %" PRIu64 "\n", names[i], n[i]);
 	if (csv && fclose(csv))
 		fprintf(stderr, "kvmini: --trace-cr3: writing the CSV: %s\n", strerror(errno));

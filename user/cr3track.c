@@ -191,6 +191,8 @@ int cr3_track_load(struct cr3_track *t, unsigned int vcpu, uint64_t tsc, uint64_
 		t->current[vcpu] = key;
 		t->switches++;
 		emit(t, tsc, vcpu, CR3_SWITCH, key);
+	} else {
+		t->repeats++;
 	}
 left:
 	check_left(t, vcpu, tsc, key);

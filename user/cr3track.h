@@ -51,6 +51,12 @@ struct cr3_track {
 	/* Counts for the summary and the statistics. */
 	uint64_t loads;		/* CR3 loads reported */
 	uint64_t created, exited, switches, kernel_loads;
+	/*
+	 * Loads of the table the vCPU had loaded already (KPTI's entries
+	 * into and returns from the kernel): with every load exiting, the
+	 * exits a CR3-target list would save.
+	 */
+	uint64_t repeats;
 
 	/*
 	 * Reads @len bytes of guest-physical memory at @gpa into @buf; false

@@ -40,6 +40,7 @@ fi
 # The device's own count of them (KVM_GET_STATS_FD, through --stats).
 run traced_stats run --timeout 120 --trace-cr3 --stats "$G"
 check stats_cr3_exits grep -qx "stats: vcpu0 cr3_exits $(field "$expect" exits)" "$TMP/traced_stats.out"
+check targets_cover_repeats grep -qx "stats: trace-cr3 repeat_loads 0" "$TMP/traced_stats.out"
 
 # --cr3-targets=off: every load exits, and the processes seen are the
 # same; the difference in exits is what the target list saves.
@@ -48,6 +49,8 @@ all=$(grep '^trace-cr3:' "$TMP/all.out")
 if [ "$RC" -eq 0 ] && [ -n "$all" ]; then
 	pass all_loads_run
 	check all_loads_exit grep -qx "stats: trace-cr3 cr3_exits $(field "$expect" loads)" "$TMP/all.out"
+	# Issue 14's "exits avoided by the target list", from the run without it.
+	check all_loads_repeats_avoidable grep -qx "stats: trace-cr3 repeat_loads $(( $(field "$expect" loads) - $(field "$expect" exits) ))" "$TMP/all.out"
 	counts() { echo "$1" | sed 's/^trace-cr3: [0-9]* CR3 exits, \([0-9]*\) processes created, \([0-9]*\) exited, [0-9]* alive, \([0-9]*\) switches.*/\1 \2 \3/'; }
 	check all_loads_same_processes [ "$(counts "$all")" = "$(counts "$seen")" ]
 	echo "antfarm: target list saves $(( $(field "$expect" loads) - $(field "$expect" exits) )) of $(field "$expect" loads) exits"
