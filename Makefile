@@ -26,7 +26,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 
 # The first rule is what plain `make` builds: before the included files,
 # whose own rules would otherwise come first.
-.PHONY: all module user check payload bench fuzz swap-experiment clean
+.PHONY: all module user check payload bench fuzz swap-experiment test-linux clean
 all: module user
 
 # Without headers, one line that names the package, rather than Kbuild's
@@ -101,7 +101,7 @@ payload: module user
 	cp $(VM_TESTS) tests/bench/bench user/kvmini $(PAYLOAD)/bin/
 	mkdir -p $(PAYLOAD)/guests
 	cp $(GUEST_IMAGES) $(PAYLOAD)/guests/
-	cp tests/vm/*.sh tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
+	cp tests/vm/*.sh tests/vm/*.awk tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
 
 # `make install` as root; DESTDIR=DIR installs below DIR instead (packaging,
 # tests), where depmod writes DIR's own module index.
@@ -142,6 +142,9 @@ fuzz:
 
 swap-experiment:
 	scripts/swap-experiment.sh
+
+test-linux:
+	scripts/linux-test.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -6,6 +6,8 @@
 #include "kvmini.h"
 #include "../vm/vm.h"
 #include "../vmx/cpuid.h"
+#include "../vmx/vmx.h"
+#include "../include/uapi/kvmini_abi.h"
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 {
@@ -30,6 +32,8 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 		return KVMINI_MAX_VCPU_ID;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMINI_MAX_SLOTS;
+	case KVMINI_CAP_TRACE_CR3:
+		return kvmini_caps.can_cr3_load_exiting;
 	default:
 		return 0;
 	}

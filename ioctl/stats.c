@@ -45,6 +45,7 @@ const struct kvmini_stat kvmini_vcpu_stats[] = {
 	VCPU_STAT(entry_failures, CUMULATIVE),
 	VCPU_STAT(ept_faults, CUMULATIVE),
 	VCPU_STAT(migrations, CUMULATIVE),
+	VCPU_STAT(cr3_exits, CUMULATIVE),
 	VCPU_STAT(guest_cycles, CYCLES),
 	VCPU_STAT(handler_cycles, CYCLES),
 };

@@ -18,6 +18,7 @@
 #include <asm/msr.h>
 
 #include "kvmini.h"
+#include "../include/uapi/kvmini_abi.h"
 #include "stats.h"
 #include "../vm/settings.h"
 #include "../vm/vm.h"
@@ -148,9 +149,20 @@ static long vm_get_nr_mmu_pages(struct kvmini_vm *vm)
 }
 
 /*
- * KVM_ENABLE_CAP on the VM: only KVM_CAP_MAX_VCPU_ID.  KVM answers a
- * capability it cannot enable, and any flags, with EINVAL.
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, and kvmini's own CR3
+ * tracing (kvmini_abi.h).  KVM answers a capability it cannot enable, and
+ * any flags, with EINVAL.
  */
+static long vm_enable_cap_trace_cr3(struct kvmini_vm *vm, const struct kvm_enable_cap *cap)
+{
+	if (cap->args[0] > KVMINI_TRACE_CR3_ALL || cap->args[1] || cap->args[2] || cap->args[3])
+		return -EINVAL;
+	if (!kvmini_caps.can_cr3_load_exiting)
+		return -EINVAL;
+	WRITE_ONCE(vm->trace_cr3, cap->args[0]);
+	return 0;
+}
+
 static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 {
 	struct kvm_enable_cap cap;
@@ -158,12 +170,19 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
-	if (cap.cap != KVM_CAP_MAX_VCPU_ID || cap.flags)
+	if (cap.flags)
 		return -EINVAL;
-	mutex_lock(&vm->lock);
-	r = vm_set_max_vcpu_ids(&vm->max_vcpu_ids, cap.args[0], KVMINI_MAX_VCPU_ID);
-	mutex_unlock(&vm->lock);
-	return r;
+	switch (cap.cap) {
+	case KVM_CAP_MAX_VCPU_ID:
+		mutex_lock(&vm->lock);
+		r = vm_set_max_vcpu_ids(&vm->max_vcpu_ids, cap.args[0], KVMINI_MAX_VCPU_ID);
+		mutex_unlock(&vm->lock);
+		return r;
+	case KVMINI_CAP_TRACE_CR3:
+		return vm_enable_cap_trace_cr3(vm, &cap);
+	default:
+		return -EINVAL;
+	}
 }
 
 static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)

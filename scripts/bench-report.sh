@@ -155,6 +155,13 @@ res=$out/results.txt
 		echo "  exit_to_entry: from the exit tracepoint to the next entry tracepoint (handling)"
 		sed -n 's/^BENCHTRACE /  /p' "$clean"
 	fi
+	if grep -q '^BENCHSPLIT ' "$clean"; then
+		echo
+		echo "One exit to the VMM and back, by side (ioctl syscall tracepoints added, 200 ops):"
+		echo "  kernel_out: exit tracepoint to KVM_RUN's return; vmm: to the next KVM_RUN;"
+		echo "  kernel_in: to the entry tracepoint; guest: entry to exit"
+		sed -n 's/^BENCHSPLIT /  /p' "$clean"
+	fi
 	if grep -q '^BENCHINFO create' "$clean"; then
 		echo
 		echo "VM creation: time the CPU idled (waiting, e.g. for RCU), per VM:"

@@ -39,7 +39,7 @@ exec 9>&-
 
 if [ $# -eq 0 ]; then
 	cd "$top"
-	mapfile -t files < <(find vm vmx ept ioctl \( -name '*.c' -o -name '*.h' \) \
+	mapfile -t files < <(find vm vmx ept ioctl include \( -name '*.c' -o -name '*.h' \) \
 		-type f 2>/dev/null | sort)
 	if [ ${#files[@]} -eq 0 ]; then
 		echo "checkpatch.sh: no *.c or *.h under vm/ vmx/ ept/ ioctl/"

@@ -23,3 +23,7 @@ tests/unit/test_pit: tests/unit/test_pit.c user/pit.c user/pit.h tests/unit/unit
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_pit.c user/pit.c
 tests/unit/test_bzimage: tests/unit/test_bzimage.c user/bzimage.c user/bzimage.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_bzimage.c user/bzimage.c
+
+# Antfarm's inference from CR3 loads (issue 14).
+tests/unit/test_cr3track: tests/unit/test_cr3track.c user/cr3track.c user/cr3track.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_cr3track.c user/cr3track.c

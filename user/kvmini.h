@@ -273,6 +273,11 @@ void vm_stop(struct vm *vm, int status, const struct vcpu *cause, const char *wh
 
 /* stats.c (thread-safe counters) */
 void stats_exit(uint32_t reason);
+
+/* cr3trace.c: --trace-cr3 */
+void cr3trace_start(struct vm *vm, const char *file, bool all);
+void cr3trace_exit(struct vcpu *vcpu, struct verdict *v);
+void cr3trace_finish(bool stats);
 void stats_port(uint16_t port, bool out, bool handled);
 void stats_mmio(bool scratch, bool write);
 void stats_print(void);

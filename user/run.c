@@ -33,6 +33,9 @@ struct run_opts {
 	const char *image;
 	const char *share;
 	const char *disk;
+	bool trace_cr3;		/* --trace-cr3[=FILE] */
+	const char *trace_file;
+	bool cr3_all;		/* --cr3-targets=off */
 	struct linux_boot boot;	/* --kernel, --initrd, --append */
 };
 
@@ -64,6 +67,14 @@ static void help(FILE *f)
 "                  NAME VALUE\", \"stats: vcpuN NAME VALUE\")\n"
 "  --share DIR     the directory the guest's open() hypercall may use\n"
 "                  (nothing outside it; without --share, open fails)\n"
+"  --trace-cr3[=FILE]\n"
+"                  every CR3 load exits (a kvmini extension): processes seen\n"
+"                  from outside, Antfarm's way; events to FILE as CSV\n"
+"                  (tsc,vcpu,event,key), counts at the end (docs/antfarm.md)\n"
+"  --cr3-targets on|off\n"
+"                  with --trace-cr3: whether the CPU lets the loads that only\n"
+"                  enter or leave the guest's kernel through (on, default) or\n"
+"                  every load exits (off: what the target list saves)\n"
 "  --disk FILE     a block device at port 0xec backed by FILE (a regular file\n"
 "                  or block device, read and written in place; its size in\n"
 "                  512-byte sectors is the disk's): docs/disk.md\n"
@@ -142,7 +153,8 @@ static void parse_linux(int argc, char **argv, struct run_opts *o)
 static void parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP,
-	       O_VCPUS, O_TIMER, O_DISK, O_KERNEL, O_INITRD, O_APPEND };
+	       O_VCPUS, O_TIMER, O_DISK, O_KERNEL, O_INITRD, O_APPEND, O_TRACE_CR3,
+	       O_CR3_TARGETS };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -156,6 +168,8 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "vcpus", required_argument, NULL, O_VCPUS },
 		{ "timer", required_argument, NULL, O_TIMER },
 		{ "disk", required_argument, NULL, O_DISK },
+		{ "trace-cr3", optional_argument, NULL, O_TRACE_CR3 },
+		{ "cr3-targets", required_argument, NULL, O_CR3_TARGETS },
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "append", required_argument, NULL, O_APPEND },
@@ -216,6 +230,15 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		case O_DISK:
 			o->disk = optarg;
 			break;
+		case O_TRACE_CR3:
+			o->trace_cr3 = true;
+			o->trace_file = optarg;
+			break;
+		case O_CR3_TARGETS:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				die("--cr3-targets: on or off, not '%s'", optarg);
+			o->cr3_all = !strcmp(optarg, "off");
+			break;
 		case O_KERNEL:
 			o->boot.kernel = optarg;
 			break;
@@ -236,6 +259,8 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			die("unknown option '%s' (see kvmini run --help)", argv[optind - 1]);
 		}
 	}
+	if (o->cr3_all && !o->trace_cr3)
+		die("--cr3-targets goes with --trace-cr3");
 	if (o->boot.kernel) {
 		parse_linux(argc, argv, o);
 		return;
@@ -313,6 +338,7 @@ static int finish(struct vm *vm, const struct run_opts *o, int status)
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;
+	cr3trace_finish(o->stats);
 	if (o->stats)
 		print_device_stats(vm);
 	for (i = 0; o->regs && i < vm->nr_vcpus; i++)
@@ -336,6 +362,8 @@ static int run_linux(struct vm *vm, const struct run_opts *o)
 	/* Before the vCPU: its CPUID depends on the machine (kvm.c). */
 	pc_create(vm);
 	vm_create(vm, o->device);
+	if (o->trace_cr3)
+		cr3trace_start(vm, o->trace_file, o->cr3_all);
 	vcpu_create(vm, 0);
 	x86_setup(vcpu, MODE_LONG, entry);
 	linux_setup_vcpu(vcpu);
@@ -392,6 +420,8 @@ static int run_main(int argc, char **argv)
 		memcpy(vm->mem + i * vm->slice_size + img.lo, vm->mem + img.lo, img.hi - img.lo);
 
 	vm_create(vm, o.device);
+	if (o.trace_cr3)
+		cr3trace_start(vm, o.trace_file, o.cr3_all);
 	vm->ports = console_ports;
 	vm->nr_ports = nr_console_ports;
 	for (i = 0; i < vm->nr_vcpus; i++) {
@@ -405,6 +435,7 @@ static int run_main(int argc, char **argv)
 	/* Their threads still use it; the process's exit ends them. */
 	if (vm->stuck)
 		return status;
+	cr3trace_finish(o.stats);
 	if (o.stats)
 		print_device_stats(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)

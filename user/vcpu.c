@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "../include/uapi/kvmini_abi.h"
 #include "kvmini.h"
 #include "pc.h"
 
@@ -203,6 +204,9 @@ static void handle_exit(struct vcpu *vcpu, struct verdict *v)
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		internal_error(vcpu, v);
+		break;
+	case KVMINI_EXIT_CR3:
+		cr3trace_exit(vcpu, v);
 		break;
 	default:
 		verdict_fail(v, true, "unexpected exit %s (%u)",

@@ -61,6 +61,7 @@ struct kvmini_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 tsc_offset;		/* every vCPU's TSC_OFFSET at creation */
+	u8 trace_cr3;		/* KVMINI_TRACE_CR3_*: vCPUs take it at KVM_RUN */
 
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];

@@ -62,6 +62,9 @@ struct vmx_caps {
 	bool can_preemption_timer;
 	/* The preemption timer ticks once every 2^rate TSC ticks. */
 	u32 preemption_timer_rate;
+	/* CR3-load exiting for --trace-cr3, and the CR3-target values (at most 4). */
+	bool can_cr3_load_exiting;
+	u32 cr3_targets;
 
 	u64 ept_vpid;
 	u64 misc;

@@ -200,6 +200,9 @@ int vmx_caps_derive(const struct vmx_msrs *msrs, struct vmx_caps *caps,
 				     !preemption_timer_broken(msrs->cpuid_1_eax);
 	caps->preemption_timer_rate = msrs->misc & MISC_PREEMPTION_TIMER_RATE;
 	caps->misc = msrs->misc;
+	caps->can_cr3_load_exiting = allowed1(msrs->proc_ctls, PROC_CR3_LOAD_EXITING) &&
+				     !(caps->proc_ctls & PROC_CR3_LOAD_EXITING);
+	caps->cr3_targets = MISC_CR3_TARGETS(msrs->misc) < 4 ? MISC_CR3_TARGETS(msrs->misc) : 4;
 	caps->cr0_fixed0 = msrs->cr0_fixed0;
 	caps->cr0_fixed1 = msrs->cr0_fixed1;
 	caps->cr4_fixed0 = msrs->cr4_fixed0;

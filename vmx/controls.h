@@ -31,6 +31,8 @@
 /* IA32_VMX_MISC, SDM Vol. 3D A.6 */
 #define MISC_SAVES_LMA		BIT_ULL(5)
 #define MISC_ACTIVITY_HLT		BIT_ULL(6)
+/* How many CR3-target values the CPU compares a MOV to CR3 with. */
+#define MISC_CR3_TARGETS(misc)		(((misc) >> 16) & 0x1ff)
 /* The preemption timer counts down once every 2^rate TSC ticks. */
 #define MISC_PREEMPTION_TIMER_RATE	0x1fULL
 

@@ -15,7 +15,10 @@
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
+#include <asm/msr.h>
 
+#include "../include/uapi/kvmini_abi.h"
+#include "../vm/vm.h"
 #include "cpuid.h"
 #include "exits.h"
 #include "guest_mem.h"
@@ -99,9 +102,6 @@ static void set_cr0(struct kvmini_vcpu *vcpu, unsigned long cr0)
 			vmx_set_guest_efer(efer & ~EFER_LMA);
 	}
 	vmx_set_guest_cr0(cr0);
-	if ((cr0 & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) &&
-	    !(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
-		guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3));
 }
 
 static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
@@ -113,17 +113,25 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 	case 0:
 		if (!vcpu_cr_valid(val, vcpu_cr4(), efer))
 			return -EINVAL;
+		/* PAE paging outside long mode: the PDPTEs first, a #GP if they are bad. */
+		if ((val & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LME) &&
+		    !guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3)))
+			return -EINVAL;
 		set_cr0(vcpu, val);
 		return 0;
 	case 3:
 		/* Bit 63 asks the CPU to keep the PCID's TLB entries; it is no address bit. */
 		if (vcpu_cr4() & X86_CR4_PCIDE)
 			val &= ~X86_CR3_PCID_NOFLUSH;
-		if ((efer & EFER_LMA) && (val >> boot_cpu_data.x86_phys_bits))
+		/* Bits from the vCPU's MAXPHYADDR up are reserved (KVM's kvm_set_cr3). */
+		if ((efer & EFER_LMA) &&
+		    (val >> min_t(u8, vcpu->maxphyaddr, boot_cpu_data.x86_phys_bits)))
+			return -EINVAL;
+		/* Nothing changes if the new PDPTEs are bad (the MOV is a #GP). */
+		if ((vcpu_cr0() & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LMA) &&
+		    !guest_load_pdptes(vcpu, val))
 			return -EINVAL;
 		vmcs_writel(GUEST_CR3, val);
-		if ((vcpu_cr0() & X86_CR0_PG) && (vcpu_cr4() & X86_CR4_PAE) && !(efer & EFER_LMA))
-			guest_load_pdptes(vcpu, val);
 		return 0;
 	case 4:
 		if (!vcpu_cr_valid(vcpu_cr0(), val, efer))
@@ -135,11 +143,12 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 		    (!(efer & EFER_LMA) || (vmcs_readl(GUEST_CR3) & 0xfff)))
 			return -EINVAL;
 		old = vcpu_cr4();
-		vmx_set_guest_cr4(val);
 		/* With PAE paging these bits make the CPU load the PDPTEs (SDM Vol. 3A 4.4.1). */
 		if ((vcpu_cr0() & X86_CR0_PG) && (val & X86_CR4_PAE) && !(efer & EFER_LMA) &&
-		    ((val ^ old) & (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_SMEP)))
-			guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3));
+		    ((val ^ old) & (X86_CR4_PGE | X86_CR4_PSE | X86_CR4_PAE | X86_CR4_SMEP)) &&
+		    !guest_load_pdptes(vcpu, vmcs_readl(GUEST_CR3)))
+			return -EINVAL;
+		vmx_set_guest_cr4(val);
 		return 0;
 	default:
 		return -EINVAL;
@@ -167,21 +176,113 @@ static int mov_to_cr8(struct kvmini_vcpu *vcpu, unsigned long val)
 	return 0;
 }
 
+/*
+ * --trace-cr3 (issue 14): CR3-load exiting as the VM asks, taken at
+ * KVM_RUN.  A change of mode empties the CR3-target list: the next exit
+ * fills it again if the mode wants targets.
+ */
+void vmx_update_cr3_trace(struct kvmini_vcpu *vcpu)
+{
+	u8 mode = kvmini_caps.can_cr3_load_exiting ? READ_ONCE(vcpu->vm->trace_cr3) :
+		  KVMINI_TRACE_CR3_OFF;
+
+	if (mode == vcpu->trace_cr3)
+		return;
+	/* Through the vCPU's copy, which interrupt-window changes rewrite from. */
+	if (mode != KVMINI_TRACE_CR3_OFF)
+		vcpu->proc_ctls |= PROC_CR3_LOAD_EXITING;
+	else
+		vcpu->proc_ctls &= ~PROC_CR3_LOAD_EXITING;
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctls);
+	vcpu->trace_cr3 = mode;
+}
+
+/*
+ * After a switch to @cr3's page tables, the loads that only enter or
+ * leave the kernel (KPTI's pair, with and without the no-flush bit, the
+ * same PCID) become CR3-target values, which the CPU lets through
+ * without an exit: what is left to exit is a switch of process.  Only in
+ * long mode, where Linux's pairs are 8 KiB aligned: elsewhere a table
+ * 4 KiB away (or a PAE directory 32 bytes away) may be another process's,
+ * and every load exits.
+ */
+static void set_cr3_targets(struct kvmini_vcpu *vcpu, u64 cr3)
+{
+	static const u32 field[] = {
+		CR3_TARGET_VALUE0, CR3_TARGET_VALUE1, CR3_TARGET_VALUE2, CR3_TARGET_VALUE3,
+	};
+	u64 key = cr3 & ~(0xfffULL | BIT_ULL(12) | X86_CR3_PCID_NOFLUSH);
+	u64 t[4];
+	u32 n = 0, i;
+
+	if (!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)) {
+		vmcs_write32(CR3_TARGET_COUNT, 0);
+		return;
+	}
+	if (vcpu_cr4() & X86_CR4_PCIDE) {
+		/* Linux's user PCID is the kernel's with bit 11 set. */
+		u64 pcid = cr3 & 0x7ff;
+
+		t[n++] = key | pcid;
+		t[n++] = key | BIT_ULL(12) | pcid | BIT_ULL(11);
+		t[n++] = key | pcid | X86_CR3_PCID_NOFLUSH;
+		t[n++] = key | BIT_ULL(12) | pcid | BIT_ULL(11) | X86_CR3_PCID_NOFLUSH;
+	} else {
+		t[n++] = key;
+		t[n++] = key | BIT_ULL(12);
+	}
+	n = min(n, kvmini_caps.cr3_targets);
+	for (i = 0; i < n; i++)
+		vmcs_writel(field[i], t[i]);
+	vmcs_write32(CR3_TARGET_COUNT, n);
+}
+
+/*
+ * The MOV has completed: userspace hears of it, with the guest's TSC at
+ * the VM exit.
+ */
+static int cr3_exit_to_user(struct kvmini_vcpu *vcpu, u64 cr3)
+{
+	struct kvmini_exit_cr3 ev = { .cr3 = cr3, .tsc = vcpu->exit_tsc + vcpu->tsc_offset };
+
+	BUILD_BUG_ON(sizeof(ev) > sizeof(vcpu->run->padding));
+	BUILD_BUG_ON(offsetof(struct kvm_run, padding) % 8);
+	if (vcpu->trace_cr3 == KVMINI_TRACE_CR3_SWITCHES)
+		set_cr3_targets(vcpu, cr3);
+	vcpu->stats.cr3_exits++;
+	vcpu->run->exit_reason = KVMINI_EXIT_CR3;
+	memcpy(vcpu->run->padding, &ev, sizeof(ev));
+	return 0;
+}
+
 /* Exit qualification for control-register accesses, SDM Vol. 3C table 28-3. */
 int handle_cr_access(struct kvmini_vcpu *vcpu)
 {
 	int cr = vcpu->exit_qual & 15;
 	int type = (vcpu->exit_qual >> 4) & 3;
 	int reg = (vcpu->exit_qual >> 8) & 15;
+	unsigned long val;
 
 	switch (type) {
 	case 0:
 		if (cr == 8)
 			return mov_to_cr8(vcpu, vcpu_read_gpr(vcpu, reg));
-		if (mov_to_cr(vcpu, cr, vcpu_read_gpr(vcpu, reg))) {
+		/* Outside 64-bit code the operand is 32 bits (as KVM's kvm_register_read). */
+		val = vcpu_read_gpr(vcpu, reg);
+		if (!vmx_guest_64bit_code())
+			val = (u32)val;
+		if (mov_to_cr(vcpu, cr, val)) {
 			vmx_inject_gp(vcpu);
 			return 1;
 		}
+		if (cr == 3 && vcpu->trace_cr3) {
+			vmx_skip_instruction(vcpu);
+			return cr3_exit_to_user(vcpu, val);
+		}
+		/* A change of CR0.PG or CR4.PCIDE changes what the targets mean. */
+		if (vcpu->trace_cr3)
+			vmcs_write32(CR3_TARGET_COUNT, 0);
 		break;
 	case 1:
 		if (cr == 8)

@@ -29,6 +29,7 @@ int handle_io(struct kvmini_vcpu *vcpu);
 int handle_rdmsr(struct kvmini_vcpu *vcpu);
 int handle_wrmsr(struct kvmini_vcpu *vcpu);
 int handle_cr_access(struct kvmini_vcpu *vcpu);
+void vmx_update_cr3_trace(struct kvmini_vcpu *vcpu);
 int handle_dr_access(struct kvmini_vcpu *vcpu);
 int handle_xsetbv(struct kvmini_vcpu *vcpu);
 int handle_ept_violation(struct kvmini_vcpu *vcpu);

@@ -177,11 +177,23 @@ void guest_write_pdptes(const u64 *pdpte)
 		__vmcs_write(GUEST_PDPTE0 + 2 * i, pdpte[i]);
 }
 
-/* Reloads the PAE PDPTEs from the guest's CR3, as MOV to CR3 would; may sleep. */
-void guest_load_pdptes(struct kvmini_vcpu *vcpu, unsigned long cr3)
+/*
+ * Loads the PAE PDPTEs at @cr3 as a MOV to CR0, CR3 or CR4 would (SDM
+ * Vol. 3A 4.4.1): false, with nothing loaded, if they are not in RAM or a
+ * present one has a reserved bit set, which is a #GP for the MOV (KVM's
+ * load_pdptrs).  May sleep.
+ */
+bool guest_load_pdptes(struct kvmini_vcpu *vcpu, unsigned long cr3)
 {
+	u64 rsvd = GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1) | GENMASK_ULL(63, vcpu->maxphyaddr);
 	u64 pdpte[4];
+	int i;
 
-	guest_read_pdptes(vcpu, cr3, pdpte);
+	if (guest_phys_read(vcpu, cr3 & 0xffffffe0UL, pdpte, sizeof(pdpte)))
+		return false;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return false;
 	guest_write_pdptes(pdpte);
+	return true;
 }

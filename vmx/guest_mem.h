@@ -16,6 +16,6 @@ int guest_linear_write(struct kvmini_vcpu *vcpu, unsigned long gla, const void *
 		       unsigned int len);
 void guest_read_pdptes(struct kvmini_vcpu *vcpu, unsigned long cr3, u64 *pdpte);
 void guest_write_pdptes(const u64 *pdpte);
-void guest_load_pdptes(struct kvmini_vcpu *vcpu, unsigned long cr3);
+bool guest_load_pdptes(struct kvmini_vcpu *vcpu, unsigned long cr3);
 
 #endif /* KVMINI_VMX_GUEST_MEM_H */

@@ -153,6 +153,12 @@ static int set_efer(u64 val)
 	if (((val ^ old) & EFER_LME) && (vmcs_readl(GUEST_CR0) & X86_CR0_PG))
 		return -EINVAL;
 	vmx_set_guest_efer(val);
+	/*
+	 * --trace-cr3's targets are for long mode's KPTI pairs, and CR0.PG
+	 * may be the guest's own: leaving long mode shows here first.
+	 */
+	if ((val ^ old) & EFER_LME)
+		vmcs_write32(CR3_TARGET_COUNT, 0);
 	return 0;
 }
 

@@ -116,15 +116,15 @@ int vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvm_sregs *s)
 }
 
 /* KVM's kvm_is_valid_sregs() and kvm_valid_efer(). */
-static bool sregs_valid(const struct kvm_sregs *s)
+static bool sregs_valid(const struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	if (s->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return false;
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;
-		/* No bit 63 (PCID no-flush) nor any other beyond MAXPHYADDR. */
-		if (s->cr3 >> boot_cpu_data.x86_phys_bits)
+		/* No bit 63 (PCID no-flush) nor any other beyond the vCPU's MAXPHYADDR. */
+		if (s->cr3 >> min_t(u8, vcpu->maxphyaddr, boot_cpu_data.x86_phys_bits))
 			return false;
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
@@ -142,7 +142,7 @@ static bool sregs_valid(const struct kvm_sregs *s)
  */
 int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s, const u64 *pdptes)
 {
-	if (!sregs_valid(s))
+	if (!sregs_valid(vcpu, s))
 		return -EINVAL;
 	/* As KVM: APIC_BASE as a host-initiated write, refused with EINVAL. */
 	if (vmx_set_apic_base(vcpu, s->apic_base))
@@ -170,5 +170,7 @@ int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s, const u64
 	/* PAE paging outside long mode takes its PDPTEs from the VMCS. */
 	if (pdptes)
 		guest_write_pdptes(pdptes);
+	/* --trace-cr3's targets named the old page tables: the next load refills them. */
+	vmcs_write32(CR3_TARGET_COUNT, 0);
 	return 0;
 }

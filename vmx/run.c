@@ -272,7 +272,8 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 	tsc = rdtsc();
 	fail = __vmx_vcpu_run(vcpu->regs, vcpu->launched);
-	vcpu->stats.guest_cycles += rdtsc() - tsc;
+	vcpu->exit_tsc = rdtsc();
+	vcpu->stats.guest_cycles += vcpu->exit_tsc - tsc;
 	/* VMSCAPE: the VMM must not meet what the guest taught the predictors. */
 	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
 		this_cpu_write(x86_ibpb_exit_to_user, true);
@@ -385,6 +386,7 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 	}
 	vcpu->cr8 = cr8;
 	update_preemption_timer(vcpu);
+	vmx_update_cr3_trace(vcpu);
 	r = vmx_complete_userspace_exit(vcpu);
 	if (r <= 0)
 		goto out;

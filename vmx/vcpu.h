@@ -54,6 +54,7 @@ struct vcpu_stats {
 	u64 entry_failures;
 	u64 ept_faults;
 	u64 migrations;
+	u64 cr3_exits;		/* --trace-cr3's KVMINI_EXIT_CR3 */
 	u64 guest_cycles;	/* TSC from entry to exit */
 	u64 handler_cycles;	/* TSC in the exit handlers */
 	u64 exit_reasons[VMX_NR_EXIT_REASONS];
@@ -138,7 +139,9 @@ struct kvmini_vcpu {
 	struct vcpu_syscall_msrs guest_msrs, host_msrs;
 	bool guest_msrs_loaded;
 	u64 tsc_offset;			/* what TSC_OFFSET holds (two's complement) */
+	u64 exit_tsc;			/* the host's TSC at the last VM exit */
 	u32 ptimer_us;			/* preemption timer period in the VMCS; 0: off */
+	u8 trace_cr3;			/* the KVMINI_TRACE_CR3_* mode in the VMCS */
 	struct fpu_guest fpu;
 	bool fpu_loaded;
 

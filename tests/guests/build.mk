@@ -41,10 +41,12 @@ GUEST_MODE_hcost := long
 GUEST_MODE_fill := long
 GUEST_MODE_balloon := long
 GUEST_MODE_pager := long
+GUEST_MODE_antfarm := long
 
 GUEST_FLAT := hello-real uart loop sti-hlt
 GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged
-GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager
+GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager \
+	antfarm
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 	$(GUEST_ELF64:%=$(GB)/%.elf)
 
@@ -91,7 +93,7 @@ $(GO)/32/hcall-paged.o: $(GD)/hcall.c $(GUEST_DEPS) $(HCALL_DEPS)
 
 # What each ELF guest is made of, besides its own object.
 GUEST_C32 := pio cpuid hcall-paged
-GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager
+GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager antfarm
 GUEST_EXTRA_msr := idt
 GUEST_EXTRA_ticks := idt ticks_irq
 GUEST_EXTRA_pager := idt pager_pf

@@ -241,6 +241,27 @@ static void test_derive_spin_exits(void)
 	      "refuse: the reason names TSC offsetting");
 }
 
+/* Issue 14: CR3-load exiting for --trace-cr3, off in the base controls, and the target count. */
+static void test_derive_cr3_trace(void)
+{
+	struct vmx_msrs m;
+	struct vmx_caps c;
+	const char *why;
+
+	CHECK(derive(&skylake, &c, &why) == 0 && c.can_cr3_load_exiting &&
+	      !(c.proc_ctls & PROC_CR3_LOAD_EXITING), "cr3: load exiting available, off with EPT");
+	CHECK(c.cr3_targets == 4, "cr3: 4 CR3-target values from IA32_VMX_MISC[24:16]");
+	m = skylake;
+	m.misc = (m.misc & ~(0x1ffULL << 16)) | (9ULL << 16);
+	CHECK(derive(&m, &c, &why) == 0 && c.cr3_targets == 4, "cr3: more targets: 4 used");
+	m.misc &= ~(0x1ffULL << 16);
+	CHECK(derive(&m, &c, &why) == 0 && c.cr3_targets == 0, "cr3: no targets: every load exits");
+	m = skylake;
+	m.proc_ctls &= ~BIT64(32 + 15);
+	CHECK(derive(&m, &c, &why) == 0 && !c.can_cr3_load_exiting,
+	      "cr3: no load exiting offered: no tracing, still accepted");
+}
+
 int main(void)
 {
 	test_adjust();
@@ -249,5 +270,6 @@ int main(void)
 	test_derive_refusals();
 	test_derive_degrades();
 	test_derive_spin_exits();
+	test_derive_cr3_trace();
 	return unit_done("test_caps");
 }

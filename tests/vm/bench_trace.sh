@@ -40,6 +40,52 @@ trace_exits() {
 		}' $TRACING/trace
 }
 
+# trace_split EVENTS PATH DEV LABEL ITERS: one exit to userspace and back,
+# split by side (docs/questions.md, question 1): mean ticks from the exit
+# tracepoint to the return from KVM_RUN (kernel), from there to the next
+# KVM_RUN (the VMM), from there to the entry tracepoint (kernel), and in
+# the guest.  raw_syscalls filtered to ioctl (16) marks the crossings.
+trace_split() {
+	local entry=$1 exitev=$2 path=$3 dev=$4 label=$5 iters=$6 ev
+	echo 0 >$TRACING/tracing_on
+	echo >$TRACING/trace
+	echo 'id == 16' >$TRACING/events/raw_syscalls/filter
+	for ev in "$entry" "$exitev" raw_syscalls/sys_enter raw_syscalls/sys_exit; do
+		echo 1 >"$TRACING/events/$ev/enable"
+	done
+	echo 1 >$TRACING/tracing_on
+	bench "$path" "$dev" "$label-split" 1 "$iters" >/dev/null
+	echo 0 >$TRACING/tracing_on
+	for ev in "$entry" "$exitev" raw_syscalls/sys_enter raw_syscalls/sys_exit; do
+		echo 0 >"$TRACING/events/$ev/enable"
+	done
+	echo 0 >$TRACING/events/raw_syscalls/filter
+	# Only complete rounds count: exit, sys_exit, sys_enter, entry in turn.
+	awk -v p="$path" -v l="$label" -v en="${entry#*/}:" -v ex="${exitev#*/}:" '
+		{
+			for (i = 1; i < NF; i++)
+				if ($(i + 1) == en || $(i + 1) == ex || $(i + 1) == "sys_enter:" ||
+				    $(i + 1) == "sys_exit:") break
+			if (i >= NF) next
+			t = $i; sub(/:$/, "", t); t += 0
+			e = $(i + 1)
+			if (e == ex) { if (st == 1) { g += t - tin; ng++ } st = 2; tex = t }
+			else if (e == "sys_exit:") { st = st == 2 ? 3 : 0; tse = t }
+			else if (e == "sys_enter:") { st = st == 3 ? 4 : 0; tsn = t }
+			else if (e == en) {
+				if (st == 4) { k1 += tse - tex; u += tsn - tse; k2 += t - tsn; n++ }
+				st = 1; tin = t
+			}
+		}
+		END {
+			if (n && ng)
+				printf "BENCHSPLIT %s %s kernel_out=%.0f vmm=%.0f kernel_in=%.0f guest=%.0f rounds=%d\n",
+					p, l, k1 / n, u / n, k2 / n, g / ng, n
+			else
+				printf "BENCHSPLIT %s %s none\n", p, l
+		}' $TRACING/trace
+}
+
 # profile PATH DEV LABEL ITERS PATTERN: the function graph of the
 # functions matching the ftrace filter PATTERN ('*:mod:kvmini'); per
 # function: calls, mean inclusive ticks, ticks per operation.  One

@@ -23,5 +23,11 @@ show kvmini run --stats /kvmini/guests/hello-long.elf
 check hello_runs sh -c 'kvmini run /kvmini/guests/hello-long.elf | grep -qx "Hello, world!"'
 echo "DEMO # the exit trace kvmini wrote to dmesg"
 dmesg | grep 'kvmini: vm' | tail -20 | sed 's/^/DEMO   /'
+echo "DEMO # trace=2: every exit, also those the module handles itself (CPUID, EPT faults)"
+show sh -c 'echo 2 >/sys/module/kvmini/parameters/trace'
+mark_dmesg
+show kvmini run /kvmini/guests/cpuid.elf
+show sh -c 'echo 0 >/sys/module/kvmini/parameters/trace'
+new_dmesg | grep 'kvmini: vm' | head -24 | sed 's/^/DEMO   /'
 show rmmod kvmini
 finish

@@ -68,6 +68,10 @@ if [ -d $TRACING/events/kvmini ] && echo x86-tsc >$TRACING/trace_clock; then
 		trace_exits kvmini/kvmini_entry kvmini/kvmini_exit $p /dev/kvmini kvmini 200
 		trace_exits kvm/kvm_entry kvm/kvm_exit $p /dev/kvm kvm 200
 	done
+	for p in pio mmio; do
+		trace_split kvmini/kvmini_entry kvmini/kvmini_exit $p /dev/kvmini kvmini 200
+		trace_split kvm/kvm_entry kvm/kvm_exit $p /dev/kvm kvm 200
+	done
 	for p in cpuid pio mmio; do
 		profile $p /dev/kvmini kvmini 100 '*:mod:kvmini'
 		profile $p /dev/kvm kvm_intel 100 '*:mod:kvm_intel'

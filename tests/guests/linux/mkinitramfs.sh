@@ -2,7 +2,8 @@
 # Usage: tests/guests/linux/mkinitramfs.sh OUT
 # The initramfs of the Linux guest for `kvmini run --kernel`: Debian's
 # static busybox (package busybox-static) with its applets as links, and
-# tests/guests/linux/init as /init.  No modules: the guest needs none.
+# tests/guests/linux/init as /init, and antwork (issue 14), built static
+# here.  No modules: the guest needs none.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +26,8 @@ cp "$busybox" "$stage/bin/busybox"
 	[ "$applet" = bin/busybox ] || ln -sf /bin/busybox "$stage/$applet"
 done
 install -m 755 "$here/init" "$stage/init"
+gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$stage/bin/antwork" "$here/antwork.c" ||
+	die "cannot build antwork (gcc and libc6-dev)"
 # The kernel opens /dev/console for init before devtmpfs is mounted.
 if [ "$(id -u)" -eq 0 ]; then
 	mknod -m 600 "$stage/dev/console" c 5 1
