@@ -267,6 +267,24 @@ static u8 cpuid_maxphyaddr(struct kvm_cpuid_entry2 *e, int n)
 	return l8->eax & 0xff;
 }
 
+/*
+ * As KVM 6.1's kvm_check_cpuid(): canonical-address checks assume 48 or
+ * 57 virtual address bits, so a leaf 0x80000008 with another width (0:
+ * not given) is refused.  Any subleaf counts, as KVM's lookup ignores it.
+ */
+static bool cpuid_va_width_ok(struct kvm_cpuid_entry2 *e, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		u32 va = (e[i].eax >> 8) & 0xff;
+
+		if (e[i].function == 0x80000008)
+			return va == 0 || va == 48 || va == 57;
+	}
+	return true;
+}
+
 /* What the vCPU's MSRs must know of its CPUID, as KVM's guest_cpuid_has(). */
 static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 {
@@ -329,6 +347,8 @@ int vmx_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, in
 
 	if (nent > KVMINI_MAX_CPUID_ENTRIES)
 		return -E2BIG;
+	if (!cpuid_va_width_ok(entries, nent))
+		return -EINVAL;
 	runtime_state(vcpu, &rt);
 	cpuid_update_runtime(entries, nent, &rt);
 	if (vcpu->has_run) {

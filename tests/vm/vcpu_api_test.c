@@ -567,6 +567,17 @@ static void test_vcpu(int sys, int vm)
 	}
 
 	KTEST_ERRNO("supported_cpuid_too_small", ioctl(sys, KVM_GET_SUPPORTED_CPUID, &one), E2BIG);
+	/* Issue 12: as KVM 6.1's kvm_check_cpuid(), only 48 or 57 virtual address bits (or 0). */
+	if (cpuid.c.nent) {
+		struct cpuid_table va = cpuid;
+		struct kvm_cpuid_entry2 *e8 = entry_or_add(&va, 0x80000008, 0);
+
+		e8->eax = (e8->eax & ~0xff00U) | (36 << 8);
+		KTEST_ERRNO("set_cpuid_va_width_36", ioctl(vcpu, KVM_SET_CPUID2, &va), EINVAL);
+		e8->eax = (e8->eax & ~0xff00U) | (57 << 8);
+		KTEST_CHECK("set_cpuid_va_width_57", ioctl(vcpu, KVM_SET_CPUID2, &va) == 0);
+		KTEST_CHECK("set_cpuid_back", ioctl(vcpu, KVM_SET_CPUID2, &cpuid) == 0);
+	}
 	one.c.nent = 100000;
 	KTEST_ERRNO("set_cpuid_too_big", ioctl(vcpu, KVM_SET_CPUID2, &one), E2BIG);
 
