@@ -11,6 +11,7 @@
 #                                            for the suite `selftests`
 #   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
 #   make fuzz                                the long fuzz campaign (scripts/fuzz.sh; FUZZ_MACHINE=qemu-kvm on a VT-x host)
+#   make conformance                         KVM's selftests on kvmini and KVM in Bochs, docs/conformance.md's table (scripts/conformance.sh)
 #   make swap-experiment                     docs/memory.md's experiments at full size in Bochs (scripts/swap-experiment.sh)
 
 RUNNING := $(shell uname -r)
@@ -28,7 +29,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 
 # The first rule is what plain `make` builds: before the included files,
 # whose own rules would otherwise come first.
-.PHONY: all module user check payload bench fuzz swap-experiment test-linux clean
+.PHONY: all module user check payload bench fuzz swap-experiment test-linux conformance clean
 all: module user
 
 # Without headers, one line that names the package, rather than Kbuild's
@@ -156,6 +157,9 @@ swap-experiment:
 
 test-linux:
 	scripts/linux-test.sh
+
+conformance:
+	scripts/conformance.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
