@@ -153,6 +153,37 @@ static long vcpu_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
 	return WITH_VMCS(vcpu, vmx_set_sregs(vcpu, s, pae ? pdptes : NULL));
 }
 
+/*
+ * KVM_{HAS,GET,SET}_DEVICE_ATTR on a vCPU: only the TSC offset
+ * (KVM_VCPU_TSC_CTRL), as KVM 6.1's kvm_arch_tsc_*_attr(); any other
+ * group or attribute is ENXIO.
+ */
+static long vcpu_device_attr(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+	u64 offset;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_VCPU_TSC_CTRL)
+		return -ENXIO;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return attr.attr == KVM_VCPU_TSC_OFFSET ? 0 : -ENXIO;
+	/* KVM looks at the address before the attribute. */
+	uaddr = u64_to_user_ptr(attr.addr);
+	if ((u64)(unsigned long)uaddr != attr.addr)
+		return -EFAULT;
+	if (attr.attr != KVM_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	if (ioctl == KVM_GET_DEVICE_ATTR)
+		return put_user(vcpu->tsc_offset, uaddr) ? -EFAULT : 0;
+	if (get_user(offset, uaddr))
+		return -EFAULT;
+	WITH_VMCS(vcpu, (vmx_set_tsc_offset(vcpu, offset), 0));
+	return 0;
+}
+
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp,
 			      unsigned long arg)
 {
@@ -190,6 +221,10 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 		return vcpu_set_mp_state(argp);
 	case KVM_GET_STATS_FD:
 		return kvmini_get_stats_fd(vcpu->vm, vcpu);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return vcpu_device_attr(vcpu, ioctl, argp);
 	case KVM_INTERRUPT: {
 		struct kvm_interrupt irq;
 

@@ -455,3 +455,15 @@ void vmx_vcpu_uninit(struct kvmini_vcpu *vcpu)
 	kvmini_free_page(vcpu->vmcs);
 	vcpu->vmcs = NULL;
 }
+
+/**
+ * vmx_set_tsc_offset - KVM_VCPU_TSC_OFFSET: the guest's TSC is the host's plus @offset
+ * @vcpu: the vCPU, its VMCS current
+ * @offset: any value (two's complement); TSC_ADJUST is not moved, as KVM
+ *	moves it only for the guest's own TSC writes
+ */
+void vmx_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset)
+{
+	vcpu->tsc_offset = offset;
+	vmcs_write64(TSC_OFFSET, offset);
+}

@@ -23,14 +23,20 @@
  *   max_vcpu_id_*     KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID): the limit, set
  *                     once, fixed by the first vCPU; KVM_CREATE_VCPU
  *                     honours it
+ *   set_cpuid_va_*    KVM_SET_CPUID2 refuses a leaf 0x80000008 whose virtual
+ *                     address width is not 0, 48 or 57
+ *   tsc_attr_*        KVM_VCPU_TSC_OFFSET (KVM_{HAS,GET,SET}_DEVICE_ATTR):
+ *                     errnos, read back, and the guest's RDTSC follows it
  * Where KVM 6.1 and 6.12 answer differently, a check takes either answer
  * (its comment says which).
  */
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <x86intrin.h>
 #include <linux/kvm.h>
 
 #include "ktest.h"
@@ -383,6 +389,65 @@ static void test_runtime_after_run(int sys)
 	onevm_destroy(&v);
 }
 
+/*
+ * Issue 12 (KVM's system_counter_offset_test): the vCPU attribute
+ * KVM_VCPU_TSC_CTRL/KVM_VCPU_TSC_OFFSET.  Its errnos as KVM 6.1's, the
+ * offset read back as set, and a guest's RDTSC that follows it: the host's
+ * TSC plus the offset, between two host reads around KVM_RUN.
+ */
+static void test_tsc_offset_attr(int sys)
+{
+	static const unsigned char rdtsc_hlt[] = { 0x0f, 0x31, 0xf4 };	/* rdtsc; hlt */
+	const __u64 offset = (1ULL << 50) - __rdtsc();
+	__u64 got = 0, before, after, guest;
+	struct kvm_device_attr attr = {
+		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (__u64)(uintptr_t)&got,
+	};
+	struct kvm_device_attr bad;
+	struct kvm_regs regs;
+	struct onevm v;
+	long r;
+
+	KTEST_CHECK("tsc_attr_cap", ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_VCPU_ATTRIBUTES) == 1);
+	if (rmvm_create(&v, dev, rdtsc_hlt, sizeof(rdtsc_hlt), 0)) {
+		ktest_fail("tsc_attr_setup", "%s", strerrorname_np(errno));
+		return;
+	}
+	KTEST_CHECK("tsc_attr_has", ioctl(v.vcpu, KVM_HAS_DEVICE_ATTR, &attr) == 0);
+	bad = attr;
+	bad.attr = 1;
+	KTEST_ERRNO("tsc_attr_has_other_attr", ioctl(v.vcpu, KVM_HAS_DEVICE_ATTR, &bad), ENXIO);
+	KTEST_ERRNO("tsc_attr_get_other_attr", ioctl(v.vcpu, KVM_GET_DEVICE_ATTR, &bad), ENXIO);
+	bad = attr;
+	bad.group = 1;
+	KTEST_ERRNO("tsc_attr_other_group", ioctl(v.vcpu, KVM_SET_DEVICE_ATTR, &bad), ENXIO);
+	bad = attr;
+	bad.addr = 8;
+	KTEST_ERRNO("tsc_attr_bad_address", ioctl(v.vcpu, KVM_GET_DEVICE_ATTR, &bad), EFAULT);
+
+	got = offset;
+	KTEST_CHECK("tsc_attr_set", ioctl(v.vcpu, KVM_SET_DEVICE_ATTR, &attr) == 0);
+	got = 0;
+	KTEST_CHECK("tsc_attr_get_as_set",
+		    ioctl(v.vcpu, KVM_GET_DEVICE_ATTR, &attr) == 0 && got == offset);
+	before = __rdtsc();
+	r = ioctl(v.vcpu, KVM_RUN, 0);
+	after = __rdtsc();
+	if (r || v.run->exit_reason != KVM_EXIT_HLT || ioctl(v.vcpu, KVM_GET_REGS, &regs)) {
+		ktest_fail("tsc_attr_guest_sees_offset", "KVM_RUN: %s, exit %u",
+			   strerrorname_np(errno), v.run->exit_reason);
+	} else {
+		guest = (regs.rdx & 0xffffffff) << 32 | (regs.rax & 0xffffffff);
+		if (guest >= before + offset && guest <= after + offset)
+			ktest_pass("tsc_attr_guest_sees_offset");
+		else
+			ktest_fail("tsc_attr_guest_sees_offset",
+				   "guest TSC %#llx outside [%#llx, %#llx]", guest,
+				   before + offset, after + offset);
+	}
+	onevm_destroy(&v);
+}
+
 /* Which vCPU is the BSP: APIC_BASE bit 8 at reset. */
 static void test_boot_cpu_id(int sys)
 {
@@ -621,6 +686,7 @@ int main(int argc, char **argv)
 	test_vcpu(sys, vm);
 	close(vm);
 	test_runtime_after_run(sys);
+	test_tsc_offset_attr(sys);
 	test_boot_cpu_id(sys);
 	test_nr_mmu_pages(sys);
 	test_max_vcpu_id(sys);
