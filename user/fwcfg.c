@@ -36,6 +36,8 @@ static void select_key(struct fwcfg *f, uint16_t key)
 
 	f->cur = NULL;
 	f->offset = 0;
+	/* QEMU reads the item whatever the write-channel bit (writes are gone). */
+	key &= ~FWCFG_WRITE_CHANNEL;
 	for (i = 0; i < f->nitems; i++)
 		if (f->items[i].key == key)
 			f->cur = &f->items[i];

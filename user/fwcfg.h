@@ -22,6 +22,7 @@
 #define FWCFG_NB_CPUS		0x05
 #define FWCFG_MAX_CPUS		0x0f
 
+#define FWCFG_WRITE_CHANNEL	0x4000
 #define FWCFG_ID_TRADITIONAL	0x01	/* the port interface; no DMA */
 #define FWCFG_MAX_ITEMS		8
 #define FWCFG_ITEM_MAX		8
