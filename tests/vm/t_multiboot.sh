@@ -7,7 +7,8 @@
 # "\r\n", and exits through isa-debug-exit with the bits of what it found
 # wrong: the tool's exit status is (bits << 1) | 1, so 1 is a pass.
 # Then what must fail does: the same guest without its module and
-# arguments (status 49: bits 0x18), hostile images (one line, status 1,
+# arguments (status 49: bits 0x18), the file run as a plain IMAGE (no
+# debug-exit unless --debug-exit), hostile images (one line, status 1,
 # no guest), and --irqchip=kernel where the device has one.
 #
 # Outside the test VM, on a machine with KVM: GUESTS=DIR KVMINI=PATH
@@ -89,6 +90,15 @@ checks() {
 	has "$l" bare bare_verdict "mboot: FAIL 0x18"
 	has "$l" bare bare_cmdline "mboot: cmdline $MB"
 	quiet "$l" bare
+
+	# The same file as a plain IMAGE: no boot information, no fw_cfg (all
+	# ones), so every bit (0x7f); 0xf4 is nothing without --debug-exit.
+	run image run --device "$dev" --timeout 60 "$MB"
+	status "$l" image 0
+	has "$l" image image_verdict "mboot: FAIL 0x7f"
+	run image_exit run --device "$dev" --timeout 60 --debug-exit "$MB"
+	status "$l" image_exit 255
+	quiet "$l" image_exit
 
 	# Hostile images: one line each, before any guest runs.
 	head -c 2048 "$MB" >"$TMP/cut.elf"
