@@ -12,10 +12,21 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvmini.h"
+#include "multiboot.h"
+
+/*
+ * --multiboot: the boot information, memory map and strings in low
+ * memory, where QEMU's multiboot option ROM puts them (0x9000), above the
+ * stack x86_setup() leaves under 0x8000; an image may not load below its end.
+ */
+#define MB_INFO_BASE	0x9000U
+#define MB_INFO_END	0x10000U
+#define PAGE_ALIGN(x)	(((x) + 0xfffULL) & ~0xfffULL)
 
 /* Where the tool's area starts in each slice, as an offset from the slice. */
 uint64_t tool_area_base(const struct vm *vm)
@@ -23,7 +34,8 @@ uint64_t tool_area_base(const struct vm *vm)
 	return vm->slice_size - TOOL_AREA_SIZE;
 }
 
-static uint8_t *read_file(const char *path, size_t *size)
+/* The whole of @path; an empty file only when @empty_ok (a module may be one). */
+static uint8_t *read_file(const char *path, size_t *size, bool empty_ok)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -36,12 +48,12 @@ static uint8_t *read_file(const char *path, size_t *size)
 		die("%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		die("%s: not a regular file", path);
-	if (st.st_size == 0)
+	if (st.st_size == 0 && !empty_ok)
 		die("%s: empty image", path);
 	if ((uint64_t)st.st_size > MEM_MAX)
 		die("%s: %lld bytes is more than any guest RAM (max %llu MiB)",
 		    path, (long long)st.st_size, MEM_MAX >> 20);
-	buf = malloc(st.st_size);
+	buf = malloc(st.st_size ? st.st_size : 1);
 	if (!buf)
 		die("out of memory");
 	while (done < (size_t)st.st_size) {
@@ -164,7 +176,7 @@ static void load_elf(struct vm *vm, const char *path, const uint8_t *buf,
 void image_load(struct vm *vm, const char *path, struct image *img)
 {
 	size_t size;
-	uint8_t *buf = read_file(path, &size);
+	uint8_t *buf = read_file(path, &size, false);
 
 	memset(img, 0, sizeof(*img));
 	if (size >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG)) {
@@ -178,4 +190,90 @@ void image_load(struct vm *vm, const char *path, struct image *img)
 		img->hi = FLAT_LOAD_ADDR + size;
 	}
 	free(buf);
+}
+
+/*
+ * As QEMU's -kernel does with an image that has a multiboot header: the
+ * image by its ELF program headers (or the header's a.out addresses),
+ * each module page-aligned after it, the command line "FILE APPEND"
+ * (kvm-unit-tests takes its argv from it, argv[0] the file), the memory
+ * map of RAM below the tool's area.
+ */
+void multiboot_load(struct vm *vm, const struct multiboot_boot *mb, uint32_t *entry,
+		    uint32_t *info)
+{
+	uint64_t area = tool_area_base(vm), next;
+	struct mb_module mods[MB_MAX_MODULES];
+	struct mb_header h;
+	struct mb_plan plan;
+	struct mb_boot b;
+	char err[300], *cmdline;
+	unsigned int i;
+	size_t size;
+	uint8_t *buf = read_file(mb->kernel, &size, false);
+	int found = mb_find_header(buf, size, &h, err, sizeof(err));
+
+	_Static_assert(MULTIBOOT_MAX_MODULES <= MB_MAX_MODULES, "module limits");
+	if (found <= 0)
+		die("%s: not a multiboot image: %s", mb->kernel, err);
+	if (!mb_plan_load(buf, size, &h, MB_INFO_END, area, &plan, err, sizeof(err)))
+		die("%s: %s (--mem %lluK, the top 64 KiB the tool's)", mb->kernel, err,
+		    (unsigned long long)(vm->mem_size >> 10));
+	for (i = 0; i < plan.nseg; i++) {
+		const struct mb_segment *s = &plan.seg[i];
+
+		memcpy(vm->mem + s->gpa, buf + s->offset, s->filesz);
+		memset(vm->mem + s->gpa + s->filesz, 0, s->memsz - s->filesz);
+	}
+	free(buf);
+
+	next = PAGE_ALIGN(plan.hi);
+	for (i = 0; i < mb->nmodules; i++) {
+		buf = read_file(mb->modules[i], &size, true);
+		if (next > area || size > area - next)
+			die("%s: %zu bytes do not fit in guest RAM after the image (module at "
+			    "0x%llx, RAM to 0x%llx): give more --mem", mb->modules[i], size,
+			    (unsigned long long)next, (unsigned long long)area);
+		memcpy(vm->mem + next, buf, size);
+		free(buf);
+		mods[i].start = next;
+		mods[i].end = next + size;
+		mods[i].cmdline = mb->modules[i];
+		next = PAGE_ALIGN(next + size);
+	}
+
+	if (asprintf(&cmdline, "%s%s%s", mb->kernel, mb->append ? " " : "",
+		     mb->append ? mb->append : "") < 0)
+		die("out of memory");
+	memset(&b, 0, sizeof(b));
+	b.ram_end = area;
+	b.mem_size = vm->mem_size;
+	b.cmdline = cmdline;
+	b.loader = "kvmini";
+	b.nmods = mb->nmodules;
+	b.mods = mods;
+	if (!mb_write_info(vm->mem + MB_INFO_BASE, MB_INFO_BASE, MB_INFO_END - MB_INFO_BASE, &b,
+			   info, err, sizeof(err))) {
+		free(cmdline);
+		die("%s: %s", mb->kernel, err);
+	}
+	free(cmdline);
+	*entry = plan.entry;
+}
+
+/*
+ * The state the specification promises: 32-bit protected mode, paging
+ * off, flat 4 GiB CS, DS, ES, SS (x86_setup()'s), interrupts off, EAX the
+ * boot magic, EBX the boot information.  A20 is always on under KVM.
+ */
+void multiboot_setup_vcpu(struct vcpu *vcpu, uint32_t entry, uint32_t info)
+{
+	struct kvm_regs regs;
+
+	x86_setup(vcpu, MODE_PROTECTED, entry);
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
+		die("%s: KVM_GET_REGS: %s", vcpu->vm->device, strerror(errno));
+	regs.rax = MB_BOOT_MAGIC;
+	regs.rbx = info;
+	vcpu_set_regs(vcpu, &regs);
 }
