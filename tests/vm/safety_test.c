@@ -59,7 +59,8 @@
  *   pio_rcx_lowered      at a `rep insb` exit the VMM changes CX: 4 to 1,
  *   pio_rcx_zeroed       4 to 0, 3 to 8; the instruction counts down from
  *   pio_rcx_raised       the new CX to 0 (issue 12, KVM's
- *                        userspace_io_test; the bug: CX wrapped to 0xffff)
+ *                        userspace_io_test; the bug: CX wrapped to 0xffff).
+ *                        On KVM, CX 0 moves one element and wraps: skipped
  * The item1 checks come last: on an unfixed module they take the kernel
  * down, and the others should have reported by then.
  * The same program runs on /dev/kvm with the same expectations: these are
@@ -900,7 +901,16 @@ int main(int argc, char **argv)
 	test_pio_rip_moved("pio_rip_moved_out", 0xe6);	/* out %al, $PORT */
 	test_pio_rip_moved("pio_rip_moved_in", 0xe4);	/* in $PORT, %al */
 	test_pio_rcx_changed("pio_rcx_lowered", 4, 1, 1);
-	test_pio_rcx_changed("pio_rcx_zeroed", 4, 0, 0);
+	/*
+	 * KVM 6.1 moves one element for CX 0 and wraps it to 0xffff (its
+	 * emulator takes at least one); kvmini ends the REP, as the CPU
+	 * would with CX 0 (docs/api.md, KVM_RUN).
+	 */
+	if (on_kvmini)
+		test_pio_rcx_changed("pio_rcx_zeroed", 4, 0, 0);
+	else
+		printf("KTEST SKIP %spio_rcx_zeroed: KVM moves one element and wraps CX\n",
+		       ktest_prefix);
 	test_pio_rcx_changed("pio_rcx_raised", 3, 8, 8);
 	/* Last of all: an unfixed module BUGs here. */
 	test_item1_size();
