@@ -24,8 +24,8 @@
  * state read back can be written back, exit fields describe a buffer
  * inside the kvm_run mapping, KVM_GET_CPUID2 keeps to the nent it is
  * given, KVM_GET/SET_MSRS do at most the MSRs asked (E2BIG from 256
- * on), an MSR list's E2BIG says how many there are, the MP state is only ever RUNNABLE (no in-kernel APIC), the VM
- * settings refuse what KVM refuses, the process gets no fault, no sequence
+ * on), an MSR list's E2BIG says how many there are, the MP state is
+ * only ever RUNNABLE (no in-kernel APIC), the VM settings refuse what KVM refuses, the process gets no fault, no sequence
  * hangs and no fd is left open.  The kernel's side (no oops, WARN, KFENCE
  * or slub report; memory counters back) is t_fuzz.sh's job.
  *
