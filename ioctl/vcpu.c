@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vCPU file descriptors: KVM_CREATE_VCPU on the VM fd makes one; its
- * ioctls (KVM_RUN, the register ioctls, CPUID, the MP state) and its mmap of
+ * ioctls (KVM_RUN, the register ioctls, CPUID, the MP state, MSRs: msr.c)
+ * and its mmap of
  * struct kvm_run.  As in KVM, a vCPU lives as long as its VM: the fd holds
  * a reference on the VM, and the VM frees its vCPUs when it goes.
  */
@@ -57,17 +58,6 @@ static int vcpu_release(struct inode *inode, struct file *filp)
 	kvmini_vm_put(vcpu->vm);
 	return 0;
 }
-
-/* The ioctls on guest state need the VMCS current on this CPU for a moment. */
-#define WITH_VMCS(vcpu, expr) ({			\
-	long __r;					\
-	preempt_disable();				\
-	vmx_vcpu_load(vcpu);				\
-	__r = (expr);					\
-	vmx_vcpu_put(vcpu);				\
-	preempt_enable();				\
-	__r;						\
-})
 
 /* The entries are copied once, into the array the vCPU then keeps. */
 static long vcpu_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
@@ -219,6 +209,10 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 		return vcpu_get_mp_state(argp);
 	case KVM_SET_MP_STATE:
 		return vcpu_set_mp_state(argp);
+	case KVM_GET_MSRS:
+		return kvmini_msr_io(vcpu, argp, false);
+	case KVM_SET_MSRS:
+		return kvmini_msr_io(vcpu, argp, true);
 	case KVM_GET_STATS_FD:
 		return kvmini_get_stats_fd(vcpu->vm, vcpu);
 	case KVM_HAS_DEVICE_ATTR:

@@ -98,6 +98,10 @@ struct vcpu_msr_state {
 	u64 tsc_adjust;		/* wraps, as the guest's TSC does */
 	u64 mcg_status;
 	u64 mtrr_def_type;
+	u64 arch_caps;		/* what the guest reads; the VMM may set another */
+	u64 ucode_rev;
+	u64 platform_info;
+	u64 smi_count;		/* no SMIs: only the VMM changes it */
 };
 
 /* The emulated MSRs that are arrays: large, and rarely used. */

@@ -8,7 +8,8 @@
  * failure, replays that sequence (its single-threaded part exactly; what
  * a second thread does depends on timing).  A sequence opens DEV, makes a
  * VM with RAM, a read-only "ROM" and a vCPU, then does 10 to 80 random
- * things: system, VM and vCPU ioctls with boundary and random arguments,
+ * things: system, VM and vCPU ioctls with boundary and random arguments
+ * (the MSR ioctls, added for issue 12, changed what an older seed does),
  * guest code written into RAM (real, protected, PAE or long mode, page
  * tables by us), at most MAX_RUNS KVM_RUNs each cut off by a timer, the
  * kvm_run page rewritten between runs, exits answered as a VMM would or
@@ -22,8 +23,9 @@
  * devices: the set-up ioctls succeed, KVM_GET_API_VERSION is 12, register
  * state read back can be written back, exit fields describe a buffer
  * inside the kvm_run mapping, KVM_GET_CPUID2 keeps to the nent it is
- * given, the MP state is only ever RUNNABLE (no in-kernel APIC), the VM
- * settings refuse what KVM refuses, the process gets no fault, no sequence
+ * given, KVM_GET/SET_MSRS do at most the MSRs asked (E2BIG from 256
+ * on), an MSR list's E2BIG says how many there are, the MP state is
+ * only ever RUNNABLE (no in-kernel APIC), the VM settings refuse what KVM refuses, the process gets no fault, no sequence
  * hangs and no fd is left open.  The kernel's side (no oops, WARN, KFENCE
  * or slub report; memory counters back) is t_fuzz.sh's job.
  *
@@ -864,12 +866,83 @@ static void junk_ioctl(struct seq *s, int fd)
 			close(i);
 }
 
+/*
+ * MSR indices for KVM_GET/SET_MSRS: what both devices emulate, their
+ * edges, and MSRs neither knows.  Not EFER nor APIC_BASE: KVM lets the
+ * VMM clear EFER.LME under paging, a state KVM_SET_SREGS then refuses
+ * to take back, which is not what this program judges.
+ */
+static const uint32_t fuzz_msrs[] = {
+	0x10, 0x174, 0x175, 0x176, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
+	0xc0000100, 0xc0000101, 0xc0000102, 0x277, 0x3a, 0x3b, 0x10a, 0x345, 0x1a0,
+	0x179, 0x17a, 0x34, 0xce, 0x140, 0x1fc, 0x8b, 0x1d9, 0xfe, 0x2ff, 0x200,
+	0x20f, 0x210, 0x250, 0x26f, 0x400, 0x401, 0x47f, 0x480, 0x6e0,
+	0, 0xffffffff, 0xc0000000, 0x40000000, 0xc0011fff, 0xdeadbeef,
+};
+
+/*
+ * One KVM_GET_MSRS or KVM_SET_MSRS on @fd with hostile nmsrs, indices
+ * and data.  Both devices promise E2BIG from 256 up and otherwise a
+ * count of MSRs done, never more than asked.
+ */
+static void msrs_op(struct seq *s, int fd, bool set)
+{
+	static const uint32_t nmsrs[] = { 0, 1, 2, 255, 256, 257, 0x7fffffff, ~0U };
+	uint32_t n = one_in(&s->rng, 3) ? nmsrs[below(&s->rng, 8)] : below(&s->rng, 9);
+	unsigned long req = set ? KVM_SET_MSRS : KVM_GET_MSRS;
+	struct kvm_msrs *m;
+	uint32_t i, room = n < 256 ? n : 1;
+	long r;
+
+	if (one_in(&s->rng, 10)) {
+		ioctl(fd, req, (void *)(interesting(&s->rng) + 0x1000));
+		return;
+	}
+	m = calloc(1, sizeof(*m) + room * sizeof(m->entries[0]));
+	if (!m)
+		return;
+	m->nmsrs = n;
+	m->pad = rnd(&s->rng);
+	for (i = 0; i < room; i++) {
+		m->entries[i].index = one_in(&s->rng, 4) ? (uint32_t)rnd(&s->rng) :
+				      fuzz_msrs[below(&s->rng, ARRAY_SIZE(fuzz_msrs))];
+		m->entries[i].reserved = one_in(&s->rng, 4) ? rnd(&s->rng) : 0;
+		m->entries[i].data = one_in(&s->rng, 2) ? interesting(&s->rng) : rnd(&s->rng);
+	}
+	r = ioctl(fd, req, m);
+	if (n >= 256 && !(r == -1 && errno == E2BIG))
+		seq_fail(s, "msrs", "nmsrs %u: returned %ld (%s), not E2BIG", n, r, errname(errno));
+	if (n < 256 && (r < -1 || r > n))
+		seq_fail(s, "msrs", "nmsrs %u: returned %ld", n, r);
+	free(m);
+}
+
+/* KVM_GET_MSR_INDEX_LIST or the feature list with any room: E2BIG always says the count. */
+static void msr_list_op(struct seq *s)
+{
+	unsigned long req = one_in(&s->rng, 2) ? KVM_GET_MSR_INDEX_LIST :
+						 KVM_GET_MSR_FEATURE_INDEX_LIST;
+	uint32_t room = one_in(&s->rng, 2) ? below(&s->rng, 300) : 1024;
+	struct kvm_msr_list *l = calloc(1, sizeof(*l) + 1024 * sizeof(l->indices[0]));
+	long r;
+
+	if (!l)
+		return;
+	l->nmsrs = room;
+	r = ioctl(s->sys, req, l);
+	if (r && errno == E2BIG && l->nmsrs <= room)
+		seq_fail(s, "msr_list", "E2BIG for room %u, yet the count is %u", room, l->nmsrs);
+	if (!r && l->nmsrs > room)
+		seq_fail(s, "msr_list", "room %u, %u listed", room, l->nmsrs);
+	free(l);
+}
+
 static void op_system(struct seq *s)
 {
 	struct kvm_cpuid2 *c = (void *)scratch;
 	long r;
 
-	switch (below(&s->rng, 7)) {
+	switch (below(&s->rng, 9)) {
 	case 0:
 		r = ioctl(s->sys, KVM_GET_API_VERSION, 0);
 		if (r != KVM_API_VERSION)
@@ -924,6 +997,13 @@ static void op_system(struct seq *s)
 	}
 	case 5:
 		junk_ioctl(s, s->sys);
+		break;
+	case 7:
+		msr_list_op(s);
+		break;
+	case 8:
+		/* The feature MSRs: only KVM_GET_MSRS exists on the system fd. */
+		msrs_op(s, s->sys, false);
 		break;
 	default:
 		/* KVM_CREATE_VM with a junk type: a second VM, or EINVAL. */
@@ -1465,7 +1545,7 @@ static void op_vcpu(struct seq *s)
 
 	if (!v)
 		return;
-	switch (below(&s->rng, 13)) {
+	switch (below(&s->rng, 15)) {
 	case 0:
 	case 1:
 	case 2:
@@ -1491,6 +1571,10 @@ static void op_vcpu(struct seq *s)
 		break;
 	case 10:
 		junk_ioctl(s, v->fd);
+		break;
+	case 13:
+	case 14:
+		msrs_op(s, v->fd, one_in(&s->rng, 2));
 		break;
 	default:
 		/* KVM_RUN with a non-zero argument: EINVAL on both, no run. */
