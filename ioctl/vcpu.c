@@ -90,7 +90,7 @@ out_free:
 /*
  * KVM_GET_CPUID2 as KVM: E2BIG, with the caller's nent left as it was,
  * when the table does not fit; else the table, runtime bits up to date,
- * and its size in nent.
+ * and its size in nent (as later kernels: 6.1 leaves nent as given).
  */
 static long vcpu_get_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 {
@@ -170,8 +170,7 @@ static long vcpu_device_attr(struct kvmini_vcpu *vcpu, unsigned int ioctl, void 
 		return put_user(vcpu->tsc_offset, uaddr) ? -EFAULT : 0;
 	if (get_user(offset, uaddr))
 		return -EFAULT;
-	WITH_VMCS(vcpu, (vmx_set_tsc_offset(vcpu, offset), 0));
-	return 0;
+	return WITH_VMCS(vcpu, vmx_set_tsc_offset(vcpu, offset));
 }
 
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp,

@@ -60,7 +60,7 @@ struct kvmini_vm {
 	u32 max_vcpu_ids;	/* ids are below it; 0 until set (vm/settings.h) */
 	u64 tss_addr;
 	u64 identity_map_addr;
-	u64 tsc_offset;		/* every vCPU's TSC_OFFSET at creation */
+	u64 tsc_offset;		/* a new vCPU's TSC_OFFSET (KVM_VCPU_TSC_OFFSET sets it) */
 	u8 trace_cr3;		/* KVMINI_TRACE_CR3_*: vCPUs take it at KVM_RUN */
 
 	spinlock_t mmu_lock;		/* see the top of this file */

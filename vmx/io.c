@@ -185,10 +185,11 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 
 	/*
 	 * The VMM may have changed RCX meanwhile (KVM_SET_REGS).  As KVM's
-	 * emulator, which reads RCX again when it finishes the instruction:
-	 * a REP with RCX 0 ends without moving anything, and no more
-	 * elements than RCX says are moved, so that it counts down to 0
-	 * instead of wrapping and repeating the instruction 2^64 times.
+	 * emulator, which reads RCX again when it finishes the instruction,
+	 * no more elements than RCX says are moved, so that the REP counts
+	 * down to 0 instead of wrapping and repeating 2^64 times.  RCX 0
+	 * ends the instruction as the CPU would; KVM 6.1 moves one element
+	 * there and wraps.
 	 */
 	if (p->rep) {
 		unsigned long left = vcpu->regs[GPR_RCX] & p->mask;

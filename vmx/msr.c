@@ -197,7 +197,7 @@ static void set_tsc(struct kvmini_vcpu *vcpu, u64 val, bool host)
 	u64 delta;
 
 	if (host && !val) {
-		adjust_tsc_offset(vcpu, vcpu->vm->tsc_offset - vcpu->tsc_offset);
+		adjust_tsc_offset(vcpu, READ_ONCE(vcpu->vm->tsc_offset) - vcpu->tsc_offset);
 		return;
 	}
 	delta = val - (rdtsc() + vcpu->tsc_offset);

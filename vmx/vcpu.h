@@ -199,7 +199,7 @@ unsigned long vcpu_cr4_allowed(void);
 bool vcpu_cr_valid(unsigned long cr0, unsigned long cr4, u64 efer);
 u64 vmx_apic_base(struct kvmini_vcpu *vcpu);
 int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val);
-void vmx_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset);
+int vmx_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset);
 void vmx_explain_invalid_state(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_VCPU_H */
