@@ -11,6 +11,7 @@
 #   kvmini.selftests_timeout=S   seconds a program may take (default 60;
 #                                in Bochs, emulated seconds)
 #   kvmini.selftests=A,B,...     only these programs
+#   kvmini.selftests_devices=D   kvmini, kvm or both (the default)
 # Each program's output stays in /tmp/t_selftests.PID/PROG.DEV.{out,err}.
 T=selftests
 . /kvmini/tests/vm/lib.sh
@@ -20,11 +21,13 @@ EXPECT=/kvmini/tests/vm/selftests.expect
 TMP=/tmp/t_selftests.$$
 limit=60
 only=
+devices=both
 set -f
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	kvmini.selftests_timeout=*) limit=${arg#kvmini.selftests_timeout=} ;;
 	kvmini.selftests=*) only=${arg#kvmini.selftests=} ;;
+	kvmini.selftests_devices=*) devices=${arg#kvmini.selftests_devices=} ;;
 	esac
 done
 set +f
@@ -140,23 +143,31 @@ run_all() { # DEV
 }
 
 : >"$TMP/results"
-# KVM unloaded while kvmini runs them: no kvm_intel parameter in sysfs
-# answers for kvmini, and no /dev/kvm node is in the way.
-kvm_unload
-kvmini_load || { fail load "insmod failed"; finish; }
-before=$(kvmini_memory)
-# The selftests' guests run with interrupts off; in Bochs only the
-# VMX-preemption timer gives such a guest back to a signal (docs/testing.md,
-# "Known limits"), which the time limit needs.
-P=/sys/module/kvmini/parameters/preemption_timer_us
-echo 1000 >"$P" || fail preemption_timer "cannot write $P"
-# devtmpfs has no /dev/kvm without kvm.ko; the bind mount needs a file to cover.
-: >/dev/kvm
-run_all kvmini
-[ ! -f /dev/kvm ] || rm -f /dev/kvm
-kvmini_leftovers "$before" memory_back vms_zero unload
+case "$devices" in
+both | kvmini | kvm) ;;
+*) fail devices "kvmini.selftests_devices=$devices: kvmini, kvm or both"; finish ;;
+esac
+if [ "$devices" != kvm ]; then
+	# KVM unloaded while kvmini runs them: no kvm_intel parameter in sysfs
+	# answers for kvmini, and no /dev/kvm node is in the way.
+	kvm_unload
+	kvmini_load || { fail load "insmod failed"; finish; }
+	before=$(kvmini_memory)
+	# The selftests' guests run with interrupts off; in Bochs only the
+	# VMX-preemption timer gives such a guest back to a signal
+	# (docs/testing.md, "Known limits"), which the time limit needs.
+	P=/sys/module/kvmini/parameters/preemption_timer_us
+	echo 1000 >"$P" || fail preemption_timer "cannot write $P"
+	# devtmpfs has no /dev/kvm without kvm.ko; the bind mount needs a file to cover.
+	: >/dev/kvm
+	run_all kvmini
+	[ ! -f /dev/kvm ] || rm -f /dev/kvm
+	kvmini_leftovers "$before" memory_back vms_zero unload
+fi
 
-if kvm_load; then
+if [ "$devices" = kvmini ]; then
+	:
+elif kvm_load; then
 	run_all kvm
 	kvm_unload
 else
