@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elfload.h"
 #include "kvmini.h"
 #include "multiboot.h"
 
@@ -100,74 +101,27 @@ static void widen(struct image *img, uint64_t lo, uint64_t hi)
 		img->hi = hi;
 }
 
-/*
- * One loop for both classes: the fields are read into 64-bit locals
- * through the matching struct, after checking the header can hold them.
- */
 static void load_elf(struct vm *vm, const char *path, const uint8_t *buf,
 		     size_t size, struct image *img)
 {
-	const Elf64_Ehdr *e64 = (const void *)buf;
-	const Elf32_Ehdr *e32 = (const void *)buf;
-	bool is64;
-	uint64_t phoff, phentsize, phnum, i, nload = 0;
-	unsigned int type, machine;
+	struct elf_image e;
+	char err[160];
+	unsigned int i;
 
-	if (size < EI_NIDENT)
-		die("%s: not a valid ELF: truncated header", path);
-	if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
-		die("%s: not a valid ELF: class %u is neither ELF32 nor ELF64", path,
-		    buf[EI_CLASS]);
-	is64 = buf[EI_CLASS] == ELFCLASS64;
-	if (buf[EI_DATA] != ELFDATA2LSB)
-		die("%s: not a valid ELF: not little-endian", path);
-	if (size < (is64 ? sizeof(*e64) : sizeof(*e32)))
-		die("%s: not a valid ELF: truncated header", path);
-
-	type = is64 ? e64->e_type : e32->e_type;
-	machine = is64 ? e64->e_machine : e32->e_machine;
-	if (type != ET_EXEC)
-		die("%s: not a valid ELF: type %u, only static executables (ET_EXEC) run",
-		    path, type);
-	if (machine != (is64 ? EM_X86_64 : EM_386))
-		die("%s: not a valid ELF: machine %u is not %s", path, machine,
-		    is64 ? "x86-64" : "i386");
-	img->kind = is64 ? IMAGE_ELF64 : IMAGE_ELF32;
-	img->entry = is64 ? e64->e_entry : e32->e_entry;
-	phoff = is64 ? e64->e_phoff : e32->e_phoff;
-	phentsize = is64 ? e64->e_phentsize : e32->e_phentsize;
-	phnum = is64 ? e64->e_phnum : e32->e_phnum;
-	if (phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
-	    phoff > size || phnum * phentsize > size - phoff)
-		die("%s: not a valid ELF: bad program header table", path);
-
+	if (!elf_parse(buf, size, &e, err, sizeof(err)))
+		die("%s: not a valid ELF: %s", path, err);
+	img->kind = e.is64 ? IMAGE_ELF64 : IMAGE_ELF32;
+	img->entry = e.entry;
 	img->lo = ~0ULL;
 	img->hi = 0;
-	for (i = 0; i < phnum; i++) {
-		const uint8_t *ph = buf + phoff + i * phentsize;
-		const Elf64_Phdr *p64 = (const void *)ph;
-		const Elf32_Phdr *p32 = (const void *)ph;
-		uint64_t off, filesz, memsz, paddr;
+	for (i = 0; i < e.nseg; i++) {
+		const struct elf_segment *s = &e.seg[i];
 
-		if ((is64 ? p64->p_type : p32->p_type) != PT_LOAD)
-			continue;
-		off = is64 ? p64->p_offset : p32->p_offset;
-		filesz = is64 ? p64->p_filesz : p32->p_filesz;
-		memsz = is64 ? p64->p_memsz : p32->p_memsz;
-		paddr = is64 ? p64->p_paddr : p32->p_paddr;
-		if (off > size || filesz > size - off || filesz > memsz)
-			die("%s: not a valid ELF: segment %llu lies outside the file",
-			    path, (unsigned long long)i);
-		if (!memsz)
-			continue;
-		place(vm, path, "a segment", paddr, memsz);
+		place(vm, path, "a segment", s->paddr, s->memsz);
 		/* The rest of memsz is .bss: already zero in fresh RAM. */
-		memcpy(vm->mem + paddr, buf + off, filesz);
-		widen(img, paddr, paddr + memsz);
-		nload++;
+		memcpy(vm->mem + s->paddr, buf + s->off, s->filesz);
+		widen(img, s->paddr, s->paddr + s->memsz);
 	}
-	if (!nload)
-		die("%s: not a valid ELF: nothing to load (no PT_LOAD segment)", path);
 	if (img->entry < img->lo || img->entry >= img->hi)
 		die("%s: not a valid ELF: entry 0x%llx is outside the loaded segments",
 		    path, (unsigned long long)img->entry);

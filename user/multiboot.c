@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "elfload.h"
 #include "multiboot.h"
 
 #define LOW_RAM_END	0xa0000ULL	/* where a PC's VGA hole begins */
@@ -168,75 +169,31 @@ static bool plan_aout(size_t size, const struct mb_header *h, uint64_t lo, uint6
 static bool plan_elf(const uint8_t *buf, size_t size, uint64_t lo, uint64_t hi,
 		     struct mb_plan *p, char *err, size_t err_size)
 {
-	const Elf64_Ehdr *e64 = (const void *)buf;
-	const Elf32_Ehdr *e32 = (const void *)buf;
-	uint64_t phoff, phentsize, phnum, i, entry;
-	unsigned int type, machine;
-	bool is64;
+	struct elf_image e;
+	unsigned int i;
 
-	if (size < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG)) {
+	if (size < SELFMAG || memcmp(buf, ELFMAG, SELFMAG)) {
 		snprintf(err, err_size, "not an ELF, and its multiboot header has no load "
 			 "addresses (flag 16)");
 		return false;
 	}
-	if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64) {
-		snprintf(err, err_size, "ELF class %u is neither ELF32 nor ELF64", buf[EI_CLASS]);
+	if (!elf_parse(buf, size, &e, err, err_size))
 		return false;
-	}
-	is64 = buf[EI_CLASS] == ELFCLASS64;
-	if (buf[EI_DATA] != ELFDATA2LSB || size < (is64 ? sizeof(*e64) : sizeof(*e32))) {
-		snprintf(err, err_size, "truncated or big-endian ELF header");
-		return false;
-	}
-	type = is64 ? e64->e_type : e32->e_type;
-	machine = is64 ? e64->e_machine : e32->e_machine;
-	if (type != ET_EXEC || machine != (is64 ? EM_X86_64 : EM_386)) {
-		snprintf(err, err_size, "ELF type %u machine %u: not an x86 executable",
-			 type, machine);
-		return false;
-	}
-	entry = is64 ? e64->e_entry : e32->e_entry;
-	phoff = is64 ? e64->e_phoff : e32->e_phoff;
-	phentsize = is64 ? e64->e_phentsize : e32->e_phentsize;
-	phnum = is64 ? e64->e_phnum : e32->e_phnum;
-	if (phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
-	    phoff > size || phnum * phentsize > size - phoff) {
-		snprintf(err, err_size, "ELF program header table outside the file");
-		return false;
-	}
-	for (i = 0; i < phnum; i++) {
-		const uint8_t *ph = buf + phoff + i * phentsize;
-		const Elf64_Phdr *p64 = (const void *)ph;
-		const Elf32_Phdr *p32 = (const void *)ph;
-		uint64_t off, filesz, memsz, paddr;
+	for (i = 0; i < e.nseg; i++) {
+		const struct elf_segment *s = &e.seg[i];
 
-		if ((is64 ? p64->p_type : p32->p_type) != PT_LOAD)
-			continue;
-		off = is64 ? p64->p_offset : p32->p_offset;
-		filesz = is64 ? p64->p_filesz : p32->p_filesz;
-		memsz = is64 ? p64->p_memsz : p32->p_memsz;
-		paddr = is64 ? p64->p_paddr : p32->p_paddr;
-		if (off > size || filesz > size - off || filesz > memsz) {
-			snprintf(err, err_size, "ELF segment %llu lies outside the file",
-				 (unsigned long long)i);
+		if (!add_segment(p, s->paddr, s->off, s->filesz, s->memsz, lo, hi, err, err_size))
 			return false;
-		}
-		if (memsz && !add_segment(p, paddr, off, filesz, memsz, lo, hi, err, err_size))
-			return false;
-	}
-	if (!p->nseg) {
-		snprintf(err, err_size, "ELF with nothing to load (no PT_LOAD segment)");
-		return false;
 	}
 	for (i = 0; i < p->nseg; i++)
-		if (entry >= p->seg[i].gpa && entry - p->seg[i].gpa < p->seg[i].memsz)
+		if (e.entry >= p->seg[i].gpa && e.entry - p->seg[i].gpa < p->seg[i].memsz)
 			break;
 	if (i == p->nseg) {
 		snprintf(err, err_size, "ELF entry 0x%llx is outside the loaded segments",
-			 (unsigned long long)entry);
+			 (unsigned long long)e.entry);
 		return false;
 	}
-	p->entry = entry;
+	p->entry = e.entry;
 	return true;
 }
 

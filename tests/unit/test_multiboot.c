@@ -205,10 +205,10 @@ static void test_elf32(void)
 	refused(IMG_SIZE, "nothing to load", "no PT_LOAD segment");
 	elf32();
 	((Elf32_Ehdr *)img)->e_machine = EM_X86_64;
-	refused(IMG_SIZE, "not an x86 executable", "an ELF32 for another machine");
+	refused(IMG_SIZE, "is not i386", "an ELF32 for another machine");
 	elf32();
 	((Elf32_Ehdr *)img)->e_type = ET_DYN;
-	refused(IMG_SIZE, "not an x86 executable", "a shared object");
+	refused(IMG_SIZE, "only static executables", "a shared object");
 	elf32();
 	img[EI_CLASS] = 7;
 	refused(IMG_SIZE, "class", "an unknown ELF class");
