@@ -42,9 +42,13 @@ static long feature_msr_batch(struct kvm_msr_entry *e, u32 n)
 {
 	u32 i;
 
-	for (i = 0; i < n; i++)
-		if (vmx_get_msr_feature(e[i].index, &e[i].data))
+	for (i = 0; i < n; i++) {
+		/* As KVM's do_get_msr_feature(): the one that ends the batch reads 0. */
+		if (vmx_get_msr_feature(e[i].index, &e[i].data)) {
+			e[i].data = 0;
 			break;
+		}
+	}
 	return i;
 }
 
