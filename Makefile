@@ -7,8 +7,11 @@
 #                                            module in /lib/modules/<ver>/updates (depmod),
 #                                            tool, man page, udev rule for /dev/kvmini
 #   make payload PAYLOAD=DIR                 what the test machine needs
+#   make payload PAYLOAD=DIR SELFTESTS=1     also Linux 6.1's KVM selftests (scripts/selftests.sh),
+#                                            for the suite `selftests`
 #   make bench                               kvmini against KVM in Bochs (scripts/bench.sh)
 #   make fuzz                                the long fuzz campaign (scripts/fuzz.sh; FUZZ_MACHINE=qemu-kvm on a VT-x host)
+#   make conformance                         KVM's selftests on kvmini and KVM in Bochs, docs/conformance.md's table (scripts/conformance.sh)
 #   make swap-experiment                     docs/memory.md's experiments at full size in Bochs (scripts/swap-experiment.sh)
 
 RUNNING := $(shell uname -r)
@@ -26,7 +29,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test_*.c))
 
 # The first rule is what plain `make` builds: before the included files,
 # whose own rules would otherwise come first.
-.PHONY: all module user check payload bench fuzz swap-experiment test-linux clean
+.PHONY: all module user check payload bench fuzz swap-experiment test-linux conformance clean
 all: module user
 
 # Without headers, one line that names the package, rather than Kbuild's
@@ -63,6 +66,13 @@ tests/unit/test_caps: tests/unit/test_caps.c vmx/caps_derive.c vmx/caps.h vmx/co
 tests/unit/test_cpuid: tests/unit/test_cpuid.c vmx/cpuid_filter.c vmx/cpuid_filter.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_cpuid.c vmx/cpuid_filter.c
 
+tests/unit/test_cpuid_runtime: tests/unit/test_cpuid_runtime.c vmx/cpuid_runtime.c vmx/cpuid_runtime.h \
+		tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_cpuid_runtime.c vmx/cpuid_runtime.c
+
+tests/unit/test_msr_rules: tests/unit/test_msr_rules.c vmx/msr_rules.c vmx/msr_rules.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_msr_rules.c vmx/msr_rules.c
+
 tests/unit/test_vmstats: tests/unit/test_vmstats.c user/vmstats.c user/util.c user/vmstats.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
 tests/unit/test_util: tests/unit/test_util.c user/util.c user/kvmini.h tests/unit/unit.h
@@ -72,6 +82,9 @@ tests/unit/test_gva: tests/unit/test_gva.c user/gva.c user/gva.h tests/unit/unit
 
 tests/unit/test_hva: tests/unit/test_hva.c vm/hva.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_hva.c
+
+tests/unit/test_vm_settings: tests/unit/test_vm_settings.c vm/settings.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_vm_settings.c
 
 tests/unit/test_balloon: tests/unit/test_balloon.c user/balloon.c user/balloon.h user/gva.c user/gva.h \
 		tests/unit/unit.h
@@ -86,6 +99,10 @@ tests/unit/test_disk: tests/unit/test_disk.c user/disk.c user/disk.h user/disk_a
 check: $(UNIT_TESTS)
 	@tests/unit/run.sh $(UNIT_TESTS)
 
+# SELFTESTS=1: KVM's selftests in $(PAYLOAD)/selftests, built from Debian's
+# linux-source-6.1 (a minute the first time, seconds after; 30 MB more
+# initramfs). Off by default: CI's images go without them.
+SELFTESTS ?=
 payload: module user
 	@test -n "$(PAYLOAD)" || { echo "make payload: set PAYLOAD=DIR" >&2; exit 1; }
 	mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests/vm
@@ -94,7 +111,12 @@ payload: module user
 	cp $(VM_TESTS) tests/bench/bench user/kvmini $(PAYLOAD)/bin/
 	mkdir -p $(PAYLOAD)/guests
 	cp $(GUEST_IMAGES) $(PAYLOAD)/guests/
-	cp tests/vm/*.sh tests/vm/*.awk tests/vm/tests.cfg $(PAYLOAD)/tests/vm/
+	cp tests/vm/*.sh tests/vm/*.awk tests/vm/tests.cfg tests/vm/selftests.expect $(PAYLOAD)/tests/vm/
+ifeq ($(SELFTESTS),1)
+	scripts/selftests.sh $(PAYLOAD)/selftests
+else
+	rm -rf $(PAYLOAD)/selftests
+endif
 
 # `make install` as root; DESTDIR=DIR installs below DIR instead (packaging,
 # tests), where depmod writes DIR's own module index.
@@ -138,6 +160,9 @@ swap-experiment:
 
 test-linux:
 	scripts/linux-test.sh
+
+conformance:
+	scripts/conformance.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

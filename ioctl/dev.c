@@ -56,6 +56,12 @@ static long dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return KVMINI_VCPU_MMAP_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return kvmini_get_msr_list((void __user *)arg, false);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return kvmini_get_msr_list((void __user *)arg, true);
+	case KVM_GET_MSRS:
+		return kvmini_msr_io(NULL, (void __user *)arg, false);
 	default:
 		/* What KVM answers to a system ioctl it does not know. */
 		return -EINVAL;

@@ -20,7 +20,12 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:
 	case KVM_CAP_ENABLE_CAP_VM:
+	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_GET_MSR_FEATURES:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the files of ioctl/ share: the device, the VM fds and their
- * lifetime, slot changes, vCPU creation, the extension table and debugfs.
+ * lifetime, slot changes, vCPU creation, the extension table, the MSR
+ * ioctls and debugfs.
  */
 #ifndef KVMINI_IOCTL_KVMINI_H
 #define KVMINI_IOCTL_KVMINI_H
@@ -33,7 +34,27 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext);
 
 struct kvmini_vcpu;
 
+/*
+ * The ioctls on guest state need the VMCS current on this CPU, and the
+ * guest's SYSCALL MSRs in it, for a moment; nothing in @expr may sleep.
+ */
+#define WITH_VMCS(vcpu, expr) ({			\
+	long __r;					\
+	preempt_disable();				\
+	vmx_vcpu_load(vcpu);				\
+	__r = (expr);					\
+	vmx_vcpu_put(vcpu);				\
+	preempt_enable();				\
+	__r;						\
+})
+
 int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id);
+
+/* Largest nmsrs + 1 of KVM_GET/SET_MSRS, KVM's MAX_IO_MSRS. */
+#define KVMINI_MAX_IO_MSRS	256
+
+long kvmini_msr_io(struct kvmini_vcpu *vcpu, struct kvm_msrs __user *argp, bool set);
+long kvmini_get_msr_list(struct kvm_msr_list __user *argp, bool features);
 void kvmini_vcpu_destroy(struct kvmini_vcpu *vcpu);
 
 void kvmini_debugfs_init(void);

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 
 #include "kvmini.h"
+#include "../vmx/cpuid.h"
 #include "../vmx/spec.h"
 #include "../vmx/vmx.h"
 
@@ -19,6 +20,7 @@ static int __init kvmini_init(void)
 	err = vmx_caps_init();
 	if (err)
 		return err;
+	vmx_cpuid_init();
 	vmx_spec_init();
 	vmx_vcpu_percpu_init();
 	err = vmx_msr_init();

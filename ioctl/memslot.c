@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 
 #include "kvmini.h"
+#include "../vm/settings.h"
 #include "../vm/vm.h"
 
 /* As KVM_MEM_MAX_NR_PAGES: slot sizes in pages must fit in 31 bits. */
@@ -50,10 +51,27 @@ static int check_region(const struct kvm_userspace_memory_region *mem)
 	return 0;
 }
 
+/*
+ * As KVM, whose MMU page count follows the slots' size when a slot is
+ * created or deleted, until the VMM sets one; mmu_lock held.
+ */
+static void slots_changed(struct kvmini_vm *vm)
+{
+	u64 pages = 0;
+	int i;
+
+	if (vm->n_requested_mmu_pages)
+		return;
+	for (i = 0; i < KVMINI_MAX_SLOTS; i++)
+		pages += vm->slots[i].size >> PAGE_SHIFT;
+	vm->n_max_mmu_pages = vm_default_mmu_pages(pages);
+}
+
 int kvmini_set_memory_region(struct kvmini_vm *vm,
 			     const struct kvm_userspace_memory_region *mem)
 {
 	struct kvmini_slot *s;
+	bool created;
 	int err = check_region(mem);
 
 	if (err)
@@ -66,6 +84,7 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 			goto out_unlock;
 		kvmini_slot_zap(vm, s);
 		*s = (struct kvmini_slot){ 0 };
+		slots_changed(vm);
 		err = 0;
 		goto out_unlock;
 	}
@@ -81,12 +100,15 @@ int kvmini_set_memory_region(struct kvmini_vm *vm,
 	err = -EEXIST;
 	if (overlaps(vm, mem->slot, mem->guest_phys_addr, mem->memory_size))
 		goto out_unlock;
-	if (s->size)		/* a move: the old range is no longer this slot's */
+	created = !s->size;
+	if (!created)		/* a move: the old range is no longer this slot's */
 		kvmini_slot_zap(vm, s);
 	s->gpa = mem->guest_phys_addr;
 	s->size = mem->memory_size;
 	s->hva = mem->userspace_addr;
 	s->flags = mem->flags;
+	if (created)
+		slots_changed(vm);
 	err = 0;
 out_unlock:
 	spin_unlock(&vm->mmu_lock);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vCPU file descriptors: KVM_CREATE_VCPU on the VM fd makes one; its
- * ioctls (KVM_RUN, the register ioctls, KVM_SET_CPUID2) and its mmap of
+ * ioctls (KVM_RUN, the register ioctls, CPUID, the MP state, MSRs: msr.c)
+ * and its mmap of
  * struct kvm_run.  As in KVM, a vCPU lives as long as its VM: the fd holds
  * a reference on the VM, and the VM frees its vCPUs when it goes.
  */
@@ -9,12 +10,14 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "kvmini.h"
 #include "stats.h"
 #include "../vm/mem.h"
+#include "../vm/settings.h"
 #include "../vm/vm.h"
 #include "../vmx/cpuid.h"
 #include "../vmx/events.h"
@@ -56,34 +59,78 @@ static int vcpu_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static long vcpu_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid2 __user *arg)
+/* The entries are copied once, into the array the vCPU then keeps. */
+static long vcpu_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
 {
-	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid_entry2 *e = NULL;
 	struct kvm_cpuid2 c;
 	long r;
 
-	if (copy_from_user(&c, arg, sizeof(c)))
+	if (copy_from_user(&c, argp, sizeof(c)))
 		return -EFAULT;
 	if (c.nent > KVMINI_MAX_CPUID_ENTRIES)
 		return -E2BIG;
-	e = memdup_user(arg->entries, c.nent * sizeof(*e));
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-	r = vmx_set_cpuid(vcpu, e, c.nent);
+	if (c.nent) {
+		/* Long-lived, so charged to the VMM's memory cgroup. */
+		e = kmalloc_array(c.nent, sizeof(*e), GFP_KERNEL_ACCOUNT);
+		if (!e)
+			return -ENOMEM;
+		r = -EFAULT;
+		if (copy_from_user(e, argp->entries, array_size(c.nent, sizeof(*e))))
+			goto out_free;
+	}
+	r = WITH_VMCS(vcpu, vmx_set_cpuid(vcpu, e, c.nent));
+	if (!r)
+		return 0;
+out_free:
 	kfree(e);
 	return r;
 }
 
-/* The register ioctls need the VMCS current on this CPU for a moment. */
-#define WITH_VMCS(vcpu, expr) ({			\
-	long __r;					\
-	preempt_disable();				\
-	vmx_vcpu_load(vcpu);				\
-	__r = (expr);					\
-	vmx_vcpu_put(vcpu);				\
-	preempt_enable();				\
-	__r;						\
-})
+/*
+ * KVM_GET_CPUID2 as KVM: E2BIG, with the caller's nent left as it was,
+ * when the table does not fit; else the table, runtime bits up to date,
+ * and its size in nent (as later kernels: 6.1 leaves nent as given).
+ */
+static long vcpu_get_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid2 __user *argp)
+{
+	struct kvm_cpuid2 c;
+	int n;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.nent < (u32)vcpu->cpuid_nent)
+		return -E2BIG;
+	n = WITH_VMCS(vcpu, vmx_cpuid_refresh(vcpu));
+	if (copy_to_user(argp->entries, vcpu->cpuid, array_size(n, sizeof(*vcpu->cpuid))))
+		return -EFAULT;
+	c.nent = n;
+	if (copy_to_user(argp, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Without an in-kernel local APIC, as here, KVM lets userspace set only
+ * RUNNABLE: INIT, SIPI and HALTED are the APIC's states, and HLT exits
+ * to userspace (KVM_EXIT_HLT) instead of halting the vCPU.  So the state
+ * is RUNNABLE from creation on, and there is nothing to store.
+ */
+static long vcpu_get_mp_state(void __user *argp)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_mp_state(void __user *argp)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	return mp.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+}
 
 static long vcpu_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
 {
@@ -94,6 +141,36 @@ static long vcpu_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
 	if (pae)
 		guest_read_pdptes(vcpu, s->cr3, pdptes);
 	return WITH_VMCS(vcpu, vmx_set_sregs(vcpu, s, pae ? pdptes : NULL));
+}
+
+/*
+ * KVM_{HAS,GET,SET}_DEVICE_ATTR on a vCPU: only the TSC offset
+ * (KVM_VCPU_TSC_CTRL), as KVM 6.1's kvm_arch_tsc_*_attr(); any other
+ * group or attribute is ENXIO.
+ */
+static long vcpu_device_attr(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+	u64 offset;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_VCPU_TSC_CTRL)
+		return -ENXIO;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return attr.attr == KVM_VCPU_TSC_OFFSET ? 0 : -ENXIO;
+	/* KVM looks at the address before the attribute. */
+	uaddr = u64_to_user_ptr(attr.addr);
+	if ((u64)(unsigned long)uaddr != attr.addr)
+		return -EFAULT;
+	if (attr.attr != KVM_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	if (ioctl == KVM_GET_DEVICE_ATTR)
+		return put_user(vcpu->tsc_offset, uaddr) ? -EFAULT : 0;
+	if (get_user(offset, uaddr))
+		return -EFAULT;
+	return WITH_VMCS(vcpu, vmx_set_tsc_offset(vcpu, offset));
 }
 
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp,
@@ -125,8 +202,22 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 		return vcpu_set_sregs(vcpu, &u.sregs);
 	case KVM_SET_CPUID2:
 		return vcpu_set_cpuid(vcpu, argp);
+	case KVM_GET_CPUID2:
+		return vcpu_get_cpuid(vcpu, argp);
+	case KVM_GET_MP_STATE:
+		return vcpu_get_mp_state(argp);
+	case KVM_SET_MP_STATE:
+		return vcpu_set_mp_state(argp);
+	case KVM_GET_MSRS:
+		return kvmini_msr_io(vcpu, argp, false);
+	case KVM_SET_MSRS:
+		return kvmini_msr_io(vcpu, argp, true);
 	case KVM_GET_STATS_FD:
 		return kvmini_get_stats_fd(vcpu->vm, vcpu);
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return vcpu_device_attr(vcpu, ioctl, argp);
 	case KVM_INTERRUPT: {
 		struct kvm_interrupt irq;
 
@@ -183,8 +274,9 @@ void kvmini_vcpu_destroy(struct kvmini_vcpu *vcpu)
  * @vm: the VM
  * @id: the vCPU id, below KVMINI_MAX_VCPU_ID
  *
- * Return: the vCPU fd; -EINVAL for a bad id or too many vCPUs, -EEXIST
- * for an id in use, -ENOMEM.
+ * Return: the vCPU fd; -EINVAL for a bad id (at or above KVMINI_MAX_VCPU_ID
+ * or the VM's KVM_CAP_MAX_VCPU_ID) or too many vCPUs, -EEXIST for an id
+ * in use, -ENOMEM.
  */
 int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id)
 {
@@ -197,6 +289,8 @@ int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id)
 	mutex_lock(&vm->lock);
 	r = -EINVAL;
 	if (vm->nr_vcpus >= KVMINI_MAX_VCPUS)
+		goto out_unlock;
+	if (!vm_vcpu_id_allowed(&vm->max_vcpu_ids, id, KVMINI_MAX_VCPU_ID))
 		goto out_unlock;
 	r = -EEXIST;
 	for (i = 0; i < vm->nr_vcpus; i++)

@@ -20,6 +20,7 @@
 #include "kvmini.h"
 #include "../include/uapi/kvmini_abi.h"
 #include "stats.h"
+#include "../vm/settings.h"
 #include "../vm/vm.h"
 #include "../vmx/spec.h"
 #include "../vmx/vmx.h"
@@ -107,22 +108,81 @@ out_unlock:
 }
 
 /*
- * KVM_ENABLE_CAP on the VM: only kvmini's own CR3 tracing (kvmini_abi.h);
- * anything else is EINVAL, as KVM answers a capability it cannot enable.
+ * Which vCPU gets APIC_BASE.BSP at its reset.  As KVM 6.1: not once a
+ * vCPU exists (it has been reset already), and any id is taken, truncated
+ * to 32 bits as KVM stores it.
  */
-static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
+static long vm_set_boot_cpu_id(struct kvmini_vm *vm, unsigned long id)
 {
-	struct kvm_enable_cap cap;
+	long r = -EBUSY;
 
-	if (copy_from_user(&cap, argp, sizeof(cap)))
-		return -EFAULT;
-	if (cap.cap != KVMINI_CAP_TRACE_CR3 || cap.flags || cap.args[0] > KVMINI_TRACE_CR3_ALL ||
-	    cap.args[1] || cap.args[2] || cap.args[3])
+	mutex_lock(&vm->lock);
+	if (!vm->nr_vcpus) {
+		vm->bsp_vcpu_id = (u32)id;
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static long vm_set_nr_mmu_pages(struct kvmini_vm *vm, unsigned long n)
+{
+	if (n < VM_MIN_MMU_PAGES)
+		return -EINVAL;
+	/* Under the lock slot changes hold when they update the default. */
+	spin_lock(&vm->mmu_lock);
+	vm->n_max_mmu_pages = n;
+	vm->n_requested_mmu_pages = n;
+	spin_unlock(&vm->mmu_lock);
+	return 0;
+}
+
+/* The count is the ioctl's return value, as on KVM, however large the VMM set it. */
+static long vm_get_nr_mmu_pages(struct kvmini_vm *vm)
+{
+	unsigned long n;
+
+	spin_lock(&vm->mmu_lock);
+	n = vm->n_max_mmu_pages;
+	spin_unlock(&vm->mmu_lock);
+	return n;
+}
+
+/*
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, and kvmini's own CR3
+ * tracing (kvmini_abi.h).  KVM answers a capability it cannot enable, and
+ * any flags, with EINVAL.
+ */
+static long vm_enable_cap_trace_cr3(struct kvmini_vm *vm, const struct kvm_enable_cap *cap)
+{
+	if (cap->args[0] > KVMINI_TRACE_CR3_ALL || cap->args[1] || cap->args[2] || cap->args[3])
 		return -EINVAL;
 	if (!kvmini_caps.can_cr3_load_exiting)
 		return -EINVAL;
-	WRITE_ONCE(vm->trace_cr3, cap.args[0]);
+	WRITE_ONCE(vm->trace_cr3, cap->args[0]);
 	return 0;
+}
+
+static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+	long r;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	case KVM_CAP_MAX_VCPU_ID:
+		mutex_lock(&vm->lock);
+		r = vm_set_max_vcpu_ids(&vm->max_vcpu_ids, cap.args[0], KVMINI_MAX_VCPU_ID);
+		mutex_unlock(&vm->lock);
+		return r;
+	case KVMINI_CAP_TRACE_CR3:
+		return vm_enable_cap_trace_cr3(vm, &cap);
+	default:
+		return -EINVAL;
+	}
 }
 
 static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
@@ -147,6 +207,12 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return vm_set_identity_map_addr(vm, argp);
 	case KVM_GET_STATS_FD:
 		return kvmini_get_stats_fd(vm, NULL);
+	case KVM_SET_BOOT_CPU_ID:
+		return vm_set_boot_cpu_id(vm, arg);
+	case KVM_SET_NR_MMU_PAGES:
+		return vm_set_nr_mmu_pages(vm, arg);
+	case KVM_GET_NR_MMU_PAGES:
+		return vm_get_nr_mmu_pages(vm);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
 	default:

@@ -12,6 +12,8 @@
 #   /kmod/kvm.ko /kmod/kvm-intel.ko /kmod/irqbypass.ko /kmod/zram.ko ...
 #                                   links to them (deps too), for insmod
 #   /kvmini/                        the payload; /kvmini/bin is first in PATH
+#   /kvmini/selftests/              KVM's selftests, when the payload has them
+#                                   (`make payload SELFTESTS=1`; suite selftests)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

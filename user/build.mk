@@ -27,3 +27,9 @@ tests/unit/test_bzimage: tests/unit/test_bzimage.c user/bzimage.c user/bzimage.h
 # Antfarm's inference from CR3 loads (issue 14).
 tests/unit/test_cr3track: tests/unit/test_cr3track.c user/cr3track.c user/cr3track.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_cr3track.c user/cr3track.c
+
+# kvm-unit-tests' machine (issue 12): multiboot, fw_cfg.
+tests/unit/test_multiboot: tests/unit/test_multiboot.c user/multiboot.c user/multiboot.h user/elfload.c user/elfload.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_multiboot.c user/multiboot.c user/elfload.c
+tests/unit/test_fwcfg: tests/unit/test_fwcfg.c user/fwcfg.c user/fwcfg.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_fwcfg.c user/fwcfg.c

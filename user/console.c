@@ -49,6 +49,9 @@ static void put(struct vcpu *vcpu, uint8_t c)
 	struct console *con = &vcpu->con;
 
 	if (c == '\n') {
+		/* A serial driver's "\r\n" (kvm-unit-tests' is one) ends a line like "\n". */
+		if (con->len && con->line[con->len - 1] == '\r')
+			con->len--;
 		emit(vcpu, con->line, con->len, true);
 		con->len = 0;
 		return;

@@ -245,9 +245,9 @@ void vcpu_create(struct vm *vm, unsigned int id)
 
 	vcpu->vm = vm;
 	vcpu->id = id;
-	vcpu->base = id * vm->slice_size;
+	vcpu->base = vm->shared_ram ? 0 : id * vm->slice_size;
 	vcpu->mem = vm->mem + vcpu->base;
-	if (vm->nr_vcpus > 1)
+	if (vm->nr_vcpus > 1 && !vm->shared_ram)
 		snprintf(vcpu->prefix, sizeof(vcpu->prefix), "[%u] ", id);
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (vcpu->fd < 0)
@@ -261,6 +261,45 @@ void vcpu_create(struct vm *vm, unsigned int id)
 	vcpu->irq_lock = &vcpu->lock;
 	pthread_cond_init(&vcpu->wake, NULL);
 	set_cpuid(vm, vcpu);
+}
+
+/*
+ * The device's PIC, IOAPIC and local APICs, as QEMU's kernel-irqchip=on:
+ * KVM then handles HLT, INIT and SIPI itself, and this VM's interrupts
+ * never go through KVM_INTERRUPT.
+ */
+void vm_create_irqchip(struct vm *vm)
+{
+	if (ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0)
+		die("%s: no KVM_CAP_IRQCHIP -- the device has no in-kernel interrupt "
+		    "controller for --irqchip=kernel", vm->device);
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		die("%s: KVM_CREATE_IRQCHIP: %s -- the device refused --irqchip=kernel",
+		    vm->device, strerror(errno));
+	vm->irqchip = true;
+}
+
+/*
+ * What QEMU's kvm_arch_reset_vcpu() gives an AP with an in-kernel
+ * irqchip: UNINITIALIZED, in which KVM_RUN blocks in the kernel until
+ * INIT and SIPI come through the local APIC.  KVM already creates APs so
+ * (kvm_arch_vcpu_create); a device that refuses the state (EINVAL) gets
+ * one note and its own initial state.
+ */
+void vcpu_wait_for_sipi(struct vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
+	static bool noted;
+
+	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) == 0)
+		return;
+	if (errno != EINVAL)
+		die("%s: KVM_SET_MP_STATE of vCPU %u: %s", vcpu->vm->device, vcpu->id,
+		    strerror(errno));
+	if (!noted)
+		note("note: %s: KVM_SET_MP_STATE UNINITIALIZED: %s -- the APs keep the state "
+		     "the device created them in", vcpu->vm->device, strerror(errno));
+	noted = true;
 }
 
 /* After every vCPU thread is gone. */

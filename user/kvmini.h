@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 
 #include "disk.h"
+#include "fwcfg.h"
 #include "hcall.h"
 
 #define DEFAULT_DEVICE		"/dev/kvmini"
@@ -95,11 +96,13 @@ enum verdict_kind {
 	VERDICT_FINISHED,	/* halted with interrupts off: finished well */
 	VERDICT_FAILED,		/* the guest failed: EXIT_GUEST_FAILED, and the run stops */
 	VERDICT_STOPPED,	/* the run was stopped from outside: vm->stop says how */
+	VERDICT_EXIT,		/* the guest asked to end the run with exit_status */
 };
 
 struct verdict {
 	enum verdict_kind kind;
 	bool at_rip;		/* FAILED: the loop adds " at rip ..." to why */
+	int exit_status;	/* EXIT: the tool's exit status */
 	char why[300];
 };
 
@@ -166,6 +169,16 @@ struct vm {
 	struct vcpu vcpus[MAX_VCPUS];
 
 	struct disk disk;	/* --disk; fd -1 when there is none */
+	/*
+	 * --multiboot: one machine whose vCPUs all see all of RAM (no
+	 * slices, no "[k] " prefixes, no hypercalls), fw_cfg at 0x510.
+	 */
+	bool shared_ram;
+	struct fwcfg *fwcfg;
+	/* isa-debug-exit at 0xf4 (--debug-exit, or --multiboot) */
+	bool debug_exit;
+	/* --irqchip=kernel: the device's PIC, IOAPIC and local APICs (KVM_CREATE_IRQCHIP) */
+	bool irqchip;
 	/* The devices on ports: the test console's, or a PC's (pc.c). */
 	const struct port_range *ports;
 	unsigned int nr_ports;
@@ -220,7 +233,11 @@ void api_error(char *buf, size_t size, const char *device, int version, int err)
 void cap_error(char *buf, size_t size, const char *device, const char *cap);
 void ram_alloc(struct vm *vm, uint64_t mem_size);
 void vm_create(struct vm *vm, const char *device);
+/* --irqchip=kernel: after vm_create(), before the vCPUs */
+void vm_create_irqchip(struct vm *vm);
 void vcpu_create(struct vm *vm, unsigned int id);
+/* With the device's local APICs: an AP waits for INIT and SIPI, as QEMU leaves it */
+void vcpu_wait_for_sipi(struct vcpu *vcpu);
 void vm_destroy(struct vm *vm);
 void vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs);
 void vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs);
@@ -229,6 +246,18 @@ void vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs);
 /* load.c */
 void image_load(struct vm *vm, const char *path, struct image *img);
 uint64_t tool_area_base(const struct vm *vm);
+
+/* load.c: --multiboot FILE, its modules (--initrd) and --append, as QEMU's -kernel */
+#define MULTIBOOT_MAX_MODULES	8
+struct multiboot_boot {
+	const char *kernel, *append;
+	const char *modules[MULTIBOOT_MAX_MODULES];
+	unsigned int nmodules;
+};
+/* Into guest RAM: the entry and the boot information's address (EIP and EBX). */
+void multiboot_load(struct vm *vm, const struct multiboot_boot *mb, uint32_t *entry,
+		    uint32_t *info);
+void multiboot_setup_vcpu(struct vcpu *vcpu, uint32_t entry, uint32_t info);
 
 /* boot.c: a Linux bzImage by the 64-bit boot protocol (--kernel) */
 struct linux_boot {
@@ -270,6 +299,8 @@ void vcpu_signals_init(void);
 /* supervise.c: the main thread while the vCPUs run */
 int vm_run(struct vm *vm, uint64_t timeout_ms);
 void vm_stop(struct vm *vm, int status, const struct vcpu *cause, const char *why);
+/* The guest ended the run (isa-debug-exit): @status, and nothing said about the other vCPUs. */
+void vm_exit(struct vm *vm, int status);
 
 /* stats.c (thread-safe counters) */
 void stats_exit(uint32_t reason);

@@ -12,10 +12,22 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elfload.h"
 #include "kvmini.h"
+#include "multiboot.h"
+
+/*
+ * --multiboot: the boot information, memory map and strings in low
+ * memory, where QEMU's multiboot option ROM puts them (0x9000), above the
+ * stack x86_setup() leaves under 0x8000; an image may not load below its end.
+ */
+#define MB_INFO_BASE	0x9000U
+#define MB_INFO_END	0x10000U
+#define PAGE_ALIGN(x)	(((x) + 0xfffULL) & ~0xfffULL)
 
 /* Where the tool's area starts in each slice, as an offset from the slice. */
 uint64_t tool_area_base(const struct vm *vm)
@@ -23,7 +35,8 @@ uint64_t tool_area_base(const struct vm *vm)
 	return vm->slice_size - TOOL_AREA_SIZE;
 }
 
-static uint8_t *read_file(const char *path, size_t *size)
+/* The whole of @path; an empty file only when @empty_ok (a module may be one). */
+static uint8_t *read_file(const char *path, size_t *size, bool empty_ok)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -36,12 +49,12 @@ static uint8_t *read_file(const char *path, size_t *size)
 		die("%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		die("%s: not a regular file", path);
-	if (st.st_size == 0)
+	if (st.st_size == 0 && !empty_ok)
 		die("%s: empty image", path);
 	if ((uint64_t)st.st_size > MEM_MAX)
 		die("%s: %lld bytes is more than any guest RAM (max %llu MiB)",
 		    path, (long long)st.st_size, MEM_MAX >> 20);
-	buf = malloc(st.st_size);
+	buf = malloc(st.st_size ? st.st_size : 1);
 	if (!buf)
 		die("out of memory");
 	while (done < (size_t)st.st_size) {
@@ -88,74 +101,27 @@ static void widen(struct image *img, uint64_t lo, uint64_t hi)
 		img->hi = hi;
 }
 
-/*
- * One loop for both classes: the fields are read into 64-bit locals
- * through the matching struct, after checking the header can hold them.
- */
 static void load_elf(struct vm *vm, const char *path, const uint8_t *buf,
 		     size_t size, struct image *img)
 {
-	const Elf64_Ehdr *e64 = (const void *)buf;
-	const Elf32_Ehdr *e32 = (const void *)buf;
-	bool is64;
-	uint64_t phoff, phentsize, phnum, i, nload = 0;
-	unsigned int type, machine;
+	struct elf_image e;
+	char err[160];
+	unsigned int i;
 
-	if (size < EI_NIDENT)
-		die("%s: not a valid ELF: truncated header", path);
-	if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
-		die("%s: not a valid ELF: class %u is neither ELF32 nor ELF64", path,
-		    buf[EI_CLASS]);
-	is64 = buf[EI_CLASS] == ELFCLASS64;
-	if (buf[EI_DATA] != ELFDATA2LSB)
-		die("%s: not a valid ELF: not little-endian", path);
-	if (size < (is64 ? sizeof(*e64) : sizeof(*e32)))
-		die("%s: not a valid ELF: truncated header", path);
-
-	type = is64 ? e64->e_type : e32->e_type;
-	machine = is64 ? e64->e_machine : e32->e_machine;
-	if (type != ET_EXEC)
-		die("%s: not a valid ELF: type %u, only static executables (ET_EXEC) run",
-		    path, type);
-	if (machine != (is64 ? EM_X86_64 : EM_386))
-		die("%s: not a valid ELF: machine %u is not %s", path, machine,
-		    is64 ? "x86-64" : "i386");
-	img->kind = is64 ? IMAGE_ELF64 : IMAGE_ELF32;
-	img->entry = is64 ? e64->e_entry : e32->e_entry;
-	phoff = is64 ? e64->e_phoff : e32->e_phoff;
-	phentsize = is64 ? e64->e_phentsize : e32->e_phentsize;
-	phnum = is64 ? e64->e_phnum : e32->e_phnum;
-	if (phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
-	    phoff > size || phnum * phentsize > size - phoff)
-		die("%s: not a valid ELF: bad program header table", path);
-
+	if (!elf_parse(buf, size, &e, err, sizeof(err)))
+		die("%s: not a valid ELF: %s", path, err);
+	img->kind = e.is64 ? IMAGE_ELF64 : IMAGE_ELF32;
+	img->entry = e.entry;
 	img->lo = ~0ULL;
 	img->hi = 0;
-	for (i = 0; i < phnum; i++) {
-		const uint8_t *ph = buf + phoff + i * phentsize;
-		const Elf64_Phdr *p64 = (const void *)ph;
-		const Elf32_Phdr *p32 = (const void *)ph;
-		uint64_t off, filesz, memsz, paddr;
+	for (i = 0; i < e.nseg; i++) {
+		const struct elf_segment *s = &e.seg[i];
 
-		if ((is64 ? p64->p_type : p32->p_type) != PT_LOAD)
-			continue;
-		off = is64 ? p64->p_offset : p32->p_offset;
-		filesz = is64 ? p64->p_filesz : p32->p_filesz;
-		memsz = is64 ? p64->p_memsz : p32->p_memsz;
-		paddr = is64 ? p64->p_paddr : p32->p_paddr;
-		if (off > size || filesz > size - off || filesz > memsz)
-			die("%s: not a valid ELF: segment %llu lies outside the file",
-			    path, (unsigned long long)i);
-		if (!memsz)
-			continue;
-		place(vm, path, "a segment", paddr, memsz);
+		place(vm, path, "a segment", s->paddr, s->memsz);
 		/* The rest of memsz is .bss: already zero in fresh RAM. */
-		memcpy(vm->mem + paddr, buf + off, filesz);
-		widen(img, paddr, paddr + memsz);
-		nload++;
+		memcpy(vm->mem + s->paddr, buf + s->off, s->filesz);
+		widen(img, s->paddr, s->paddr + s->memsz);
 	}
-	if (!nload)
-		die("%s: not a valid ELF: nothing to load (no PT_LOAD segment)", path);
 	if (img->entry < img->lo || img->entry >= img->hi)
 		die("%s: not a valid ELF: entry 0x%llx is outside the loaded segments",
 		    path, (unsigned long long)img->entry);
@@ -164,7 +130,7 @@ static void load_elf(struct vm *vm, const char *path, const uint8_t *buf,
 void image_load(struct vm *vm, const char *path, struct image *img)
 {
 	size_t size;
-	uint8_t *buf = read_file(path, &size);
+	uint8_t *buf = read_file(path, &size, false);
 
 	memset(img, 0, sizeof(*img));
 	if (size >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG)) {
@@ -178,4 +144,90 @@ void image_load(struct vm *vm, const char *path, struct image *img)
 		img->hi = FLAT_LOAD_ADDR + size;
 	}
 	free(buf);
+}
+
+/*
+ * As QEMU's -kernel does with an image that has a multiboot header: the
+ * image by its ELF program headers (or the header's a.out addresses),
+ * each module page-aligned after it, the command line "FILE APPEND"
+ * (kvm-unit-tests takes its argv from it, argv[0] the file), the memory
+ * map of RAM below the tool's area.
+ */
+void multiboot_load(struct vm *vm, const struct multiboot_boot *mb, uint32_t *entry,
+		    uint32_t *info)
+{
+	uint64_t area = tool_area_base(vm), next;
+	struct mb_module mods[MB_MAX_MODULES];
+	struct mb_header h;
+	struct mb_plan plan;
+	struct mb_boot b;
+	char err[300], *cmdline;
+	unsigned int i;
+	size_t size;
+	uint8_t *buf = read_file(mb->kernel, &size, false);
+	int found = mb_find_header(buf, size, &h, err, sizeof(err));
+
+	_Static_assert(MULTIBOOT_MAX_MODULES <= MB_MAX_MODULES, "module limits");
+	if (found <= 0)
+		die("%s: not a multiboot image: %s", mb->kernel, err);
+	if (!mb_plan_load(buf, size, &h, MB_INFO_END, area, &plan, err, sizeof(err)))
+		die("%s: %s (--mem %lluK, the top 64 KiB the tool's)", mb->kernel, err,
+		    (unsigned long long)(vm->mem_size >> 10));
+	for (i = 0; i < plan.nseg; i++) {
+		const struct mb_segment *s = &plan.seg[i];
+
+		memcpy(vm->mem + s->gpa, buf + s->offset, s->filesz);
+		memset(vm->mem + s->gpa + s->filesz, 0, s->memsz - s->filesz);
+	}
+	free(buf);
+
+	next = PAGE_ALIGN(plan.hi);
+	for (i = 0; i < mb->nmodules; i++) {
+		buf = read_file(mb->modules[i], &size, true);
+		if (next > area || size > area - next)
+			die("%s: %zu bytes do not fit in guest RAM after the image (module at "
+			    "0x%llx, RAM to 0x%llx): give more --mem", mb->modules[i], size,
+			    (unsigned long long)next, (unsigned long long)area);
+		memcpy(vm->mem + next, buf, size);
+		free(buf);
+		mods[i].start = next;
+		mods[i].end = next + size;
+		mods[i].cmdline = mb->modules[i];
+		next = PAGE_ALIGN(next + size);
+	}
+
+	if (asprintf(&cmdline, "%s%s%s", mb->kernel, mb->append ? " " : "",
+		     mb->append ? mb->append : "") < 0)
+		die("out of memory");
+	memset(&b, 0, sizeof(b));
+	b.ram_end = area;
+	b.mem_size = vm->mem_size;
+	b.cmdline = cmdline;
+	b.loader = "kvmini";
+	b.nmods = mb->nmodules;
+	b.mods = mods;
+	if (!mb_write_info(vm->mem + MB_INFO_BASE, MB_INFO_BASE, MB_INFO_END - MB_INFO_BASE, &b,
+			   info, err, sizeof(err))) {
+		free(cmdline);
+		die("%s: %s", mb->kernel, err);
+	}
+	free(cmdline);
+	*entry = plan.entry;
+}
+
+/*
+ * The state the specification promises: 32-bit protected mode, paging
+ * off, flat 4 GiB CS, DS, ES, SS (x86_setup()'s), interrupts off, EAX the
+ * boot magic, EBX the boot information.  A20 is always on under KVM.
+ */
+void multiboot_setup_vcpu(struct vcpu *vcpu, uint32_t entry, uint32_t info)
+{
+	struct kvm_regs regs;
+
+	x86_setup(vcpu, MODE_PROTECTED, entry);
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
+		die("%s: KVM_GET_REGS: %s", vcpu->vm->device, strerror(errno));
+	regs.rax = MB_BOOT_MAGIC;
+	regs.rbx = info;
+	vcpu_set_regs(vcpu, &regs);
 }

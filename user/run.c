@@ -18,6 +18,11 @@
 #define TIMER_MAX_HZ	10000
 #define TIMER_DEFAULT_VECTOR	0x20
 #define LINUX_MEM_DEFAULT	(256ULL << 20)
+#define MULTIBOOT_MEM_DEFAULT	(128ULL << 20)	/* QEMU's */
+#define MULTIBOOT_MEM_MIN	(2ULL << 20)
+
+/* --multiboot's: the machine's, for the life of the process (a stuck vCPU thread may still read it). */
+static struct fwcfg fwcfg;
 
 struct run_opts {
 	const char *device;
@@ -37,6 +42,9 @@ struct run_opts {
 	const char *trace_file;
 	bool cr3_all;		/* --cr3-targets=off */
 	struct linux_boot boot;	/* --kernel, --initrd, --append */
+	struct multiboot_boot mb;	/* --multiboot, every --initrd, --append */
+	bool debug_exit;	/* --debug-exit (always with --multiboot) */
+	bool irqchip;		/* --irqchip=kernel */
 };
 
 static void help(FILE *f)
@@ -45,8 +53,18 @@ static void help(FILE *f)
 "run options:\n"
 "  --kernel KERNEL  boot a Linux bzImage, or its vmlinux ELF, instead of\n"
 "                  IMAGE, on a PC (below)\n"
-"  --initrd FILE   its initramfs\n"
-"  --append CMDLINE  added to the default command line (below)\n"
+"  --initrd FILE   its initramfs; with --multiboot, a module (repeatable, up\n"
+"                  to 8: kvm-unit-tests' environment file is one)\n"
+"  --append CMDLINE  added to the default command line (below); with\n"
+"                  --multiboot, the arguments after FILE\n"
+"  --multiboot FILE  boot a Multiboot (v1) kernel, an ELF or an a.out-kludge\n"
+"                  image, instead of IMAGE (below)\n"
+"  --irqchip user|kernel\n"
+"                  with --multiboot: kernel asks the device for its PIC, IOAPIC\n"
+"                  and local APICs (KVM_CREATE_IRQCHIP); the APs of --vcpus N\n"
+"                  then wait for INIT and SIPI (default user: none, one vCPU)\n"
+"  --debug-exit    QEMU's isa-debug-exit at ports 0xf4-0xf7: writing V ends\n"
+"                  the run with exit status (V << 1) | 1 (on with --multiboot)\n"
 "  --device PATH   KVM-compatible device (default " DEFAULT_DEVICE ", or /dev/kvm)\n"
 "  --mode MODE     real, protected (32-bit, no paging), paged (32-bit, 4 MiB\n"
 "                  pages) or long (64-bit, 2 MiB pages); default: long for an\n"
@@ -113,7 +131,21 @@ static void help(FILE *f)
 "\"%s\".\n"
 "Exit status: 0 the guest powered off (halted with interrupts off) or\n"
 "rebooted; 2 it crashed (triple fault, a kernel panic on its console, an\n"
-"unhandled exit); 3 timeout; 4 signal or Ctrl-A x.\n", linux_default_cmdline);
+"unhandled exit); 3 timeout; 4 signal or Ctrl-A x.\n"
+"\n"
+"With --multiboot, FILE is loaded as QEMU's -kernel loads a multiboot image\n"
+"(kvm-unit-tests' x86 .flat files are): its header in the first 8 KiB, its\n"
+"ELF segments (or the header's a.out addresses) at 64 KiB or above, each\n"
+"--initrd a page-aligned module after it, the boot information at 0x9000\n"
+"(command line \"FILE [APPEND]\", memory map: RAM to 640K and from 1M to the\n"
+"top 64 KiB, which is the tool's and reserved). vCPU 0 starts at the entry\n"
+"in 32-bit protected mode, paging off, EAX 0x2badb002, EBX the information;\n"
+"--mem 2M-3G, default 128M; all vCPUs share RAM. Devices: port 0xe9 and the\n"
+"16550 at 0x3f8 (\"\\r\\n\" ends a line), fw_cfg at 0x510-0x511 (signature,\n"
+"ID, RAM size, CPU counts), isa-debug-exit at 0xf4. --mode, --timer, --peek,\n"
+"--share and --disk are refused. Exit status: (V << 1) | 1 when the guest\n"
+"writes V to 0xf4, else as for IMAGE (with --irqchip=kernel the device\n"
+"handles hlt: such a guest ends by 0xf4 or --timeout).\n", linux_default_cmdline);
 }
 
 /* --timer HZ[,VECTOR] */
@@ -136,6 +168,30 @@ static void parse_timer(const char *arg, struct run_opts *o)
 		die("bad --timer '%s': the vector must be 32 to 255 (0-31 are exceptions)", arg);
 }
 
+/* --multiboot: one machine of --vcpus CPUs sharing RAM, booted as QEMU boots one. */
+static void parse_multiboot(int argc, char **argv, struct run_opts *o)
+{
+	unsigned int i;
+
+	if (optind < argc)
+		die("run: --multiboot boots FILE, not the image '%s' too", argv[optind]);
+	if (o->mode || o->timer_hz || o->npeek || o->share || o->disk)
+		die("--multiboot takes none of --mode, --timer, --peek, --share, --disk");
+	if (o->vcpus > 1 && !o->irqchip)
+		die("--multiboot with --vcpus %llu needs --irqchip=kernel: the APs wait for "
+		    "INIT and SIPI from an in-kernel local APIC", (unsigned long long)o->vcpus);
+	if (!o->mem_set)
+		o->mem = MULTIBOOT_MEM_DEFAULT;
+	if (o->mem < MULTIBOOT_MEM_MIN || o->mem > MEM_MAX || o->mem % 4096)
+		die("--mem must be a multiple of 4K from 2M to 3G for --multiboot, not %llu bytes",
+		    (unsigned long long)o->mem);
+	o->mb.append = o->boot.append;
+	for (i = 0; i < o->mb.nmodules; i++)
+		if (!o->mb.modules[i][0])
+			die("--initrd: an empty file name");
+	o->debug_exit = true;
+}
+
 /* --kernel: a PC with one vCPU; the options of test images do not apply. */
 static void parse_linux(int argc, char **argv, struct run_opts *o)
 {
@@ -143,6 +199,8 @@ static void parse_linux(int argc, char **argv, struct run_opts *o)
 		die("run: --kernel boots a kernel, not the image '%s' too", argv[optind]);
 	if (o->mode || o->vcpus > 1 || o->timer_hz || o->npeek || o->share)
 		die("--kernel takes none of --mode, --vcpus, --timer, --peek, --share");
+	if (o->mb.nmodules > 1)
+		die("--kernel takes one --initrd, not %u", o->mb.nmodules);
 	if (!o->mem_set)
 		o->mem = LINUX_MEM_DEFAULT;
 	if (o->mem < 64 * MEM_MIN || o->mem > MEM_MAX || o->mem % 4096)
@@ -154,7 +212,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP,
 	       O_VCPUS, O_TIMER, O_DISK, O_KERNEL, O_INITRD, O_APPEND, O_TRACE_CR3,
-	       O_CR3_TARGETS };
+	       O_CR3_TARGETS, O_MULTIBOOT, O_IRQCHIP, O_DEBUG_EXIT };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -173,6 +231,9 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "append", required_argument, NULL, O_APPEND },
+		{ "multiboot", required_argument, NULL, O_MULTIBOOT },
+		{ "irqchip", required_argument, NULL, O_IRQCHIP },
+		{ "debug-exit", no_argument, NULL, O_DEBUG_EXIT },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int i;
@@ -243,7 +304,21 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			o->boot.kernel = optarg;
 			break;
 		case O_INITRD:
+			if (o->mb.nmodules == MULTIBOOT_MAX_MODULES)
+				die("at most %d --initrd", MULTIBOOT_MAX_MODULES);
+			o->mb.modules[o->mb.nmodules++] = optarg;
 			o->boot.initrd = optarg;
+			break;
+		case O_MULTIBOOT:
+			o->mb.kernel = optarg;
+			break;
+		case O_IRQCHIP:
+			if (strcmp(optarg, "kernel") && strcmp(optarg, "user"))
+				die("--irqchip: kernel or user, not '%s'", optarg);
+			o->irqchip = !strcmp(optarg, "kernel");
+			break;
+		case O_DEBUG_EXIT:
+			o->debug_exit = true;
 			break;
 		case O_APPEND:
 			o->boot.append = optarg;
@@ -261,12 +336,22 @@ static void parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (o->cr3_all && !o->trace_cr3)
 		die("--cr3-targets goes with --trace-cr3");
+	if (o->boot.kernel && o->mb.kernel)
+		die("--kernel and --multiboot: one kernel or the other");
+	if (o->irqchip && !o->mb.kernel)
+		die("--irqchip=kernel goes with --multiboot");
 	if (o->boot.kernel) {
+		if (o->debug_exit)
+			die("--debug-exit: the PC that --kernel boots has no such device");
 		parse_linux(argc, argv, o);
 		return;
 	}
+	if (o->mb.kernel) {
+		parse_multiboot(argc, argv, o);
+		return;
+	}
 	if (o->boot.initrd || o->boot.append)
-		die("--initrd and --append go with --kernel");
+		die("--initrd and --append go with --kernel or --multiboot");
 	if (optind == argc)
 		die("run: no image given (see kvmini run --help)");
 	if (optind + 1 < argc)
@@ -373,6 +458,40 @@ static int run_linux(struct vm *vm, const struct run_opts *o)
 	return finish(vm, o, vm_run(vm, o->timeout_ms));
 }
 
+/*
+ * --multiboot: vCPU 0 at the entry with the boot information; with the
+ * device's irqchip the others wait for INIT and SIPI in the kernel, and
+ * their threads run from the start, blocked in KVM_RUN until then.
+ */
+static int run_multiboot(struct vm *vm, const struct run_opts *o)
+{
+	uint32_t entry, info;
+	unsigned int i;
+
+	vm->shared_ram = true;
+	vm->slice_size = vm->mem_size;
+	multiboot_load(vm, &o->mb, &entry, &info);
+	vm->mode = MODE_PROTECTED;
+	fwcfg_init(&fwcfg, vm->mem_size, vm->nr_vcpus);
+	vm->fwcfg = &fwcfg;
+	vm->debug_exit = true;
+	vm_create(vm, o->device);
+	if (o->irqchip)
+		vm_create_irqchip(vm);
+	if (o->trace_cr3)
+		cr3trace_start(vm, o->trace_file, o->cr3_all);
+	vm->ports = console_ports;
+	vm->nr_ports = nr_console_ports;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		vcpu_create(vm, i);
+		if (i == 0)
+			multiboot_setup_vcpu(&vm->vcpus[i], entry, info);
+		else
+			vcpu_wait_for_sipi(&vm->vcpus[i]);
+	}
+	return finish(vm, o, vm_run(vm, o->timeout_ms));
+}
+
 static int run_main(int argc, char **argv)
 {
 	struct run_opts o;
@@ -397,6 +516,7 @@ static int run_main(int argc, char **argv)
 	vm->timer_vector = o.timer_vector;
 	if (o.boot.kernel && o.disk)
 		die("--disk: the PC that --kernel boots has no such device");
+	vm->debug_exit = o.debug_exit;
 	r = disk_open(&vm->disk, o.disk);
 	if (r == -EINVAL)
 		die("--disk %s: not a regular file or block device of at least one sector "
@@ -406,6 +526,8 @@ static int run_main(int argc, char **argv)
 	ram_alloc(vm, o.mem);
 	if (o.boot.kernel)
 		return run_linux(vm, &o);
+	if (o.mb.kernel)
+		return run_multiboot(vm, &o);
 	image_load(vm, o.image, &img);
 	mode = o.mode;
 	if (mode == MODE_NONE)

@@ -66,6 +66,20 @@ void vm_stop(struct vm *vm, int status, const struct vcpu *cause, const char *wh
 	kick_all(vm, cause);
 }
 
+void vm_exit(struct vm *vm, int status)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vm->stop) {
+		pthread_mutex_unlock(&vm->stop_lock);
+		return;
+	}
+	/* Empty: the vCPUs it stops have nothing to say (report()). */
+	vm->stop_why[0] = 0;
+	__atomic_store_n(&vm->stop, status, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&vm->stop_lock);
+	kick_all(vm, NULL);
+}
+
 static void tick(struct vm *vm)
 {
 	unsigned int i;
@@ -122,6 +136,8 @@ static void report(struct vm *vm, bool stuck[])
 			if (stuck[i])
 				note("vCPU %u: did not leave KVM_RUN within %d s of being stopped",
 				     i, STOP_GRACE_SEC);
+			else if (!vcpu->end.why[0])
+				continue;	/* stopped by the guest's own exit */
 			else if (vcpu->end.status && vm->nr_vcpus == 1)
 				note("%s", vcpu->end.why);
 			else if (vcpu->end.status)

@@ -275,8 +275,12 @@ static void vcpu_ends(struct vcpu *vcpu, const struct verdict *v)
 	case VERDICT_STOPPED:
 		pthread_mutex_lock(&vm->stop_lock);
 		end->status = vm->stop;
-		snprintf(end->why, sizeof(end->why), "%s at rip %s", vm->stop_why, rip);
+		if (vm->stop_why[0])
+			snprintf(end->why, sizeof(end->why), "%s at rip %s", vm->stop_why, rip);
 		pthread_mutex_unlock(&vm->stop_lock);
+		break;
+	case VERDICT_EXIT:
+		vm_exit(vm, v->exit_status);
 		break;
 	}
 }

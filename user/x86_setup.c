@@ -167,7 +167,7 @@ void x86_setup(struct vcpu *vcpu, enum mode mode, uint64_t entry)
 	/* Where the tool's area is in the guest's linear addresses. */
 	uint64_t linear = paging ? area : vcpu->base + area;
 	/* The segments of protected mode without paging: the slice. */
-	bool confine = mode == MODE_PROTECTED && vm->nr_vcpus > 1;
+	bool confine = mode == MODE_PROTECTED && vm->nr_vcpus > 1 && !vm->shared_ram;
 	uint64_t seg_base = confine ? vcpu->base : 0;
 	uint32_t seg_limit = confine ? vm->slice_size - 1 : 0xffffffff;
 	struct kvm_sregs sregs;

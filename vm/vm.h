@@ -56,13 +56,22 @@ struct kvmini_vm {
 	struct mutex lock;	/* vCPU creation and the VM's settings */
 	struct kvmini_vcpu *vcpus[KVMINI_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	u32 bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID: APIC_BASE.BSP at reset */
+	u32 max_vcpu_ids;	/* ids are below it; 0 until set (vm/settings.h) */
 	u64 tss_addr;
 	u64 identity_map_addr;
-	u64 tsc_offset;		/* every vCPU's TSC_OFFSET at creation */
+	u64 tsc_offset;		/* a new vCPU's TSC_OFFSET (KVM_VCPU_TSC_OFFSET sets it) */
 	u8 trace_cr3;		/* KVMINI_TRACE_CR3_*: vCPUs take it at KVM_RUN */
 
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];
+	/*
+	 * KVM_SET_NR_MMU_PAGES, stored as KVM stores it; nothing is limited
+	 * by it (nor is KVM's TDP MMU).  Until the VMM sets it, slot
+	 * changes set the maximum from the slots' size (vm/settings.h).
+	 */
+	unsigned long n_max_mmu_pages;
+	unsigned long n_requested_mmu_pages;
 	unsigned int slot_hint;		/* kvmini_find_slot()'s last hit */
 	struct kvmini_ept ept;
 

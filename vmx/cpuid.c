@@ -6,6 +6,9 @@
  * The offer is the host's CPUID through an allow-list (cpuid_filter.c):
  * a feature the guest sees is one kvmini virtualizes, or one that needs
  * nothing from a hypervisor.  Leaves 0x15 and 0x16 give the TSC frequency.
+ * The bits that follow the guest's state (cpuid_runtime.c) are brought up
+ * to date whenever the table is looked at: by the CPUID exit,
+ * KVM_GET_CPUID2 and KVM_SET_CPUID2 after KVM_RUN.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -18,13 +21,11 @@
 
 #include "cpuid.h"
 #include "cpuid_filter.h"
+#include "cpuid_runtime.h"
 #include "exits.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
-
-/* CPUID.1 ECX: follows the guest's CR4 */
-#define C1_ECX_OSXSAVE	BIT(27)
 
 /* XSAVE components a guest may enable: x87, SSE, AVX, AVX-512. */
 #define GUEST_XCR0_MASK	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | \
@@ -38,19 +39,36 @@ u64 vmx_guest_xcr0_allowed(void)
 	return xgetbv(XCR_XFEATURE_ENABLED_MASK) & GUEST_XCR0_MASK;
 }
 
+/*
+ * The host's XSAVE components, read once: the CPUID exit needs their
+ * sizes, and CPUID on the host may itself be an exit when kvmini runs
+ * nested.
+ */
+static struct xsave_component xsave_layout[CPUID_XSAVE_COMPONENTS] __ro_after_init;
+
+/* Module load: only the components a guest may enable are ever needed. */
+void __init vmx_cpuid_init(void)
+{
+	u64 guest = vmx_guest_xcr0_allowed();
+	u32 eax, ebx, ecx, edx;
+	int i;
+
+	if (!vmx_host_has_xsave())
+		return;
+	for (i = 2; i < CPUID_XSAVE_COMPONENTS; i++) {
+		if (!(guest & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		xsave_layout[i].size = eax;
+		xsave_layout[i].offset = ebx;
+		xsave_layout[i].align64 = ecx & BIT(1);
+	}
+}
+
 /* The XSAVE area size for the components in @xcr0 (CPUID.0xD.0:EBX). */
 static u32 xsave_size(u64 xcr0)
 {
-	u32 size = 512 + 64, eax, ebx, ecx, edx;
-	int i;
-
-	for (i = 2; i < 64; i++) {
-		if (!(xcr0 & BIT_ULL(i)))
-			continue;
-		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
-		size = max(size, eax + ebx);
-	}
-	return size;
+	return xsave_area_size(xsave_layout, xcr0, false);
 }
 
 /*
@@ -160,22 +178,50 @@ int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
 	return n;
 }
 
-static const struct kvm_cpuid_entry2 *find_entry(const struct kvm_cpuid_entry2 *e, int n,
-						 u32 fn, u32 idx)
+static struct kvm_cpuid_entry2 *find_entry(struct kvm_cpuid_entry2 *e, int n, u32 fn, u32 idx)
 {
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (e[i].function == fn &&
-		    (!(e[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e[i].index == idx))
-			return &e[i];
-	return NULL;
+	return cpuid_lookup(e, n, fn, idx, false);
 }
 
-/*
- * CPUID exit: the vCPU's table (KVM_SET_CPUID2), or kvmini's offer when
- * userspace set none; then the bits that follow the guest's own state.
+/* What the runtime bits follow: the guest's CR4 (VMCS current) and XCR0. */
+static void runtime_state(struct kvmini_vcpu *vcpu, struct cpuid_runtime *rt)
+{
+	unsigned long cr4 = vcpu_cr4();
+
+	rt->host_xsave = vmx_host_has_xsave();
+	rt->host_pku = boot_cpu_has(X86_FEATURE_PKU);
+	rt->cr4_osxsave = cr4 & X86_CR4_OSXSAVE;
+	rt->cr4_pke = cr4 & X86_CR4_PKE;
+	rt->xsave_size = xsave_size(vcpu->xcr0);
+	rt->xsave_size_compacted = xsave_area_size(xsave_layout, vcpu->xcr0, true);
+}
+
+/**
+ * vmx_cpuid_refresh - bring the vCPU's table up to date with its state
+ * @vcpu: the vCPU, its lock held and its VMCS current
+ *
+ * KVM rewrites the bits that follow CR4 and XCR0 in its stored table
+ * whenever those change; kvmini rewrites them whenever the table is
+ * looked at, which nobody can tell apart.
+ *
+ * Return: the number of entries in the table.
  */
+int vmx_cpuid_refresh(struct kvmini_vcpu *vcpu)
+{
+	struct cpuid_runtime rt;
+
+	runtime_state(vcpu, &rt);
+	cpuid_update_runtime(vcpu->cpuid, vcpu->cpuid_nent, &rt);
+	return vcpu->cpuid_nent;
+}
+
+/* The leaves cpuid_update_runtime() writes to. */
+static bool leaf_has_runtime_bits(u32 fn)
+{
+	return fn == 1 || fn == 7 || fn == 0xd;
+}
+
+/* CPUID exit: the vCPU's table (KVM_SET_CPUID2), or kvmini's offer when userspace set none. */
 int handle_cpuid(struct kvmini_vcpu *vcpu)
 {
 	u32 fn = vcpu->regs[GPR_RAX], idx = vcpu->regs[GPR_RCX];
@@ -188,19 +234,15 @@ int handle_cpuid(struct kvmini_vcpu *vcpu)
 		vmx_inject_gp(vcpu);
 		return 1;
 	}
+	/* Only for these leaves: the other exits stay a plain lookup. */
+	if (leaf_has_runtime_bits(fn))
+		vmx_cpuid_refresh(vcpu);
 	e = find_entry(vcpu->cpuid, vcpu->cpuid_nent, fn, idx);
 	if (e) {
 		eax = e->eax;
 		ebx = e->ebx;
 		ecx = e->ecx;
 		edx = e->edx;
-	}
-	if (fn == 1) {
-		ecx &= ~C1_ECX_OSXSAVE;
-		if (vmcs_readl(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
-			ecx |= C1_ECX_OSXSAVE;
-	} else if (fn == 0xd && idx == 0 && e) {
-		ebx = xsave_size(vcpu->xcr0);
 	}
 	vcpu->regs[GPR_RAX] = eax;
 	vcpu->regs[GPR_RBX] = ebx;
@@ -215,7 +257,7 @@ int handle_cpuid(struct kvmini_vcpu *vcpu)
  * CPUID.0x80000008:EAX[7:0] when the table reaches that leaf, else 36.
  * Reserved-bit checks of guest physical addresses use it (msr.c).
  */
-static u8 cpuid_maxphyaddr(const struct kvm_cpuid_entry2 *e, int n)
+static u8 cpuid_maxphyaddr(struct kvm_cpuid_entry2 *e, int n)
 {
 	const struct kvm_cpuid_entry2 *ext = find_entry(e, n, 0x80000000, 0);
 	const struct kvm_cpuid_entry2 *l8 = find_entry(e, n, 0x80000008, 0);
@@ -225,8 +267,26 @@ static u8 cpuid_maxphyaddr(const struct kvm_cpuid_entry2 *e, int n)
 	return l8->eax & 0xff;
 }
 
+/*
+ * As KVM 6.1's kvm_check_cpuid(): canonical-address checks assume 48 or
+ * 57 virtual address bits, so a leaf 0x80000008 with another width (0:
+ * not given) is refused.  Any subleaf counts, as KVM's lookup ignores it.
+ */
+static bool cpuid_va_width_ok(struct kvm_cpuid_entry2 *e, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		u32 va = (e[i].eax >> 8) & 0xff;
+
+		if (e[i].function == 0x80000008)
+			return va == 0 || va == 48 || va == 57;
+	}
+	return true;
+}
+
 /* What the vCPU's MSRs must know of its CPUID, as KVM's guest_cpuid_has(). */
-static u32 cpuid_caps(const struct kvm_cpuid_entry2 *e, int n)
+static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 {
 	const struct kvm_cpuid_entry2 *l7 = find_entry(e, n, 7, 0);
 	u32 caps = 0;
@@ -255,54 +315,80 @@ static bool cpuid_equal(const struct kvmini_vcpu *vcpu, const struct kvm_cpuid_e
 	return true;
 }
 
+/* The vCPU's table from now on; it owns @e. */
+static void install(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *e, int nent)
+{
+	kfree(vcpu->cpuid);
+	vcpu->cpuid = e;
+	vcpu->cpuid_nent = nent;
+	vcpu->cpuid_caps = cpuid_caps(e, nent);
+	vcpu->maxphyaddr = cpuid_maxphyaddr(e, nent);
+}
+
 /**
  * vmx_set_cpuid - KVM_SET_CPUID2: the vCPU's CPUID from now on
- * @vcpu: the vCPU, its lock held
- * @entries: @nent entries, copied
+ * @vcpu: the vCPU, its lock held and its VMCS current
+ * @entries: @nent entries, allocated by the caller, or NULL for none
  * @nent: at most KVMINI_MAX_CPUID_ENTRIES
  *
- * Once the vCPU has run, its CPUID is fixed, as on KVM 6.1: the same
- * table again succeeds, any other fails (what MSRs and the guest already
- * saw was derived from the old one).
+ * The runtime bits of @entries are set from the vCPU's state first, as
+ * KVM does, so that a table read back with KVM_GET_CPUID2 is the same
+ * table.  Once the vCPU has run its CPUID is fixed, as on KVM 6.1: the
+ * same table again succeeds, any other fails (what MSRs and the guest
+ * already saw was derived from the old one).  Nothing here sleeps.
  *
- * Return: 0, -E2BIG, -ENOMEM, -EINVAL (a different table after KVM_RUN).
+ * Return: 0, and @entries belongs to the vCPU (which may have freed it);
+ * -E2BIG, or -EINVAL for a different table after KVM_RUN, and @entries
+ * is still the caller's.
  */
-int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entries,
-		  int nent)
+int vmx_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, int nent)
 {
-	struct kvm_cpuid_entry2 *copy = NULL;
+	struct cpuid_runtime rt;
 
 	if (nent > KVMINI_MAX_CPUID_ENTRIES)
 		return -E2BIG;
-	if (vcpu->has_run)
-		return cpuid_equal(vcpu, entries, nent) ? 0 : -EINVAL;
-	if (nent) {
-		copy = kmemdup(entries, nent * sizeof(*entries), GFP_KERNEL_ACCOUNT);
-		if (!copy)
-			return -ENOMEM;
+	if (!cpuid_va_width_ok(entries, nent))
+		return -EINVAL;
+	runtime_state(vcpu, &rt);
+	cpuid_update_runtime(entries, nent, &rt);
+	if (vcpu->has_run) {
+		cpuid_update_runtime(vcpu->cpuid, vcpu->cpuid_nent, &rt);
+		if (!cpuid_equal(vcpu, entries, nent))
+			return -EINVAL;
+		kfree(entries);
+		return 0;
 	}
-	kfree(vcpu->cpuid);
-	vcpu->cpuid = copy;
-	vcpu->cpuid_nent = nent;
-	vcpu->cpuid_caps = cpuid_caps(copy, nent);
-	vcpu->maxphyaddr = cpuid_maxphyaddr(copy, nent);
+	install(vcpu, entries, nent);
 	return 0;
 }
 
-/* A new vCPU answers CPUID with kvmini's offer until userspace says otherwise. */
+/*
+ * A new vCPU answers CPUID with kvmini's offer until userspace says
+ * otherwise.  Before the VMCS exists: the runtime bits are set when the
+ * table is first looked at.
+ */
 int vmx_default_cpuid(struct kvmini_vcpu *vcpu)
 {
-	struct kvm_cpuid_entry2 *e;
-	int n;
+	struct kvm_cpuid_entry2 *all, *e;
+	int n, err = -ENOMEM;
 
 	/* What a vCPU without CPUID has (as KVM's), until the offer is set. */
 	vcpu->maxphyaddr = 36;
-	e = kcalloc(KVMINI_MAX_CPUID_ENTRIES, sizeof(*e), GFP_KERNEL_ACCOUNT);
-	if (!e)
+	all = kcalloc(KVMINI_MAX_CPUID_ENTRIES, sizeof(*all), GFP_KERNEL);
+	if (!all)
 		return -ENOMEM;
-	n = vmx_supported_cpuid(e, KVMINI_MAX_CPUID_ENTRIES);
-	if (n > 0)
-		n = vmx_set_cpuid(vcpu, e, n);
-	kfree(e);
-	return n < 0 ? n : 0;
+	n = vmx_supported_cpuid(all, KVMINI_MAX_CPUID_ENTRIES);
+	if (n < 0) {
+		err = n;
+		goto out_free_all;
+	}
+	/* The offer always has leaves 0 and 0x80000000: n is not 0. */
+	e = kmemdup(all, n * sizeof(*all), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		goto out_free_all;
+	install(vcpu, e, n);
+	err = 0;
+out_free_all:
+	kfree(all);
+	return err;
 }

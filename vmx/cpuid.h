@@ -18,10 +18,11 @@ static inline bool vmx_host_has_xsave(void)
 	return boot_cpu_has(X86_FEATURE_OSXSAVE);
 }
 
+void vmx_cpuid_init(void);
 u64 vmx_guest_xcr0_allowed(void);
 int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
-int vmx_set_cpuid(struct kvmini_vcpu *vcpu, const struct kvm_cpuid_entry2 *entries,
-		  int nent);
+int vmx_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, int nent);
 int vmx_default_cpuid(struct kvmini_vcpu *vcpu);
+int vmx_cpuid_refresh(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_CPUID_H */

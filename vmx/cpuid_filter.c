@@ -227,10 +227,12 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		keep(e, 0, 0, 0, CE7_EDX & h->caps_e7_edx);
 		break;
 	case 0x80000008:
-		/* Physical address bits; at least 48 virtual ones, as KVM says. */
-		if (((e->eax >> 8) & 0xff) < 48)
-			e->eax = (e->eax & ~0xff00U) | (48 << 8);
-		e->eax &= 0xffff;
+		/*
+		 * 48 virtual address bits: LA57 is not offered.  No more
+		 * physical ones than a 4-level EPT walk maps, or the guest
+		 * could put RAM where no EPT entry can reach it.
+		 */
+		e->eax = ((e->eax & 0xff) > 48 ? 48 : (e->eax & 0xff)) | (48 << 8);
 		e->ecx &= ~0xffff0f00U;
 		e->edx = 0;
 		e->ebx &= CE8_EBX & h->caps_e8_ebx;

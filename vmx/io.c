@@ -158,7 +158,7 @@ static void string_advance(struct kvmini_vcpu *vcpu, int reg, const struct pio_i
  */
 int vmx_complete_io(struct kvmini_vcpu *vcpu)
 {
-	const struct pio_insn *p = &vcpu->pio;
+	struct pio_insn *p = &vcpu->pio;
 
 	if (!p->string) {
 		/*
@@ -183,6 +183,24 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 		return 1;
 	}
 
+	/*
+	 * The VMM may have changed RCX meanwhile (KVM_SET_REGS).  As KVM's
+	 * emulator, which reads RCX again when it finishes the instruction,
+	 * no more elements than RCX says are moved, so that the REP counts
+	 * down to 0 instead of wrapping and repeating 2^64 times.  RCX 0
+	 * ends the instruction as the CPU would; KVM 6.1 moves one element
+	 * there and wraps.
+	 */
+	if (p->rep) {
+		unsigned long left = vcpu->regs[GPR_RCX] & p->mask;
+
+		if (!left) {
+			vmx_skip_instruction(vcpu);
+			return 1;
+		}
+		if (left < p->count)
+			p->count = left;
+	}
 	if (p->in) {
 		if (p->down)
 			reverse_elements(vcpu->pio_data, p->count, p->size);

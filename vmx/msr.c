@@ -4,9 +4,12 @@
  * the guest use directly the MSRs whose guest values VMX or the run loop
  * switch (FS/GS bases, SYSENTER, PAT, the SYSCALL MSRs, TSC reads, which
  * add TSC_OFFSET).  The MSRs a Linux guest without an APIC touches at
- * boot are emulated here the way KVM answers a guest (not the VMM: kvmini
- * has no KVM_SET_MSRS): the same values, the same writes accepted, the
- * same #GPs.  Every other MSR raises #GP, as on KVM with ignore_msrs=0.
+ * boot are emulated here the way KVM answers a guest: the same values,
+ * the same writes accepted, the same #GPs.  Every other MSR raises #GP,
+ * as on KVM with ignore_msrs=0.  KVM_GET/SET_MSRS come through the same
+ * code with KVM's host_initiated rules: the VMM may restore what the
+ * guest cannot write, and reads and writes the MSRs the guest uses
+ * directly, checked here before they reach the VMCS.
  */
 #include <linux/bitops.h>
 #include <linux/nospec.h>
@@ -19,14 +22,15 @@
 #include <asm/processor-flags.h>
 
 #include "exits.h"
+#include "msr.h"
+#include "msr_rules.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "../vm/mem.h"
+#include "../vm/vm.h"
 
 static unsigned long *msr_bitmap;
-/* IA32_ARCH_CAPABILITIES as every guest reads it, computed once at load. */
-static u64 guest_arch_caps __ro_after_init;
 
 /* The bitmap's four 1 KiB quarters: read low, read high, write low, write high. */
 static void pass_msr(u32 msr, bool read, bool write)
@@ -52,57 +56,19 @@ u64 vmx_msr_bitmap_phys(void)
 
 #define EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
-/*
- * The ARCH_CAPABILITIES bits that only say "not affected" or describe
- * what an instruction the guest has does, passed from the host as KVM
- * passes them.  Left out: IBRS_ALL (it would make Linux write SPEC_CTRL,
- * which kvmini does not give guests), TSX_CTRL_MSR (not emulated) and
- * SKIP_VMENTRY_L1DFLUSH (for nested VMX, which guests do not have).
- */
-#define ARCH_CAPS_PASSED (ARCH_CAP_RDCL_NO | ARCH_CAP_RSBA | ARCH_CAP_SSB_NO | \
-			  ARCH_CAP_MDS_NO | ARCH_CAP_PSCHANGE_MC_NO | ARCH_CAP_TAA_NO | \
-			  ARCH_CAP_SBDR_SSDP_NO | ARCH_CAP_FBSDP_NO | ARCH_CAP_PSDP_NO | \
-			  ARCH_CAP_FB_CLEAR | ARCH_CAP_RRSBA | ARCH_CAP_PBRSB_NO | \
-			  ARCH_CAP_GDS_NO | ARCH_CAP_RFDS_NO | ARCH_CAP_RFDS_CLEAR | \
-			  ARCH_CAP_BHI_NO | ARCH_CAP_ITS_NO)
-
-/* As KVM's kvm_get_arch_capabilities(), less what kvmini does not virtualize. */
-static u64 arch_caps_for_guests(void)
-{
-	u64 data = 0;
-
-	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
-		rdmsrl(MSR_IA32_ARCH_CAPABILITIES, data);
-	data &= ARCH_CAPS_PASSED;
-	/* The guest has no VMX: its own page-size changes need no care. */
-	data |= ARCH_CAP_PSCHANGE_MC_NO;
-	if (!boot_cpu_has_bug(X86_BUG_CPU_MELTDOWN))
-		data |= ARCH_CAP_RDCL_NO;
-	if (!boot_cpu_has_bug(X86_BUG_SPEC_STORE_BYPASS))
-		data |= ARCH_CAP_SSB_NO;
-	if (!boot_cpu_has_bug(X86_BUG_MDS))
-		data |= ARCH_CAP_MDS_NO;
-	if (!boot_cpu_has_bug(X86_BUG_RFDS))
-		data |= ARCH_CAP_RFDS_NO;
-	if (!boot_cpu_has_bug(X86_BUG_ITS))
-		data |= ARCH_CAP_ITS_NO;
-	/*
-	 * As KVM: without RTM on the host there is no TAA to report; with
-	 * it, the guest can run XBEGIN whatever its CPUID says, so it is
-	 * told whether the host is affected.
-	 */
-	if (!boot_cpu_has(X86_FEATURE_RTM))
-		data &= ~ARCH_CAP_TAA_NO;
-	else if (!boot_cpu_has_bug(X86_BUG_TAA))
-		data |= ARCH_CAP_TAA_NO;
-	if (!boot_cpu_has_bug(X86_BUG_GDS) || gds_ucode_mitigated())
-		data |= ARCH_CAP_GDS_NO;
-	return data;
-}
+/* As KVM's default microcode revision for a vCPU, until the VMM sets another. */
+#define GUEST_UCODE_REV		0x100000000ULL
 
 int vmx_msr_init(void)
 {
-	guest_arch_caps = arch_caps_for_guests();
+	/* msr_rules.c names the bits it needs itself: they must be the kernel's. */
+	BUILD_BUG_ON(MSR_RULE_MISC_ENABLE_EMON != MSR_IA32_MISC_ENABLE_EMON);
+	BUILD_BUG_ON(MSR_RULE_MISC_ENABLE_BTS_UNAVAIL != MSR_IA32_MISC_ENABLE_BTS_UNAVAIL);
+	BUILD_BUG_ON(MSR_RULE_MISC_ENABLE_PEBS_UNAVAIL != MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL);
+	BUILD_BUG_ON(MSR_RULE_PLATFORM_INFO_CPUID_FAULT != MSR_PLATFORM_INFO_CPUID_FAULT);
+	BUILD_BUG_ON(MSR_RULE_MISC_FEATURES_CPUID_FAULT != MSR_MISC_FEATURES_ENABLES_CPUID_FAULT);
+	BUILD_BUG_ON(MSR_RULE_FEAT_CTL_LOCKED != FEAT_CTL_LOCKED);
+	vmx_msr_features_init();
 	msr_bitmap = kvmini_alloc_page();
 	if (!msr_bitmap)
 		return -ENOMEM;
@@ -131,23 +97,31 @@ void vmx_msr_reset(struct kvmini_vcpu *vcpu)
 	memset(m, 0, sizeof(*m));
 	memset(&vcpu->msr_banks, 0, sizeof(vcpu->msr_banks));
 	m->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
-		       (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+		       (vcpu->id == vcpu->vm->bsp_vcpu_id ? MSR_IA32_APICBASE_BSP : 0);
 	/*
 	 * KVM starts at BTS and PEBS unavailable and leaves fast strings to
-	 * the VMM (QEMU sets them); kvmini has no KVM_SET_MSRS, so it sets
-	 * them itself, or Linux turns ERMS off.
+	 * the VMM (QEMU sets them with KVM_SET_MSRS); kvmini sets them for
+	 * VMMs that do not, or Linux turns ERMS off.
 	 */
 	m->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING |
 			 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
+	m->arch_caps = vmx_msr_arch_caps();
+	m->ucode_rev = GUEST_UCODE_REV;
+	m->platform_info = MSR_PLATFORM_INFO_CPUID_FAULT;
 }
 
+/*
+ * LMA is the CPU's to change, so a write keeps the old one, and LME may
+ * not change while paging is on, from the VMM either: KVM lets the VMM
+ * do it, but then LME and LMA disagree with paging on, and VM entry
+ * fails on that.
+ */
 static int set_efer(u64 val)
 {
 	u64 old = vmcs_read64(GUEST_IA32_EFER);
 
 	if (val & ~EFER_ALLOWED)
 		return -EINVAL;
-	/* LMA is the CPU's to change; LME may not change while paging is on. */
 	val = (val & ~EFER_LMA) | (old & EFER_LMA);
 	if (((val ^ old) & EFER_LME) && (vmcs_readl(GUEST_CR0) & X86_CR0_PG))
 		return -EINVAL;
@@ -164,7 +138,8 @@ static int set_efer(u64 val)
 /*
  * There is no local APIC: IA32_APIC_BASE is a register KVM keeps for a
  * vCPU without an in-kernel APIC, reset to the default base, enabled,
- * BSP on vCPU 0.  What RDMSR, KVM_GET_SREGS and kvm_run.apic_base say.
+ * BSP on the VM's boot vCPU (0 unless KVM_SET_BOOT_CPU_ID).  What
+ * RDMSR, KVM_GET_SREGS and kvm_run.apic_base say.
  */
 u64 vmx_apic_base(struct kvmini_vcpu *vcpu)
 {
@@ -210,19 +185,25 @@ static void adjust_tsc_offset(struct kvmini_vcpu *vcpu, u64 delta)
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 }
 
-#define MISC_ENABLE_READ_ONLY	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
-				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
-
-static int set_misc_enable(struct kvmini_vcpu *vcpu, u64 val)
+/*
+ * A write of IA32_TSC.  The guest's moves its TSC and TSC_ADJUST with
+ * it.  The VMM's (a restore) only sets the TSC, as KVM's
+ * kvm_synchronize_tsc(); 0 is KVM's "a vCPU being set up", which it
+ * gives the VM's TSC instead, so that vCPUs created apart still agree.
+ * Unsigned: the sums wrap as the TSC and TSC_OFFSET do.
+ */
+static void set_tsc(struct kvmini_vcpu *vcpu, u64 val, bool host)
 {
-	u64 old = vcpu->msr.misc_enable;
+	u64 delta;
 
-	if ((old ^ val) & MISC_ENABLE_READ_ONLY)
-		return -EINVAL;
-	/* EMON is read-only too, but a write of it is dropped, not refused. */
-	val = (val & ~MSR_IA32_MISC_ENABLE_EMON) | (old & MSR_IA32_MISC_ENABLE_EMON);
-	vcpu->msr.misc_enable = val;
-	return 0;
+	if (host && !val) {
+		adjust_tsc_offset(vcpu, READ_ONCE(vcpu->vm->tsc_offset) - vcpu->tsc_offset);
+		return;
+	}
+	delta = val - (rdtsc() + vcpu->tsc_offset);
+	adjust_tsc_offset(vcpu, delta);
+	if (!host)
+		vcpu->msr.tsc_adjust += delta;
 }
 
 /*
@@ -240,15 +221,13 @@ static int get_mce_bank(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	return 0;
 }
 
-static int set_mce_bank(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
+static int set_mce_bank(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	u32 i = array_index_nospec(msr - MSR_IA32_MC0_CTL, 4 * KVMINI_MCE_BANKS);
 
-	/* MCi_CTL: 0 or all ones (bits 10 and 0 may be clear, for old guests' quirks). */
-	if (i % 4 == 0 && val && (val | BIT_ULL(10) | 1) != ~0ULL)
+	if (i % 4 == 0 && !msr_mci_ctl_valid(val))
 		return -EINVAL;
-	/* MCi_STATUS: a guest may only clear it (an Intel CPU, without AMD's McStatusWrEn). */
-	if (i % 4 == 1 && val)
+	if (i % 4 == 1 && !msr_mci_status_valid(val, host))
 		return -EINVAL;
 	vcpu->msr_banks.mce[i] = val;
 	return 0;
@@ -256,18 +235,13 @@ static int set_mce_bank(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 
 /*
  * MTRRs, as KVM emulates them: MTRRcap says 8 variable ranges, fixed
- * ranges and write-combining; the registers only hold what the guest
- * wrote (guest memory is write-back whatever they say: EPT sets IPAT).
+ * ranges and write-combining; the registers only hold what was
+ * written (guest memory is write-back whatever they say: EPT sets
+ * IPAT).  The same rules for the guest and the VMM.
  */
 #define MTRR_CAP_VALUE		(0x500 | KVMINI_MTRR_VAR)
 #define MTRR_VAR_BASE		0x200	/* IA32_MTRR_PHYSBASE0, then PHYSMASK0, ... */
 #define MTRR_VAR_END		(MTRR_VAR_BASE + 2 * KVMINI_MTRR_VAR)
-
-/* Memory types 0 (UC), 1 (WC), 4 (WT), 5 (WP), 6 (WB). */
-static bool mtrr_type_ok(u64 type)
-{
-	return type < 8 && (BIT(type) & 0x73);
-}
 
 /*
  * Index into mtrr_fixed[], or -1: 0x250, 0x258, 0x259, 0x268-0x26f.
@@ -287,33 +261,22 @@ static int mtrr_fixed_index(u32 msr)
 
 static int set_mtrr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 {
-	u64 reserved = reserved_gpa_bits(vcpu);
 	int i = mtrr_fixed_index(msr);
 
 	if (msr == MSR_MTRRdefType) {
-		if ((val & ~0xcffULL) || !mtrr_type_ok(val & 0xff))
+		if (!msr_mtrr_def_type_valid(val))
 			return -EINVAL;
 		vcpu->msr.mtrr_def_type = val;
 		return 0;
 	}
 	if (i >= 0) {
-		int b;
-
-		for (b = 0; b < 64; b += 8)
-			if (!mtrr_type_ok((val >> b) & 0xff))
-				return -EINVAL;
+		if (!msr_mtrr_fixed_valid(val))
+			return -EINVAL;
 		vcpu->msr_banks.mtrr_fixed[i] = val;
 		return 0;
 	}
 	i = array_index_nospec(msr - MTRR_VAR_BASE, 2 * KVMINI_MTRR_VAR);
-	if (i % 2 == 0) {
-		if (!mtrr_type_ok(val & 0xff))
-			return -EINVAL;
-		reserved |= 0xf00;
-	} else {
-		reserved |= 0x7ff;
-	}
-	if (val & reserved)
+	if (!msr_mtrr_var_valid(i % 2 == 0, val, reserved_gpa_bits(vcpu)))
 		return -EINVAL;
 	vcpu->msr_banks.mtrr_var[i] = val;
 	return 0;
@@ -360,7 +323,6 @@ static bool get_constant(u32 msr, u64 *val)
 	case MSR_PP1_ENERGY_STATUS:
 	case MSR_PKG_ENERGY_STATUS:
 	case MSR_DRAM_ENERGY_STATUS:
-	case MSR_SMI_COUNT:
 	case MSR_IA32_TSC_DEADLINE:	/* no APIC timer: reads 0, writes dropped */
 	case MSR_P6_PERFCTR0:		/* the PMU's, without a PMU: as KVM */
 	case MSR_P6_PERFCTR1:
@@ -386,10 +348,106 @@ static bool get_constant(u32 msr, u64 *val)
 	return false;
 }
 
-/* As KVM's default microcode revision for a vCPU (the VMM may set another there). */
-#define GUEST_UCODE_REV		0x100000000ULL
+/*
+ * The SYSCALL MSRs and KERNEL_GS_BASE are in the CPU while the vCPU is
+ * loaded (vcpu.c), which is whenever this file runs: read and written
+ * there, the CPU checks a value as it checks the guest's own WRMSR.
+ */
+static bool is_syscall_msr(u32 msr)
+{
+	return msr == MSR_STAR || msr == MSR_LSTAR || msr == MSR_CSTAR ||
+	       msr == MSR_SYSCALL_MASK || msr == MSR_KERNEL_GS_BASE;
+}
 
-static int get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+/* The MSRs the guest uses directly: its values live in the VMCS or the CPU. */
+static int get_passed_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+		*val = vmcs_readl(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*val = vmcs_readl(GUEST_GS_BASE);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*val = vmcs_read32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = vmcs_readl(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = vmcs_readl(GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*val = vmcs_read64(GUEST_IA32_PAT);
+		return 0;
+	case MSR_IA32_TSC:
+		*val = rdtsc() + vcpu->tsc_offset;
+		return 0;
+	case MSR_EFER:
+		*val = vmcs_read64(GUEST_IA32_EFER);
+		return 0;
+	}
+	if (is_syscall_msr(msr) && !WARN_ON_ONCE(!vcpu->guest_msrs_loaded))
+		return rdmsrl_safe(msr, val) ? -EINVAL : 0;
+	return -ENOENT;
+}
+
+/*
+ * Writes of the MSRs the guest uses directly come only from the VMM:
+ * the guest's go to the CPU.  Checked here as KVM checks them, not left
+ * to VM entry: the bases must be canonical, SYSENTER_ESP/EIP are made
+ * canonical, SYSENTER_CS keeps its 32 bits; STAR and SFMASK are written
+ * to the CPU, which refuses what it refuses the guest.
+ */
+static int set_passed_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_IA32_CR_PAT:
+		if (!msr_pat_valid(val))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_PAT, val);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, val);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		vmcs_writel(GUEST_SYSENTER_ESP, msr_canonicalize(val));
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		vmcs_writel(GUEST_SYSENTER_EIP, msr_canonicalize(val));
+		return 0;
+	}
+	if (msr != MSR_FS_BASE && msr != MSR_GS_BASE && !is_syscall_msr(msr))
+		return -ENOENT;
+	if (msr != MSR_STAR && msr != MSR_SYSCALL_MASK && !msr_canonical(val))
+		return -EINVAL;
+	if (msr == MSR_FS_BASE)
+		vmcs_writel(GUEST_FS_BASE, val);
+	else if (msr == MSR_GS_BASE)
+		vmcs_writel(GUEST_GS_BASE, val);
+	else if (WARN_ON_ONCE(!vcpu->guest_msrs_loaded) || wrmsrl_safe(msr, val))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * vmx_get_msr - read an MSR of @vcpu, for the guest's RDMSR or the VMM's
+ * KVM_GET_MSRS; the vCPU is loaded (vmx_vcpu_load())
+ * @vcpu: the vCPU
+ * @msr: the index
+ * @val: the value
+ * @host: the VMM asks (KVM's host_initiated)
+ *
+ * The guest and the VMM read alike, but for what only the VMM reads (a
+ * restore needs it): ARCH_CAPABILITIES without it in the guest's CPUID,
+ * PERF_CAPABILITIES (0: no PMU) and the MSRs the guest uses directly.
+ *
+ * Return: 0; -ENOENT for an MSR kvmini does not know (#GP for the
+ * guest, the end of a KVM_GET_MSRS batch), -EINVAL for one the asker
+ * may not read.
+ */
+int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
 	switch (msr) {
 	case MSR_IA32_APICBASE:
@@ -402,24 +460,32 @@ static int get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 		*val = vcpu->msr.misc_enable;
 		return 0;
 	case MSR_IA32_UCODE_REV:
-		*val = GUEST_UCODE_REV;
+		*val = vcpu->msr.ucode_rev;
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		*val = vcpu->msr.tsc_adjust;
 		return 0;
 	case MSR_IA32_ARCH_CAPABILITIES:
-		if (!(vcpu->cpuid_caps & VCPU_CPUID_ARCH_CAPS))
+		if (!host && !(vcpu->cpuid_caps & VCPU_CPUID_ARCH_CAPS))
 			return -EINVAL;
-		*val = guest_arch_caps;
+		*val = vcpu->msr.arch_caps;
+		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:
+		if (!host)
+			return -EINVAL;
+		*val = 0;
 		return 0;
 	case MSR_PLATFORM_INFO:
-		*val = MSR_PLATFORM_INFO_CPUID_FAULT;
+		*val = vcpu->msr.platform_info;
 		return 0;
 	case MSR_MISC_FEATURES_ENABLES:
 		*val = vcpu->msr.misc_features;
 		return 0;
 	case MSR_IA32_POWER_CTL:
 		*val = vcpu->msr.power_ctl;
+		return 0;
+	case MSR_SMI_COUNT:
+		*val = vcpu->msr.smi_count;
 		return 0;
 	case MSR_IA32_MCG_CAP:
 		*val = KVMINI_MCE_BANKS;
@@ -441,12 +507,28 @@ static int get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 		return get_mce_bank(vcpu, msr, val);
 	if (is_mtrr(msr))
 		return get_mtrr(vcpu, msr, val);
-	return get_constant(msr, val) ? 0 : -ENOENT;
+	if (get_constant(msr, val))
+		return 0;
+	return host ? get_passed_msr(vcpu, msr, val) : -ENOENT;
 }
 
-static int set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
+/**
+ * vmx_set_msr - write an MSR of @vcpu, for the guest's WRMSR or the
+ * VMM's KVM_SET_MSRS; the vCPU is loaded (vmx_vcpu_load())
+ * @vcpu: the vCPU
+ * @msr: the index
+ * @val: the value, checked as KVM 6.1 checks it (msr_rules.c)
+ * @host: the VMM writes (KVM's host_initiated)
+ *
+ * Where KVM lets the VMM set what the guest may not, each case says so.
+ *
+ * Return: 0, with the value taken or dropped as KVM does; -ENOENT for
+ * an MSR kvmini does not know, -EINVAL for a value it refuses; nothing
+ * changed then.
+ */
+int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
-	u64 delta;
+	struct vcpu_msr_state *m = &vcpu->msr;
 
 	switch (msr) {
 	case MSR_EFER:
@@ -454,23 +536,37 @@ static int set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 	case MSR_IA32_APICBASE:
 		return vmx_set_apic_base(vcpu, val);
 	case MSR_IA32_TSC:
-		/*
-		 * As KVM: the guest's TSC becomes @val, and TSC_ADJUST moves
-		 * with it.  Unsigned: the guest picks @val, and the sums wrap
-		 * as the TSC and TSC_OFFSET do (two's complement).
-		 */
-		delta = val - (rdtsc() + vcpu->tsc_offset);
-		adjust_tsc_offset(vcpu, delta);
-		vcpu->msr.tsc_adjust += delta;
+		set_tsc(vcpu, val, host);
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		/* Dropped, not refused, when the vCPU's CPUID lacks it (as KVM). */
-		if (vcpu->cpuid_caps & VCPU_CPUID_TSC_ADJUST) {
-			adjust_tsc_offset(vcpu, val - vcpu->msr.tsc_adjust);
-			vcpu->msr.tsc_adjust = val;
-		}
+		if (!(vcpu->cpuid_caps & VCPU_CPUID_TSC_ADJUST))
+			return 0;
+		/* The VMM's restores the register alone; the TSC was restored apart. */
+		if (!host)
+			adjust_tsc_offset(vcpu, val - m->tsc_adjust);
+		m->tsc_adjust = val;
 		return 0;
 	case MSR_IA32_UCODE_REV:
+		/* The guest's write is dropped; the VMM sets the revision the guest reads. */
+		if (host)
+			m->ucode_rev = val;
+		return 0;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		/* Read-only for the guest; KVM 6.1 takes any value from the VMM. */
+		if (!host)
+			return -EINVAL;
+		m->arch_caps = val;
+		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:
+		/* The VMM's only, and only what the feature MSR offers: nothing. */
+		return host && !val ? 0 : -EINVAL;
+	case MSR_SMI_COUNT:
+		/* The guest cannot write it; the VMM restores it. */
+		if (!host)
+			return -EINVAL;
+		m->smi_count = val;
+		return 0;
 	case MSR_IA32_UCODE_WRITE:
 	case MSR_IA32_BBL_CR_CTL3:
 	case MSR_IA32_TSC_DEADLINE:
@@ -480,40 +576,45 @@ static int set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 	case MSR_P6_EVNTSEL1:
 	case MSR_K7_EVNTSEL0 ... MSR_K7_EVNTSEL3:
 	case MSR_K7_PERFCTR0 ... MSR_K7_PERFCTR3:
-		/* Accepted and dropped, as KVM does for a guest. */
+		/* Accepted and dropped, as KVM does. */
 		return 0;
 	case MSR_IA32_FEAT_CTL:
-		/* Only the lock bit is valid (no VMX, SGX, LMCE); once set, it stays. */
-		if ((val & ~FEAT_CTL_LOCKED) || (vcpu->msr.feat_ctl & FEAT_CTL_LOCKED))
+		if (!msr_feat_ctl_valid(m->feat_ctl, val, host))
 			return -EINVAL;
-		vcpu->msr.feat_ctl = val;
+		m->feat_ctl = val;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		return set_misc_enable(vcpu, val);
-	case MSR_MISC_FEATURES_ENABLES:
-		if (val & ~MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
+		if (!msr_misc_enable_write(m->misc_enable, &val, host))
 			return -EINVAL;
-		vcpu->msr.misc_features = val;
+		m->misc_enable = val;
+		return 0;
+	case MSR_PLATFORM_INFO:
+		if (!msr_platform_info_valid(val, m->misc_features, host))
+			return -EINVAL;
+		m->platform_info = val;
+		return 0;
+	case MSR_MISC_FEATURES_ENABLES:
+		if (!msr_misc_features_valid(val, m->platform_info))
+			return -EINVAL;
+		m->misc_features = val;
 		return 0;
 	case MSR_IA32_POWER_CTL:
-		vcpu->msr.power_ctl = val;
+		m->power_ctl = val;
 		return 0;
 	case MSR_IA32_MCG_STATUS:
-		vcpu->msr.mcg_status = val;
+		m->mcg_status = val;
 		return 0;
 	case MSR_IA32_DEBUGCTLMSR:
-		/*
-		 * Branch tracing is not virtualized.  As KVM without LBRs:
-		 * BTF and LBR are dropped, any other bit is refused.
-		 */
-		val &= ~(DEBUGCTLMSR_BTF | DEBUGCTLMSR_LBR);
-		return val ? -EINVAL : 0;
+		if (!msr_debugctl_write(&val))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_DEBUGCTL, val);
+		return 0;
 	}
 	if (msr >= MSR_IA32_MC0_CTL && msr < MCE_BANK_MSRS_END)
-		return set_mce_bank(vcpu, msr, val);
+		return set_mce_bank(vcpu, msr, val, host);
 	if (msr == MSR_MTRRdefType || is_mtrr(msr))
 		return set_mtrr(vcpu, msr, val);
-	return -ENOENT;
+	return host ? set_passed_msr(vcpu, msr, val) : -ENOENT;
 }
 
 int handle_rdmsr(struct kvmini_vcpu *vcpu)
@@ -521,7 +622,7 @@ int handle_rdmsr(struct kvmini_vcpu *vcpu)
 	u32 msr = vcpu->regs[GPR_RCX];
 	u64 val;
 
-	if (get_msr(vcpu, msr, &val)) {
+	if (vmx_get_msr(vcpu, msr, &val, false)) {
 		vmx_inject_gp(vcpu);
 		return 1;
 	}
@@ -536,7 +637,7 @@ int handle_wrmsr(struct kvmini_vcpu *vcpu)
 	u32 msr = vcpu->regs[GPR_RCX];
 	u64 val = (u32)vcpu->regs[GPR_RAX] | ((u64)(u32)vcpu->regs[GPR_RDX] << 32);
 
-	if (set_msr(vcpu, msr, val)) {
+	if (vmx_set_msr(vcpu, msr, val, false)) {
 		vmx_inject_gp(vcpu);
 		return 1;
 	}

@@ -307,7 +307,7 @@ static void setup_controls(struct kvmini_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write64(MSR_BITMAP, vmx_msr_bitmap_phys());
 	/* The VM's TSC, until the guest writes TSC or TSC_ADJUST (msr.c). */
-	vcpu->tsc_offset = vcpu->vm->tsc_offset;
+	vcpu->tsc_offset = READ_ONCE(vcpu->vm->tsc_offset);
 	vmcs_write64(TSC_OFFSET, vcpu->tsc_offset);
 	if (vmx_has_ple(c)) {
 		vmcs_write32(PLE_GAP, KVMINI_PLE_GAP);
@@ -454,4 +454,19 @@ void vmx_vcpu_uninit(struct kvmini_vcpu *vcpu)
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	kvmini_free_page(vcpu->vmcs);
 	vcpu->vmcs = NULL;
+}
+
+/**
+ * vmx_set_tsc_offset - KVM_VCPU_TSC_OFFSET: the guest's TSC is the host's plus @offset
+ * @vcpu: the vCPU, its VMCS current
+ * @offset: any value (two's complement); TSC_ADJUST is not moved, as KVM
+ *	moves it only for the guest's own TSC writes
+ */
+int vmx_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset)
+{
+	vcpu->tsc_offset = offset;
+	vmcs_write64(TSC_OFFSET, offset);
+	/* KVM makes it the VM's too: a vCPU created later starts with it. */
+	WRITE_ONCE(vcpu->vm->tsc_offset, offset);
+	return 0;
 }

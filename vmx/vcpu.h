@@ -98,6 +98,10 @@ struct vcpu_msr_state {
 	u64 tsc_adjust;		/* wraps, as the guest's TSC does */
 	u64 mcg_status;
 	u64 mtrr_def_type;
+	u64 arch_caps;		/* what the guest reads; the VMM may set another */
+	u64 ucode_rev;
+	u64 platform_info;
+	u64 smi_count;		/* no SMIs: only the VMM changes it */
 };
 
 /* The emulated MSRs that are arrays: large, and rarely used. */
@@ -195,6 +199,7 @@ unsigned long vcpu_cr4_allowed(void);
 bool vcpu_cr_valid(unsigned long cr0, unsigned long cr4, u64 efer);
 u64 vmx_apic_base(struct kvmini_vcpu *vcpu);
 int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val);
+int vmx_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset);
 void vmx_explain_invalid_state(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_VCPU_H */

@@ -42,9 +42,11 @@ GUEST_MODE_fill := long
 GUEST_MODE_balloon := long
 GUEST_MODE_pager := long
 GUEST_MODE_antfarm := long
+# Booted with --multiboot (protected mode, as the specification says), not --mode.
+GUEST_MODE_mboot := protected
 
 GUEST_FLAT := hello-real uart loop sti-hlt
-GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged
+GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged mboot
 GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager \
 	antfarm
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \

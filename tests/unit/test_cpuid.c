@@ -251,6 +251,9 @@ static void test_ext(void)
 	CHECK(!e.edx, "ext8: EDX 0");
 	e = filtered(&skx, 0x80000008, 0, 0x2027, 0, 0, 0);
 	CHECK(e.eax == 0x3027, "ext8: at least 48 virtual address bits");
+	/* Issue 12: no LA57, and no guest-physical bits beyond EPT's 48. */
+	e = filtered(&skx, 0x80000008, 0, 0x3934, 0, 0, 0);
+	CHECK(e.eax == 0x3030, "ext8: 48 virtual bits without LA57, physical bits capped at 48");
 }
 
 static void test_xsave(void)

@@ -30,6 +30,18 @@ static void test_system(int sys)
 
 	KTEST_CHECK("check_extension_unknown", ioctl(sys, KVM_CHECK_EXTENSION, 0x7fffffff) == 0);
 	KTEST_CHECK("check_extension_vm", ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_CHECK_EXTENSION_VM) == 1);
+	/* Issue 12: what a KVM selftest's VM creation asks for (vcpu_api_test uses them). */
+	KTEST_CHECK("check_extension_mp_state",
+		    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_MP_STATE) == 1);
+	KTEST_CHECK("check_extension_set_boot_cpu_id",
+		    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_SET_BOOT_CPU_ID) == 1);
+	KTEST_CHECK("check_extension_nr_mmu_pages",
+		    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_MMU_SHADOW_CACHE_CONTROL) == 1);
+	KTEST_CHECK("check_extension_enable_cap_vm",
+		    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_ENABLE_CAP_VM) == 1);
+	KTEST_CHECK("check_extension_max_vcpu_id",
+		    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID) >=
+		    ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS));
 
 	KTEST_ERRNO("unknown_system_ioctl", ioctl(sys, _IO(KVMIO, 0xfe), 0), EINVAL);
 	KTEST_ERRNO("foreign_system_ioctl", ioctl(sys, TCGETS, 0), EINVAL);
@@ -49,6 +61,10 @@ static void test_vm(int sys)
 	ktest_pass("create_vm");
 	KTEST_CHECK("vm_fd_cloexec", fcntl(vm, F_GETFD) & FD_CLOEXEC);
 	KTEST_CHECK("vm_check_extension", ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_CHECK_EXTENSION_VM) == 1);
+	KTEST_CHECK("vm_check_extension_mp_state",
+		    ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_MP_STATE) == 1);
+	KTEST_CHECK("vm_check_extension_enable_cap_vm",
+		    ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_ENABLE_CAP_VM) == 1);
 	KTEST_ERRNO("unknown_vm_ioctl", ioctl(vm, _IO(KVMIO, 0xfe), 0), ENOTTY);
 
 	/* A VM belongs to the process (mm) that created it. */

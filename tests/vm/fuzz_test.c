@@ -8,7 +8,8 @@
  * failure, replays that sequence (its single-threaded part exactly; what
  * a second thread does depends on timing).  A sequence opens DEV, makes a
  * VM with RAM, a read-only "ROM" and a vCPU, then does 10 to 80 random
- * things: system, VM and vCPU ioctls with boundary and random arguments,
+ * things: system, VM and vCPU ioctls with boundary and random arguments
+ * (the MSR ioctls, added for issue 12, changed what an older seed does),
  * guest code written into RAM (real, protected, PAE or long mode, page
  * tables by us), at most MAX_RUNS KVM_RUNs each cut off by a timer, the
  * kvm_run page rewritten between runs, exits answered as a VMM would or
@@ -21,7 +22,10 @@
  * What this program judges is only what KVM's ABI promises on both
  * devices: the set-up ioctls succeed, KVM_GET_API_VERSION is 12, register
  * state read back can be written back, exit fields describe a buffer
- * inside the kvm_run mapping, the process gets no fault, no sequence
+ * inside the kvm_run mapping, KVM_GET_CPUID2 keeps to the nent it is
+ * given, KVM_GET/SET_MSRS do at most the MSRs asked (E2BIG from 256
+ * on), an MSR list's E2BIG says how many there are, the MP state is
+ * only ever RUNNABLE (no in-kernel APIC), the VM settings refuse what KVM refuses, the process gets no fault, no sequence
  * hangs and no fd is left open.  The kernel's side (no oops, WARN, KFENCE
  * or slub report; memory counters back) is t_fuzz.sh's job.
  *
@@ -862,12 +866,83 @@ static void junk_ioctl(struct seq *s, int fd)
 			close(i);
 }
 
+/*
+ * MSR indices for KVM_GET/SET_MSRS: what both devices emulate, their
+ * edges, and MSRs neither knows.  Not EFER nor APIC_BASE: KVM lets the
+ * VMM clear EFER.LME under paging, a state KVM_SET_SREGS then refuses
+ * to take back, which is not what this program judges.
+ */
+static const uint32_t fuzz_msrs[] = {
+	0x10, 0x174, 0x175, 0x176, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
+	0xc0000100, 0xc0000101, 0xc0000102, 0x277, 0x3a, 0x3b, 0x10a, 0x345, 0x1a0,
+	0x179, 0x17a, 0x34, 0xce, 0x140, 0x1fc, 0x8b, 0x1d9, 0xfe, 0x2ff, 0x200,
+	0x20f, 0x210, 0x250, 0x26f, 0x400, 0x401, 0x47f, 0x480, 0x6e0,
+	0, 0xffffffff, 0xc0000000, 0x40000000, 0xc0011fff, 0xdeadbeef,
+};
+
+/*
+ * One KVM_GET_MSRS or KVM_SET_MSRS on @fd with hostile nmsrs, indices
+ * and data.  Both devices promise E2BIG from 256 up and otherwise a
+ * count of MSRs done, never more than asked.
+ */
+static void msrs_op(struct seq *s, int fd, bool set)
+{
+	static const uint32_t nmsrs[] = { 0, 1, 2, 255, 256, 257, 0x7fffffff, ~0U };
+	uint32_t n = one_in(&s->rng, 3) ? nmsrs[below(&s->rng, 8)] : below(&s->rng, 9);
+	unsigned long req = set ? KVM_SET_MSRS : KVM_GET_MSRS;
+	struct kvm_msrs *m;
+	uint32_t i, room = n < 256 ? n : 1;
+	long r;
+
+	if (one_in(&s->rng, 10)) {
+		ioctl(fd, req, (void *)(interesting(&s->rng) + 0x1000));
+		return;
+	}
+	m = calloc(1, sizeof(*m) + room * sizeof(m->entries[0]));
+	if (!m)
+		return;
+	m->nmsrs = n;
+	m->pad = rnd(&s->rng);
+	for (i = 0; i < room; i++) {
+		m->entries[i].index = one_in(&s->rng, 4) ? (uint32_t)rnd(&s->rng) :
+				      fuzz_msrs[below(&s->rng, ARRAY_SIZE(fuzz_msrs))];
+		m->entries[i].reserved = one_in(&s->rng, 4) ? rnd(&s->rng) : 0;
+		m->entries[i].data = one_in(&s->rng, 2) ? interesting(&s->rng) : rnd(&s->rng);
+	}
+	r = ioctl(fd, req, m);
+	if (n >= 256 && !(r == -1 && errno == E2BIG))
+		seq_fail(s, "msrs", "nmsrs %u: returned %ld (%s), not E2BIG", n, r, errname(errno));
+	if (n < 256 && (r < -1 || r > n))
+		seq_fail(s, "msrs", "nmsrs %u: returned %ld", n, r);
+	free(m);
+}
+
+/* KVM_GET_MSR_INDEX_LIST or the feature list with any room: E2BIG always says the count. */
+static void msr_list_op(struct seq *s)
+{
+	unsigned long req = one_in(&s->rng, 2) ? KVM_GET_MSR_INDEX_LIST :
+						 KVM_GET_MSR_FEATURE_INDEX_LIST;
+	uint32_t room = one_in(&s->rng, 2) ? below(&s->rng, 300) : 1024;
+	struct kvm_msr_list *l = calloc(1, sizeof(*l) + 1024 * sizeof(l->indices[0]));
+	long r;
+
+	if (!l)
+		return;
+	l->nmsrs = room;
+	r = ioctl(s->sys, req, l);
+	if (r && errno == E2BIG && l->nmsrs <= room)
+		seq_fail(s, "msr_list", "E2BIG for room %u, yet the count is %u", room, l->nmsrs);
+	if (!r && l->nmsrs > room)
+		seq_fail(s, "msr_list", "room %u, %u listed", room, l->nmsrs);
+	free(l);
+}
+
 static void op_system(struct seq *s)
 {
 	struct kvm_cpuid2 *c = (void *)scratch;
 	long r;
 
-	switch (below(&s->rng, 7)) {
+	switch (below(&s->rng, 9)) {
 	case 0:
 		r = ioctl(s->sys, KVM_GET_API_VERSION, 0);
 		if (r != KVM_API_VERSION)
@@ -922,6 +997,13 @@ static void op_system(struct seq *s)
 	}
 	case 5:
 		junk_ioctl(s, s->sys);
+		break;
+	case 7:
+		msr_list_op(s);
+		break;
+	case 8:
+		/* The feature MSRs: only KVM_GET_MSRS exists on the system fd. */
+		msrs_op(s, s->sys, false);
 		break;
 	default:
 		/* KVM_CREATE_VM with a junk type: a second VM, or EINVAL. */
@@ -1114,9 +1196,47 @@ static void poke_stats(struct seq *s, int fd, const char *what)
 	close(sfd);
 }
 
+/*
+ * The settings a VMM makes before its vCPUs exist, with boundary values;
+ * the sequence's VM always has a vCPU by now.  KVM_ENABLE_CAP names no
+ * capability but MAX_VCPU_ID and unknown ones: KVM would enable others
+ * (MSR exits to userspace...) and run the guest differently.
+ */
+static void op_vm_settings(struct seq *s)
+{
+	struct kvm_enable_cap cap = {
+		.cap = one_in(&s->rng, 4) ? 1000 + below(&s->rng, 1000) : KVM_CAP_MAX_VCPU_ID,
+		.flags = one_in(&s->rng, 4) ? interesting(&s->rng) : 0,
+		.args = { interesting(&s->rng), interesting(&s->rng) },
+	};
+	unsigned long n;
+
+	switch (below(&s->rng, 4)) {
+	case 0:
+		if (ioctl(s->vm, KVM_SET_BOOT_CPU_ID, interesting(&s->rng)) != -1 || errno != EBUSY)
+			seq_fail(s, "boot_cpu_id", "KVM_SET_BOOT_CPU_ID with a vCPU: not EBUSY");
+		break;
+	case 1:
+		n = one_in(&s->rng, 2) ? below(&s->rng, 100) : interesting(&s->rng);
+		if (!ioctl(s->vm, KVM_SET_NR_MMU_PAGES, n) && n < 64)
+			seq_fail(s, "nr_mmu_pages", "KVM_SET_NR_MMU_PAGES took %lu", n);
+		break;
+	case 2:
+		/* Gone after 6.1 (ENOTTY): either answer is fine. */
+		ioctl(s->vm, KVM_GET_NR_MMU_PAGES, interesting(&s->rng));
+		break;
+	default:
+		if (one_in(&s->rng, 8))
+			ioctl(s->vm, KVM_ENABLE_CAP, (void *)interesting(&s->rng));
+		else if (!ioctl(s->vm, KVM_ENABLE_CAP, &cap) && cap.flags)
+			seq_fail(s, "enable_cap", "KVM_ENABLE_CAP took flags %#x", cap.flags);
+		break;
+	}
+}
+
 static void op_vm(struct seq *s)
 {
-	switch (below(&s->rng, 9)) {
+	switch (below(&s->rng, 10)) {
 	case 0:
 	case 1:
 	case 2:
@@ -1138,6 +1258,9 @@ static void op_vm(struct seq *s)
 	}
 	case 7:
 		poke_stats(s, s->vm, "VM");
+		break;
+	case 8:
+		op_vm_settings(s);
 		break;
 	default:
 		if (one_in(&s->rng, 2))
@@ -1356,7 +1479,40 @@ static void op_cpuid(struct seq *s, struct vcpu *v)
 	i = ioctl(v->fd, KVM_SET_CPUID2, c);
 	if (nent > CPUID_BUF && !i)
 		seq_fail(s, "set_cpuid", "KVM_SET_CPUID2 with nent %u took it", nent);
+
+	/*
+	 * Read back into the same buffer, which holds more than any vCPU's
+	 * table: E2BIG leaves nent alone; success never claims more room
+	 * than it was given (KVM 6.1 leaves nent, later kernels shrink it).
+	 */
+	nent = one_in(&s->rng, 2) ? below(&s->rng, 300) : interesting(&s->rng);
+	c->nent = nent;
+	i = ioctl(v->fd, KVM_GET_CPUID2, c);
+	if (i && errno == E2BIG && c->nent != nent)
+		seq_fail(s, "get_cpuid", "KVM_GET_CPUID2 E2BIG changed nent %u to %u", nent, c->nent);
+	if (!i && c->nent > nent)
+		seq_fail(s, "get_cpuid", "KVM_GET_CPUID2 with nent %u said %u", nent, c->nent);
 	free(c);
+}
+
+/* Without an in-kernel APIC only RUNNABLE exists, on both devices. */
+static void op_mp_state(struct seq *s, struct vcpu *v)
+{
+	struct kvm_mp_state mp = {
+		.mp_state = one_in(&s->rng, 2) ? below(&s->rng, 12) : interesting(&s->rng),
+	};
+	uint32_t want = mp.mp_state;
+
+	if (one_in(&s->rng, 8)) {
+		ioctl(v->fd, one_in(&s->rng, 2) ? KVM_GET_MP_STATE : KVM_SET_MP_STATE,
+		      (void *)interesting(&s->rng));
+		return;
+	}
+	if (!ioctl(v->fd, KVM_SET_MP_STATE, &mp) && want != KVM_MP_STATE_RUNNABLE)
+		seq_fail(s, "mp_state", "KVM_SET_MP_STATE took state %u", want);
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) || mp.mp_state != KVM_MP_STATE_RUNNABLE)
+		seq_fail(s, "mp_state", "KVM_GET_MP_STATE: %s, state %u",
+			 errname(errno), mp.mp_state);
 }
 
 static void op_interrupt(struct seq *s, struct vcpu *v)
@@ -1389,12 +1545,15 @@ static void op_vcpu(struct seq *s)
 
 	if (!v)
 		return;
-	switch (below(&s->rng, 12)) {
+	switch (below(&s->rng, 15)) {
 	case 0:
 	case 1:
 	case 2:
 	case 3:
 		op_regs(s, v);
+		break;
+	case 11:
+		op_mp_state(s, v);
 		break;
 	case 4:
 	case 5:
@@ -1412,6 +1571,10 @@ static void op_vcpu(struct seq *s)
 		break;
 	case 10:
 		junk_ioctl(s, v->fd);
+		break;
+	case 13:
+	case 14:
+		msrs_op(s, v->fd, one_in(&s->rng, 2));
 		break;
 	default:
 		/* KVM_RUN with a non-zero argument: EINVAL on both, no run. */

@@ -56,6 +56,11 @@
  *                        length was skipped at the new RIP, and an IN's
  *                        data written into AL, so the VMM's next routine
  *                        lost its first instruction)
+ *   pio_rcx_lowered      at a `rep insb` exit the VMM changes CX: 4 to 1,
+ *   pio_rcx_zeroed       4 to 0, 3 to 8; the instruction counts down from
+ *   pio_rcx_raised       the new CX to 0 (issue 12, KVM's
+ *                        userspace_io_test; the bug: CX wrapped to 0xffff).
+ *                        On KVM, CX 0 moves one element and wraps: skipped
  * The item1 checks come last: on an unfixed module they take the kernel
  * down, and the others should have reported by then.
  * The same program runs on /dev/kvm with the same expectations: these are
@@ -811,6 +816,68 @@ out:
 	onevm_destroy(&v);
 }
 
+/*
+ * Issue 12 (KVM's userspace_io_test): at a `rep insb` exit the VMM changes
+ * CX (KVM_SET_REGS) before KVM_RUN.  The instruction must count down from
+ * the new CX and end at 0: CX 0 ends it with nothing moved, a smaller CX
+ * moves only that many bytes, a larger one moves more in later exits.  DI
+ * ends @want bytes on, and nothing past that changes.  (The bug: the
+ * elements of the exit were taken off the new CX, which wrapped to 0xffff
+ * and repeated the IN 65535 more times, past the buffer.)
+ */
+static void test_pio_rcx_changed(const char *name, uint16_t cx, uint16_t new_cx, uint16_t want)
+{
+	const struct string_io t = { .in = true, .size = 1, .addr = 0x2000, .n = cx };
+	unsigned char code[32];
+	size_t len = string_io_code(&t, code);
+	struct kvm_regs regs;
+	struct onevm v;
+	unsigned int i, k, exits = 0;
+
+	if (rmvm_create(&v, dev, code, len, 0)) {
+		ktest_fail(name, "set-up: %s", strerrorname_np(errno));
+		goto out;
+	}
+	memset(v.mem + t.addr, CANARY, 256);
+	for (i = 0; i < MAX_RUNS; i++) {
+		if (run_vcpu(&v)) {
+			ktest_fail(name, "KVM_RUN: %s", strerrorname_np(errno));
+			goto out;
+		}
+		if (v.run->exit_reason != KVM_EXIT_IO)
+			break;
+		memset(io_data(&v), FILLER, v.run->io.count * v.run->io.size);
+		if (exits++ == 0) {
+			if (ioctl(v.vcpu, KVM_GET_REGS, &regs))
+				break;
+			regs.rcx = new_cx;
+			if (ioctl(v.vcpu, KVM_SET_REGS, &regs))
+				break;
+		}
+	}
+	if (v.run->exit_reason != KVM_EXIT_HLT || ioctl(v.vcpu, KVM_GET_REGS, &regs)) {
+		ktest_fail(name, "no HLT after %u runs: exit %u", i, v.run->exit_reason);
+		goto out;
+	}
+	if ((regs.rcx & 0xffff) != 0 || (regs.rdi & 0xffff) != t.addr + want ||
+	    regs.rip != ENTRY + len) {
+		ktest_fail(name, "CX %#llx DI %#llx RIP %#llx after %u exits, want 0, %#x, %#zx",
+			   regs.rcx & 0xffff, regs.rdi & 0xffff, regs.rip, exits, t.addr + want,
+			   ENTRY + len);
+		goto out;
+	}
+	for (k = want; k < 256; k++) {
+		if (v.mem[t.addr + k] != CANARY) {
+			ktest_fail(name, "byte %u past the %u moved changed to %#x", k, want,
+				   v.mem[t.addr + k]);
+			goto out;
+		}
+	}
+	ktest_pass(name);
+out:
+	onevm_destroy(&v);
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -833,6 +900,18 @@ int main(int argc, char **argv)
 		test_string_io(&lies[i]);
 	test_pio_rip_moved("pio_rip_moved_out", 0xe6);	/* out %al, $PORT */
 	test_pio_rip_moved("pio_rip_moved_in", 0xe4);	/* in $PORT, %al */
+	test_pio_rcx_changed("pio_rcx_lowered", 4, 1, 1);
+	/*
+	 * KVM 6.1 moves one element for CX 0 and wraps it to 0xffff (its
+	 * emulator takes at least one); kvmini ends the REP, as the CPU
+	 * would with CX 0 (docs/api.md, KVM_RUN).
+	 */
+	if (on_kvmini)
+		test_pio_rcx_changed("pio_rcx_zeroed", 4, 0, 0);
+	else
+		printf("KTEST SKIP %spio_rcx_zeroed: KVM moves one element and wraps CX\n",
+		       ktest_prefix);
+	test_pio_rcx_changed("pio_rcx_raised", 3, 8, 8);
 	/* Last of all: an unfixed module BUGs here. */
 	test_item1_size();
 	return ktest_exit();
