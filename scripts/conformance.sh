@@ -64,6 +64,16 @@ BEGIN {
 }
 function cell(p, d) { return ((p, d) in res) ? res[p, d] : "not run" }
 function esc(s) { gsub(/\|/, "\\|", s); return s }
+function counts(d,    r, k, n, i) {
+	n = split("pass skip fail hang unknown", k, " ")
+	r = ""
+	for (i = 1; i <= n; i++)
+		if (tot[k[i], d])
+			r = r (r == "" ? "" : ", ") tot[k[i], d] " " k[i]
+	if (tot["not run", d])
+		r = r ", " tot["not run", d] " not run"
+	return r
+}
 END {
 	print "| program | kvmini | KVM | reason |"
 	print "| --- | --- | --- | --- |"
@@ -75,9 +85,7 @@ END {
 		printf "| `%s` | %s | %s | %s |\n", p, a, b, esc(r)
 		tot[a, "kvmini"]++; tot[b, "kvm"]++
 	}
-	printf "\nkvmini: %d pass, %d skip, %d fail; KVM: %d pass, %d skip, %d fail (of %d).\n",
-		tot["pass", "kvmini"], tot["skip", "kvmini"], tot["fail", "kvmini"],
-		tot["pass", "kvm"], tot["skip", "kvm"], tot["fail", "kvm"], np
+	printf "\nkvmini: %s; KVM: %s (of %d).\n", counts("kvmini"), counts("kvm"), np
 }' "$out/serial.txt" >"$out/table.md"
 
 # Between the markers of docs/conformance.md, with the run's date and kernel.
