@@ -125,6 +125,29 @@ static long vm_set_boot_cpu_id(struct kvmini_vm *vm, unsigned long id)
 	return r;
 }
 
+/*
+ * KVM_CREATE_IRQCHIP: a local APIC in the kernel for each vCPU created
+ * from now on, in KVM's order of checks (EEXIST, then EINVAL once a vCPU
+ * exists).  KVM also makes a PIC and an IOAPIC; kvmini has neither, so
+ * KVM_IRQ_LINE and KVM_GET/SET_IRQCHIP answer ENXIO (docs/api.md).
+ */
+static long vm_create_irqchip(struct kvmini_vm *vm)
+{
+	long r = -EEXIST;
+
+	mutex_lock(&vm->lock);
+	if (vm->irqchip)
+		goto out_unlock;
+	r = -EINVAL;
+	if (vm->nr_vcpus)
+		goto out_unlock;
+	vm->irqchip = true;
+	r = 0;
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long vm_set_nr_mmu_pages(struct kvmini_vm *vm, unsigned long n)
 {
 	if (n < VM_MIN_MMU_PAGES)
@@ -215,6 +238,14 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return vm_get_nr_mmu_pages(vm);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
+	case KVM_CREATE_IRQCHIP:
+		return vm_create_irqchip(vm);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		/* No PIC or IOAPIC: what KVM answers without them. */
+		return -ENXIO;
 	default:
 		/* What KVM answers to a VM ioctl it does not know. */
 		return -ENOTTY;
