@@ -397,6 +397,7 @@ int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id)
 		goto out_put_vm;
 	kvmini_debugfs_vcpu_add(vcpu);
 	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Pairs with vlapic_send_ipi()'s acquire: the slot is set before it is counted. */
 	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);
 	return r;

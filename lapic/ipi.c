@@ -49,6 +49,7 @@ static void deliver(struct kvmini_vcpu *dst, const struct lapic_ipi *ipi)
 void vlapic_set_sipi(struct kvmini_vcpu *vcpu, u8 vector)
 {
 	WRITE_ONCE(vcpu->apic->sipi_vector, vector);
+	/* Pairs with vlapic_accept_events(): the vector is there before the bit. */
 	smp_mb__before_atomic();
 	set_bit(VLAPIC_EV_SIPI, &vcpu->apic->events);
 	vmx_vcpu_kick(vcpu);
@@ -82,6 +83,7 @@ static bool is_target(struct kvmini_vcpu *dst, const struct lapic_ipi *ipi, bool
 void vlapic_send_ipi(struct kvmini_vcpu *src)
 {
 	struct kvmini_vm *vm = src->vm;
+	/* Pairs with kvmini_vcpu_create()'s release: every counted slot is set. */
 	unsigned int n = smp_load_acquire(&vm->nr_vcpus), i, nr_lowest = 0, pick;
 	struct kvmini_vcpu *lowest[KVMINI_MAX_VCPUS];
 	struct lapic_ipi ipi;
@@ -135,6 +137,7 @@ bool vlapic_accept_events(struct kvmini_vcpu *vcpu)
 	}
 	if (test_and_clear_bit(VLAPIC_EV_SIPI, &apic->events) &&
 	    vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED) {
+		/* Pairs with vlapic_set_sipi(): the bit was set after the vector. */
 		smp_mb__after_atomic();
 		vmx_vcpu_sipi(vcpu, READ_ONCE(apic->sipi_vector));
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;

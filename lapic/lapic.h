@@ -15,8 +15,12 @@
 #define KVMINI_LAPIC_LAPIC_H
 
 #include <linux/types.h>
-#ifndef __KERNEL__
+#ifdef __KERNEL__
+#include <linux/bits.h>
+#else
 #include <stdbool.h>
+#define BIT(n)		(1UL << (n))
+#define BIT_ULL(n)	(1ULL << (n))
 #endif
 
 #define LAPIC_STATE_SIZE	0x400	/* KVM_APIC_REG_SIZE */
@@ -49,9 +53,9 @@
 #define LAPIC_SELF_IPI		0x3f0	/* x2APIC only */
 
 /* IA32_APIC_BASE (SDM Vol. 3A 11.4.4, 11.12.1). */
-#define LAPIC_BASE_BSP		(1ULL << 8)
-#define LAPIC_BASE_EXTD		(1ULL << 10)
-#define LAPIC_BASE_EN		(1ULL << 11)
+#define LAPIC_BASE_BSP		BIT_ULL(8)
+#define LAPIC_BASE_EXTD		BIT_ULL(10)
+#define LAPIC_BASE_EN		BIT_ULL(11)
 #define LAPIC_BASE_DEFAULT	0xfee00000ULL
 
 /* Fields of the LVT entries, the SPIV and the ICR. */
@@ -64,27 +68,27 @@
 #define LAPIC_DM_INIT		0x500U
 #define LAPIC_DM_SIPI		0x600U
 #define LAPIC_DM_EXTINT		0x700U
-#define LAPIC_ICR_LOGICAL	(1U << 11)
-#define LAPIC_ICR_BUSY		(1U << 12)
-#define LAPIC_ICR_ASSERT	(1U << 14)
-#define LAPIC_ICR_LEVEL		(1U << 15)
+#define LAPIC_ICR_LOGICAL	BIT(11)
+#define LAPIC_ICR_BUSY		BIT(12)
+#define LAPIC_ICR_ASSERT	BIT(14)
+#define LAPIC_ICR_LEVEL		BIT(15)
 #define LAPIC_SHORT_MASK	(3U << 18)
 #define LAPIC_SHORT_NONE	(0U << 18)
-#define LAPIC_SHORT_SELF	(1U << 18)
+#define LAPIC_SHORT_SELF	BIT(18)
 #define LAPIC_SHORT_ALL		(2U << 18)
 #define LAPIC_SHORT_ALLBUT	(3U << 18)
-#define LAPIC_LVT_MASKED	(1U << 16)
-#define LAPIC_LVT_LEVEL		(1U << 15)
+#define LAPIC_LVT_MASKED	BIT(16)
+#define LAPIC_LVT_LEVEL		BIT(15)
 #define LAPIC_TIMER_MODE_MASK	(3U << 17)
 #define LAPIC_TIMER_ONESHOT	(0U << 17)
-#define LAPIC_TIMER_PERIODIC	(1U << 17)
+#define LAPIC_TIMER_PERIODIC	BIT(17)
 #define LAPIC_TIMER_TSCDEADLINE	(2U << 17)
-#define LAPIC_SPIV_ENABLED	(1U << 8)
+#define LAPIC_SPIV_ENABLED	BIT(8)
 
 /* What a register write asks of the code around the model (lapic_write). */
-#define LAPIC_W_EVAL		(1U << 0)	/* IRR, ISR or PPR moved: look for an interrupt */
-#define LAPIC_W_IPI		(1U << 1)	/* ICR written: send what lapic_icr() says */
-#define LAPIC_W_TIMER		(1U << 2)	/* TMICT, TDCR, LVTT or SPIV: restart or stop the timer */
+#define LAPIC_W_EVAL		BIT(0)	/* IRR, ISR or PPR moved: look for an interrupt */
+#define LAPIC_W_IPI		BIT(1)	/* ICR written: send what lapic_icr() says */
+#define LAPIC_W_TIMER		BIT(2)	/* TMICT, TDCR, LVTT, SPIV: the timer again */
 
 struct lapic {
 	__u32 regs[LAPIC_STATE_SIZE / 4];	/* by offset / 4 */

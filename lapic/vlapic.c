@@ -125,6 +125,9 @@ static int vlapic_write_reg(struct kvmini_vcpu *vcpu, unsigned int off, u32 val)
 	if (what > 0 && (off == LAPIC_LVTT || off == LAPIC_SPIV) &&
 	    lapic_timer_mode(&apic->m) == old_mode)
 		what &= ~LAPIC_W_TIMER;
+	/* A new mode starts without a deadline, as KVM's apic_update_lvtt(). */
+	if (lapic_timer_mode(&apic->m) != old_mode)
+		apic->tscdeadline = 0;
 	spin_unlock_irqrestore(&apic->lock, flags);
 	if (what < 0)
 		return what;
@@ -200,7 +203,8 @@ int vlapic_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	}
 	if (msr == MSR_IA32_TSC_DEADLINE) {
 		spin_lock_irqsave(&apic->lock, flags);
-		*val = lapic_timer_mode(&apic->m) == LAPIC_TIMER_TSCDEADLINE ? apic->tscdeadline : 0;
+		*val = lapic_timer_mode(&apic->m) == LAPIC_TIMER_TSCDEADLINE ?
+		       apic->tscdeadline : 0;
 		spin_unlock_irqrestore(&apic->lock, flags);
 		return 0;
 	}

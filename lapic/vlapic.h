@@ -32,7 +32,7 @@ struct kvmini_vcpu;
 #define VLAPIC_EV_SIPI		1
 
 struct kvmini_lapic {
-	spinlock_t lock;
+	spinlock_t lock;	/* the registers in @m; see the top of this file */
 	struct lapic m;
 	struct kvmini_vcpu *vcpu;
 

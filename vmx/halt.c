@@ -30,6 +30,7 @@ void vmx_vcpu_kick(struct kvmini_vcpu *vcpu)
 	int cpu, me;
 
 	set_bit(VCPU_REQ_EVENT, &vcpu->requests);
+	/* The bit before guest_cpu is read; enter_guest() orders the other way. */
 	smp_mb__after_atomic();
 	rcuwait_wake_up(&vcpu->wait);
 	me = get_cpu();
@@ -61,6 +62,7 @@ int vmx_vcpu_wait_runnable(struct kvmini_vcpu *vcpu)
 {
 	for (;;) {
 		clear_bit(VCPU_REQ_EVENT, &vcpu->requests);
+		/* Cleared before the APIC is looked at: a later kick sets it again. */
 		smp_mb__after_atomic();
 		if (vlapic_events_pending(vcpu))
 			vlapic_accept_events(vcpu);

@@ -242,6 +242,7 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	}
 	/* A kick from now on sends an IPI; one that came before is seen here (halt.c). */
 	WRITE_ONCE(vcpu->guest_cpu, smp_processor_id());
+	/* guest_cpu before the requests, as vmx_vcpu_kick() orders the other way. */
 	smp_mb();
 	if (READ_ONCE(vcpu->requests)) {
 		WRITE_ONCE(vcpu->guest_cpu, -1);
