@@ -172,9 +172,9 @@ static long vm_get_nr_mmu_pages(struct kvmini_vm *vm)
 }
 
 /*
- * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, and kvmini's own CR3
- * tracing (kvmini_abi.h).  KVM answers a capability it cannot enable, and
- * any flags, with EINVAL.
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, KVM_CAP_MSR_PLATFORM_INFO,
+ * and kvmini's own CR3 tracing (kvmini_abi.h).  KVM answers a capability
+ * it cannot enable, and any flags, with EINVAL.
  */
 static long vm_enable_cap_trace_cr3(struct kvmini_vm *vm, const struct kvm_enable_cap *cap)
 {
@@ -203,6 +203,10 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		return r;
 	case KVMINI_CAP_TRACE_CR3:
 		return vm_enable_cap_trace_cr3(vm, &cap);
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		/* As KVM: any non-zero argument turns the guest's reads on. */
+		WRITE_ONCE(vm->platform_info_hidden, !cap.args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}

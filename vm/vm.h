@@ -67,6 +67,7 @@ struct kvmini_vm {
 	u64 identity_map_addr;
 	u64 tsc_offset;		/* a new vCPU's TSC_OFFSET (KVM_VCPU_TSC_OFFSET sets it) */
 	u8 trace_cr3;		/* KVMINI_TRACE_CR3_*: vCPUs take it at KVM_RUN */
+	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off: the guest's RDMSR faults */
 
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];

@@ -489,6 +489,8 @@ int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 		*val = 0;
 		return 0;
 	case MSR_PLATFORM_INFO:
+		if (!host && READ_ONCE(vcpu->vm->platform_info_hidden))
+			return -EINVAL;
 		*val = vcpu->msr.platform_info;
 		return 0;
 	case MSR_MISC_FEATURES_ENABLES:
