@@ -73,6 +73,9 @@ tests/unit/test_cpuid_runtime: tests/unit/test_cpuid_runtime.c vmx/cpuid_runtime
 tests/unit/test_msr_rules: tests/unit/test_msr_rules.c vmx/msr_rules.c vmx/msr_rules.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_msr_rules.c vmx/msr_rules.c
 
+tests/unit/test_lapic: tests/unit/test_lapic.c lapic/lapic.c lapic/lapic.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_lapic.c lapic/lapic.c
+
 tests/unit/test_vmstats: tests/unit/test_vmstats.c user/vmstats.c user/util.c user/vmstats.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
 tests/unit/test_util: tests/unit/test_util.c user/util.c user/kvmini.h tests/unit/unit.h

@@ -26,6 +26,9 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 	case KVM_CAP_ENABLE_CAP_VM:
 	case KVM_CAP_VCPU_ATTRIBUTES:
 	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_IRQCHIP:		/* the local APICs only (vm.c) */
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_MSR_PLATFORM_INFO:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

@@ -18,6 +18,7 @@
 #include "stats.h"
 #include "../vm/mem.h"
 #include "../vm/settings.h"
+#include "../lapic/vlapic.h"
 #include "../vm/vm.h"
 #include "../vmx/cpuid.h"
 #include "../vmx/events.h"
@@ -111,25 +112,90 @@ static long vcpu_get_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid2 __user *a
 }
 
 /*
- * Without an in-kernel local APIC, as here, KVM lets userspace set only
- * RUNNABLE: INIT, SIPI and HALTED are the APIC's states, and HLT exits
- * to userspace (KVM_EXIT_HLT) instead of halting the vCPU.  So the state
- * is RUNNABLE from creation on, and there is nothing to store.
+ * Without an in-kernel local APIC KVM lets userspace set only RUNNABLE:
+ * INIT, SIPI and HALTED are the APIC's states, and HLT exits to
+ * userspace (KVM_EXIT_HLT) instead of halting the vCPU.  With one, as
+ * KVM, a pending INIT or SIPI is taken before the state is read.
  */
-static long vcpu_get_mp_state(void __user *argp)
+static long vcpu_get_mp_state(struct kvmini_vcpu *vcpu, void __user *argp)
 {
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_mp_state mp;
 
+	if (vcpu->apic && vlapic_events_pending(vcpu))
+		WITH_VMCS(vcpu, vlapic_accept_events(vcpu));
+	mp.mp_state = vcpu->mp_state;
 	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 }
 
-static long vcpu_set_mp_state(void __user *argp)
+/*
+ * With an APIC, the states x86 has (KVM takes any number, and a vCPU
+ * in a state it never leaves would wait forever); SIPI_RECEIVED is
+ * INIT_RECEIVED with the SIPI (its last vector) pending, as in KVM.
+ */
+static long vcpu_set_mp_state(struct kvmini_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_mp_state mp;
 
 	if (copy_from_user(&mp, argp, sizeof(mp)))
 		return -EFAULT;
-	return mp.mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	if (mp.mp_state == KVM_MP_STATE_RUNNABLE) {
+		vcpu->mp_state = mp.mp_state;
+		return 0;
+	}
+	if (!vcpu->apic)
+		return -EINVAL;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_HALTED:
+		vcpu->mp_state = mp.mp_state;
+		return 0;
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		vcpu->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		vlapic_set_sipi(vcpu, READ_ONCE(vcpu->apic->sipi_vector));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* KVM_GET/SET_LAPIC: EINVAL without KVM_CREATE_IRQCHIP's APIC, as KVM. */
+static long vcpu_lapic_state(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp)
+{
+	struct kvm_lapic_state *s;
+	long r = 0;
+
+	if (!vcpu->apic)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	if (ioctl == KVM_GET_LAPIC) {
+		vlapic_get_state(vcpu, s);
+		if (copy_to_user(argp, s, sizeof(*s)))
+			r = -EFAULT;
+	} else if (copy_from_user(s, argp, sizeof(*s))) {
+		r = -EFAULT;
+	} else {
+		vlapic_set_state(vcpu, s);
+	}
+	kfree(s);
+	return r;
+}
+
+/*
+ * KVM_INTERRUPT: userspace's interrupt controller injects; with the
+ * in-kernel one it may not, and KVM answers ENXIO (its PIC is there).
+ */
+static long vcpu_interrupt(struct kvmini_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (vcpu->apic)
+		return -ENXIO;
+	return vmx_queue_interrupt(vcpu, irq.irq);
 }
 
 static long vcpu_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
@@ -205,9 +271,12 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 	case KVM_GET_CPUID2:
 		return vcpu_get_cpuid(vcpu, argp);
 	case KVM_GET_MP_STATE:
-		return vcpu_get_mp_state(argp);
+		return vcpu_get_mp_state(vcpu, argp);
 	case KVM_SET_MP_STATE:
-		return vcpu_set_mp_state(argp);
+		return vcpu_set_mp_state(vcpu, argp);
+	case KVM_GET_LAPIC:
+	case KVM_SET_LAPIC:
+		return vcpu_lapic_state(vcpu, ioctl, argp);
 	case KVM_GET_MSRS:
 		return kvmini_msr_io(vcpu, argp, false);
 	case KVM_SET_MSRS:
@@ -218,13 +287,8 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 	case KVM_GET_DEVICE_ATTR:
 	case KVM_SET_DEVICE_ATTR:
 		return vcpu_device_attr(vcpu, ioctl, argp);
-	case KVM_INTERRUPT: {
-		struct kvm_interrupt irq;
-
-		if (copy_from_user(&irq, argp, sizeof(irq)))
-			return -EFAULT;
-		return vmx_queue_interrupt(vcpu, irq.irq);
-	}
+	case KVM_INTERRUPT:
+		return vcpu_interrupt(vcpu, argp);
 	default:
 		/* What KVM answers to a vCPU ioctl it does not know. */
 		return -EINVAL;
@@ -255,6 +319,7 @@ static const struct file_operations vcpu_fops = {
 
 static void vcpu_free(struct kvmini_vcpu *vcpu)
 {
+	vlapic_destroy(vcpu);
 	kfree(vcpu->cpuid);
 	ept_cache_free(&vcpu->ept_cache);
 	kvmini_free_page(vcpu->pio_data);
@@ -312,6 +377,15 @@ int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id)
 	r = vmx_default_cpuid(vcpu);
 	if (r)
 		goto out_free_vcpu;
+	/* As KVM: with an irqchip, the APs wait for INIT and SIPI. */
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	if (vm->irqchip) {
+		r = vlapic_create(vcpu);
+		if (r)
+			goto out_free_vcpu;
+		if (id != vm->bsp_vcpu_id)
+			vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
+	}
 	r = vmx_vcpu_init(vcpu);
 	if (r)
 		goto out_free_vcpu;
@@ -322,7 +396,9 @@ int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id)
 	if (r < 0)
 		goto out_put_vm;
 	kvmini_debugfs_vcpu_add(vcpu);
-	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* Pairs with vlapic_send_ipi()'s acquire: the slot is set before it is counted. */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);
 	return r;
 

@@ -125,6 +125,29 @@ static long vm_set_boot_cpu_id(struct kvmini_vm *vm, unsigned long id)
 	return r;
 }
 
+/*
+ * KVM_CREATE_IRQCHIP: a local APIC in the kernel for each vCPU created
+ * from now on, in KVM's order of checks (EEXIST, then EINVAL once a vCPU
+ * exists).  KVM also makes a PIC and an IOAPIC; kvmini has neither, so
+ * KVM_IRQ_LINE and KVM_GET/SET_IRQCHIP answer ENXIO (docs/api.md).
+ */
+static long vm_create_irqchip(struct kvmini_vm *vm)
+{
+	long r = -EEXIST;
+
+	mutex_lock(&vm->lock);
+	if (vm->irqchip)
+		goto out_unlock;
+	r = -EINVAL;
+	if (vm->nr_vcpus)
+		goto out_unlock;
+	vm->irqchip = true;
+	r = 0;
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long vm_set_nr_mmu_pages(struct kvmini_vm *vm, unsigned long n)
 {
 	if (n < VM_MIN_MMU_PAGES)
@@ -149,9 +172,9 @@ static long vm_get_nr_mmu_pages(struct kvmini_vm *vm)
 }
 
 /*
- * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, and kvmini's own CR3
- * tracing (kvmini_abi.h).  KVM answers a capability it cannot enable, and
- * any flags, with EINVAL.
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, KVM_CAP_MSR_PLATFORM_INFO,
+ * and kvmini's own CR3 tracing (kvmini_abi.h).  KVM answers a capability
+ * it cannot enable, and any flags, with EINVAL.
  */
 static long vm_enable_cap_trace_cr3(struct kvmini_vm *vm, const struct kvm_enable_cap *cap)
 {
@@ -180,6 +203,10 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 		return r;
 	case KVMINI_CAP_TRACE_CR3:
 		return vm_enable_cap_trace_cr3(vm, &cap);
+	case KVM_CAP_MSR_PLATFORM_INFO:
+		/* As KVM: any non-zero argument turns the guest's reads on. */
+		WRITE_ONCE(vm->platform_info_hidden, !cap.args[0]);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -215,6 +242,14 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return vm_get_nr_mmu_pages(vm);
 	case KVM_ENABLE_CAP:
 		return vm_enable_cap(vm, argp);
+	case KVM_CREATE_IRQCHIP:
+		return vm_create_irqchip(vm);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		/* No PIC or IOAPIC: what KVM answers without them. */
+		return -ENXIO;
 	default:
 		/* What KVM answers to a VM ioctl it does not know. */
 		return -ENOTTY;

@@ -19,6 +19,8 @@
 #define CPUID_1_ECX_VMX		(1u << 5)
 #define CPUID_1_ECX_CX16	(1u << 13)
 #define CPUID_1_ECX_HYPERVISOR	(1u << 31)
+#define CPUID_1_ECX_X2APIC	(1u << 21)
+#define CPUID_1_EDX_APIC	(1u << 9)
 
 /* What the tool needs beyond KVM_GET_API_VERSION 12, which every KVM since 2.6.22 says. */
 static const struct { int cap; const char *name; } required_caps[] = {
@@ -137,7 +139,7 @@ static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	unsigned int n = 64, i;
-	uint32_t hide = CPUID_1_ECX_VMX;
+	uint32_t hide = CPUID_1_ECX_VMX, hide_edx = 0;
 
 	for (;;) {
 		cpuid = realloc(cpuid, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
@@ -160,11 +162,22 @@ static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 	 */
 	if (vm->pc && access("/sys/module/kvm_pvm", F_OK) == 0 && strstr(vm->device, "/kvm"))
 		hide |= CPUID_1_ECX_CX16;
+	/*
+	 * Without the device's irqchip this VMM has no local APIC (its PIC
+	 * is all there is), so the guest is not told of one, as QEMU's
+	 * -cpu ...,-apic.
+	 */
+	if (!vm->irqchip) {
+		hide |= CPUID_1_ECX_X2APIC;
+		hide_edx |= CPUID_1_EDX_APIC;
+	}
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ecx = (e->ecx & ~hide) | CPUID_1_ECX_HYPERVISOR;
+			e->edx &= ~hide_edx;
+		}
 		/*
 		 * KVM's paravirtual features that need its in-kernel local
 		 * APIC, which this VMM never creates (as QEMU with

@@ -54,14 +54,20 @@ struct kvmini_vm {
 	refcount_t refs;	/* the VM fd and each vCPU fd */
 
 	struct mutex lock;	/* vCPU creation and the VM's settings */
+	/*
+	 * vcpus[i] is set before nr_vcpus counts it (smp_store_release):
+	 * an IPI reads nr_vcpus with smp_load_acquire and no lock.
+	 */
 	struct kvmini_vcpu *vcpus[KVMINI_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	bool irqchip;		/* KVM_CREATE_IRQCHIP: each vCPU has a local APIC */
 	u32 bsp_vcpu_id;	/* KVM_SET_BOOT_CPU_ID: APIC_BASE.BSP at reset */
 	u32 max_vcpu_ids;	/* ids are below it; 0 until set (vm/settings.h) */
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 tsc_offset;		/* a new vCPU's TSC_OFFSET (KVM_VCPU_TSC_OFFSET sets it) */
 	u8 trace_cr3;		/* KVMINI_TRACE_CR3_*: vCPUs take it at KVM_RUN */
+	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off: the guest's RDMSR faults */
 
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];

@@ -26,6 +26,7 @@
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
+#include "../lapic/vlapic.h"
 
 /* XSAVE components a guest may enable: x87, SSE, AVX, AVX-512. */
 #define GUEST_XCR0_MASK	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | \
@@ -288,6 +289,7 @@ static bool cpuid_va_width_ok(struct kvm_cpuid_entry2 *e, int n)
 /* What the vCPU's MSRs must know of its CPUID, as KVM's guest_cpuid_has(). */
 static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 {
+	const struct kvm_cpuid_entry2 *l1 = find_entry(e, n, 1, 0);
 	const struct kvm_cpuid_entry2 *l7 = find_entry(e, n, 7, 0);
 	u32 caps = 0;
 
@@ -295,6 +297,10 @@ static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 		caps |= VCPU_CPUID_TSC_ADJUST;
 	if (l7 && (l7->edx & C7_EDX_ARCH_CAPS))
 		caps |= VCPU_CPUID_ARCH_CAPS;
+	if (l1 && (l1->ecx & C1_ECX_X2APIC))
+		caps |= VCPU_CPUID_X2APIC;
+	if (l1 && (l1->ecx & C1_ECX_TSC_DEADLINE))
+		caps |= VCPU_CPUID_TSC_DEADLINE;
 	return caps;
 }
 
@@ -323,6 +329,8 @@ static void install(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *e, int ne
 	vcpu->cpuid_nent = nent;
 	vcpu->cpuid_caps = cpuid_caps(e, nent);
 	vcpu->maxphyaddr = cpuid_maxphyaddr(e, nent);
+	if (vcpu->apic)
+		vlapic_cpuid_changed(vcpu, vcpu->cpuid_caps & VCPU_CPUID_TSC_DEADLINE);
 }
 
 /**

@@ -4,7 +4,7 @@
  * bit is one kvmini virtualizes, or one that needs nothing from a
  * hypervisor (an instruction set extension the guest runs natively).
  * The lists follow KVM's kvm_set_cpu_caps() less what kvmini does not
- * give a guest: a local APIC or x2APIC, a PMU, the speculation control
+ * give a guest: a PMU, the speculation control
  * MSRs, RDTSCP/RDPID (TSC_AUX is not switched), XSAVES, PKU, LA57, TSX,
  * MONITOR/MWAIT, SGX, PT, AMX.  Pure code: see cpuid_filter.h.
  */
@@ -20,11 +20,12 @@
 #define C1_ECX_AVX	(F(12) | F(28) | F(29))
 /*
  * CPUID.1 EDX: FPU, VME, DE, PSE, TSC, MSR, PAE, MCE, CX8, SEP, MTRR, PGE,
- * MCA, CMOV, PAT, PSE36, CLFLUSH, MMX, FXSR, SSE, SSE2, SS.  Not APIC (9).
+ * MCA, CMOV, PAT, PSE36, CLFLUSH, MMX, FXSR, SSE, SSE2, SS; APIC (9), which
+ * KVM_CREATE_IRQCHIP's APIC (lapic/) or the VMM's own provides, as on KVM.
  */
-#define C1_EDX	(F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(7) | F(8) | F(11) | \
-		 F(12) | F(13) | F(14) | F(15) | F(16) | F(17) | F(19) | F(23) | F(24) | \
-		 F(25) | F(26) | F(27))
+#define C1_EDX	(F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(7) | F(8) | F(9) | \
+		 F(11) | F(12) | F(13) | F(14) | F(15) | F(16) | F(17) | F(19) | F(23) | \
+		 F(24) | F(25) | F(26) | F(27))
 /* CPUID.1 EBX: brand index and CLFLUSH line size; no APIC ID, no logical count. */
 #define C1_EBX	0xffffU
 
@@ -62,7 +63,7 @@
  * CPUID.0x80000001 EDX: leaf 1's bits that AMD mirrors (not APIC), SYSCALL,
  * NX, MMXEXT, FXSR_OPT, 1 GiB pages, LM, 3DNow!.  Not RDTSCP (27).
  */
-#define CE1_EDX	((C1_EDX & 0x0183f3ffU) | F(11) | F(20) | F(22) | F(25) | F(26) | \
+#define CE1_EDX	((C1_EDX & 0x0183f1ffU) | F(11) | F(20) | F(22) | F(25) | F(26) | \
 		 F(29) | F(30) | F(31))
 /* CPUID.0x80000007 EDX: the invariant TSC (the guest's TSC is the host's). */
 #define CE7_EDX	F(8)
@@ -187,6 +188,8 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		keep(e, ~0U, C1_EBX,
 		     (C1_ECX | (C1_ECX_XSAVE & xsave) | (C1_ECX_AVX & avx)) & h->caps_1_ecx,
 		     C1_EDX & h->caps_1_edx);
+		/* x2APIC is emulated whatever the host has, as on KVM. */
+		e->ecx |= C1_ECX_X2APIC;
 		break;
 	case 2:		/* cache and TLB descriptors */
 	case 4:		/* deterministic cache parameters */

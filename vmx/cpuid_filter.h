@@ -26,6 +26,9 @@ typedef uint64_t u64;
 /* Offered always, because emulated (vmx/msr.c): TSC_ADJUST, ARCH_CAPABILITIES. */
 #define C7_EBX_TSC_ADJUST	0x00000002U	/* bit 1 */
 #define C7_EDX_ARCH_CAPS	0x20000000U	/* bit 29 */
+/* What the in-kernel APIC needs to know of a vCPU's CPUID.1 ECX. */
+#define C1_ECX_X2APIC		0x00200000U	/* bit 21: offered always */
+#define C1_ECX_TSC_DEADLINE	0x01000000U	/* bit 24: KVM_CAP_TSC_DEADLINE_TIMER */
 
 /* What the filter needs to know of the host beyond the leaf itself. */
 struct cpuid_host {

@@ -18,6 +18,7 @@
 #include <asm/msr.h>
 
 #include "../include/uapi/kvmini_abi.h"
+#include "../lapic/vlapic.h"
 #include "../vm/vm.h"
 #include "cpuid.h"
 #include "exits.h"
@@ -155,22 +156,37 @@ static int mov_to_cr(struct kvmini_vcpu *vcpu, int cr, unsigned long val)
 	}
 }
 
+/* CR8: the in-kernel APIC's TPR[7:4], or kvmini's copy for userspace's APIC. */
+u8 vcpu_cr8(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->apic ? vlapic_cr8(vcpu) : vcpu->cr8;
+}
+
+void vcpu_set_cr8(struct kvmini_vcpu *vcpu, u8 cr8)
+{
+	if (vcpu->apic)
+		vlapic_set_cr8(vcpu, cr8);
+	else
+		vcpu->cr8 = cr8;
+}
+
 /*
- * MOV to CR8, in 64-bit mode only: the TPR of an APIC that userspace
- * emulates, as KVM without an in-kernel APIC.  Lowering it may unmask an
- * interrupt userspace holds back: KVM_EXIT_SET_TPR tells it.
+ * MOV to CR8, in 64-bit mode only.  With an APIC in userspace, as KVM
+ * without an in-kernel one, lowering it may unmask an interrupt
+ * userspace holds back: KVM_EXIT_SET_TPR tells it.  With the in-kernel
+ * APIC, the next entry looks for the interrupt itself.
  */
 static int mov_to_cr8(struct kvmini_vcpu *vcpu, unsigned long val)
 {
-	u8 old = vcpu->cr8;
+	u8 old = vcpu_cr8(vcpu);
 
 	if (val & ~0xfUL) {
 		vmx_inject_gp(vcpu);
 		return 1;
 	}
-	vcpu->cr8 = val;
+	vcpu_set_cr8(vcpu, val);
 	vmx_skip_instruction(vcpu);
-	if (val >= old)
+	if (val >= old || vcpu->apic)
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
 	return 0;
@@ -286,7 +302,7 @@ int handle_cr_access(struct kvmini_vcpu *vcpu)
 		break;
 	case 1:
 		if (cr == 8)
-			vcpu_write_gpr(vcpu, reg, vcpu->cr8);
+			vcpu_write_gpr(vcpu, reg, vcpu_cr8(vcpu));
 		else if (cr == 3)
 			vcpu_write_gpr(vcpu, reg, vmcs_readl(GUEST_CR3));
 		else

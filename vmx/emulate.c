@@ -17,6 +17,7 @@
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
+#include "../lapic/vlapic.h"
 
 #define MAX_INSN_LEN	15
 
@@ -169,6 +170,53 @@ int mmio_decode(const u8 *b, unsigned int avail, bool lma, u32 cs_ar, struct mmi
 	return i <= avail ? 0 : -EINVAL;
 }
 
+/* A load's value into its register, as the instruction writes it. */
+static void mmio_load_result(struct kvmini_vcpu *vcpu, const struct mmio_insn *m, u64 val)
+{
+	u64 old = vcpu_read_gpr(vcpu, m->reg);
+
+	if (m->sign_extend)
+		val = m->size == 1 ? (u64)(s64)(s8)val :
+		      m->size == 2 ? (u64)(s64)(s16)val : (u64)(s64)(s32)val;
+	if (m->high_byte)
+		val = (old & ~0xff00UL) | ((val & 0xff) << 8);
+	else if (m->dst_size == 1)
+		val = (old & ~0xffUL) | (val & 0xff);
+	else if (m->dst_size == 2)
+		val = (old & ~0xffffUL) | (val & 0xffff);
+	else if (m->dst_size == 4)
+		val = (u32)val;
+	vcpu_write_gpr(vcpu, m->reg, val);
+}
+
+static u64 mmio_store_value(struct kvmini_vcpu *vcpu, const struct mmio_insn *m)
+{
+	u64 val = m->has_imm ? m->imm : vcpu_read_gpr(vcpu, m->reg);
+
+	return m->high_byte ? val >> 8 : val;
+}
+
+/*
+ * The in-kernel APIC's page is served here, as KVM serves it before its
+ * MMIO bus: the instruction completes without leaving the kernel.
+ */
+static bool mmio_in_kernel(struct kvmini_vcpu *vcpu, u64 gpa, struct mmio_insn *m)
+{
+	u64 val = 0;
+
+	if (!vcpu->apic)
+		return false;
+	if (m->write)
+		val = mmio_store_value(vcpu, m);
+	if (!vlapic_mmio(vcpu, gpa, m->size, m->write, &val))
+		return false;
+	if (!m->write)
+		mmio_load_result(vcpu, m, val);
+	vcpu->exit_instr_len = m->len;
+	vmx_skip_instruction(vcpu);
+	return true;
+}
+
 int vmx_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa)
 {
 	unsigned long rip = vmcs_readl(GUEST_RIP), cs_base = vmcs_readl(GUEST_CS_BASE);
@@ -189,6 +237,8 @@ int vmx_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa)
 	if (mmio_decode(b, avail, lma, cs_ar, &m))
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					  "MMIO by an instruction kvmini does not decode");
+	if (mmio_in_kernel(vcpu, gpa, &m))
+		return 1;
 
 	vcpu->stats.mmio_exits++;
 	run->exit_reason = KVM_EXIT_MMIO;
@@ -197,10 +247,8 @@ int vmx_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa)
 	run->mmio.is_write = m.write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (m.write) {
-		u64 val = m.has_imm ? m.imm : vcpu_read_gpr(vcpu, m.reg);
+		u64 val = mmio_store_value(vcpu, &m);
 
-		if (m.high_byte)
-			val >>= 8;
 		memcpy(run->mmio.data, &val, m.size);
 	}
 	vcpu->exit_instr_len = m.len;
@@ -215,21 +263,10 @@ int vmx_complete_mmio(struct kvmini_vcpu *vcpu)
 	struct mmio_insn *m = &vcpu->mmio;
 
 	if (!m->write) {
-		u64 val = 0, old = vcpu_read_gpr(vcpu, m->reg);
+		u64 val = 0;
 
 		memcpy(&val, vcpu->run->mmio.data, m->size);
-		if (m->sign_extend)
-			val = m->size == 1 ? (u64)(s64)(s8)val :
-			      m->size == 2 ? (u64)(s64)(s16)val : (u64)(s64)(s32)val;
-		if (m->high_byte)
-			val = (old & ~0xff00UL) | ((val & 0xff) << 8);
-		else if (m->dst_size == 1)
-			val = (old & ~0xffUL) | (val & 0xff);
-		else if (m->dst_size == 2)
-			val = (old & ~0xffffUL) | (val & 0xffff);
-		else if (m->dst_size == 4)
-			val = (u32)val;
-		vcpu_write_gpr(vcpu, m->reg, val);
+		mmio_load_result(vcpu, m, val);
 	}
 	vmx_skip_instruction(vcpu);
 	return 1;

@@ -23,6 +23,7 @@
 #include "exits.h"
 #include "vmcs.h"
 #include "vmx.h"
+#include "../lapic/vlapic.h"
 
 /* Interruption-information fields, SDM Vol. 3C 25.8.3 and 25.9.3 */
 #define INTR_INFO_VECTOR_MASK	0xffU
@@ -120,7 +121,22 @@ static u32 with_error_code_for_mode(u32 info)
 	return code ? info | INTR_INFO_DELIVER_CODE : info & ~INTR_INFO_DELIVER_CODE;
 }
 
-/* Nothing waits in the entry field: a cut-short event, else the queued interrupt. */
+/*
+ * An acknowledged interrupt that was not delivered: back to the APIC's
+ * IRR, or to KVM_INTERRUPT's queue without one.
+ */
+static void requeue_interrupt(struct kvmini_vcpu *vcpu, u8 vector)
+{
+	if (vcpu->apic)
+		vlapic_unack(vcpu, vector);
+	else if (!vcpu->irq_queued)
+		vmx_queue_interrupt(vcpu, vector);
+}
+
+/*
+ * Nothing waits in the entry field: a cut-short event, else the queued
+ * interrupt, else the APIC's.
+ */
 static void write_entry_event(struct kvmini_vcpu *vcpu)
 {
 	struct vmx_event *ev = &vcpu->reinject;
@@ -128,8 +144,7 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
 	/* An interrupt cut short, then KVM_SET_REGS cleared IF: it waits for the window. */
 	if (ev->info && (ev->info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR &&
 	    !guest_interruptible()) {
-		if (!vcpu->irq_queued)
-			vmx_queue_interrupt(vcpu, ev->info & INTR_INFO_VECTOR_MASK);
+		requeue_interrupt(vcpu, ev->info & INTR_INFO_VECTOR_MASK);
 		ev->info = 0;
 	}
 	if (ev->info) {
@@ -143,6 +158,12 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
 			     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vcpu->irq_vector);
 		vcpu->irq_queued = false;
+	} else if (vcpu->apic && guest_interruptible()) {
+		int vector = vlapic_ack(vcpu);
+
+		if (vector >= 0)
+			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+				     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vector);
 	}
 }
 
@@ -159,9 +180,12 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
  */
 void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
 {
+	bool waiting;
+
 	if (!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID))
 		write_entry_event(vcpu);
-	set_intr_window_exiting(vcpu, vcpu->irq_queued || window_requested);
+	waiting = vcpu->irq_queued || (vcpu->apic && vlapic_pending(vcpu) >= 0);
+	set_intr_window_exiting(vcpu, waiting || window_requested);
 }
 
 /**
@@ -181,8 +205,7 @@ void vmx_cancel_injection(struct kvmini_vcpu *vcpu)
 	if (!(info & INTR_INFO_VALID))
 		return;
 	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR) {
-		if (!vcpu->irq_queued)
-			vmx_queue_interrupt(vcpu, info & INTR_INFO_VECTOR_MASK);
+		requeue_interrupt(vcpu, info & INTR_INFO_VECTOR_MASK);
 	} else if (!vcpu->reinject.info) {
 		/* Only instruction exits inject, and they cut no delivery short. */
 		vcpu->reinject.info = info;
@@ -213,7 +236,7 @@ int handle_interrupt_window(struct kvmini_vcpu *vcpu)
 
 	vcpu->stats.irq_window_exits++;
 	set_intr_window_exiting(vcpu, false);
-	if (!vcpu->irq_queued && READ_ONCE(run->request_interrupt_window)) {
+	if (!vcpu->apic && !vcpu->irq_queued && READ_ONCE(run->request_interrupt_window)) {
 		vcpu->stats.request_irq_exits++;
 		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 		return 0;

@@ -252,11 +252,19 @@ static int handle_triple_fault(struct kvmini_vcpu *vcpu)
 	return 0;
 }
 
-/* Without an in-kernel interrupt controller HLT is userspace's business, as in KVM. */
+/*
+ * Without an in-kernel interrupt controller HLT is userspace's business,
+ * as in KVM; with one, the vCPU halts in the kernel until its APIC has
+ * an interrupt for it (halt.c).
+ */
 static int handle_hlt(struct kvmini_vcpu *vcpu)
 {
 	vcpu->stats.halt_exits++;
 	vmx_skip_instruction(vcpu);
+	if (vcpu->apic) {
+		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		return 1;
+	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
+#include "../lapic/vlapic.h"
 #include "../vm/mem.h"
 #include "../vm/vm.h"
 
@@ -136,14 +137,14 @@ static int set_efer(u64 val)
 }
 
 /*
- * There is no local APIC: IA32_APIC_BASE is a register KVM keeps for a
- * vCPU without an in-kernel APIC, reset to the default base, enabled,
- * BSP on the VM's boot vCPU (0 unless KVM_SET_BOOT_CPU_ID).  What
- * RDMSR, KVM_GET_SREGS and kvm_run.apic_base say.
+ * Without an in-kernel APIC, IA32_APIC_BASE is a register KVM keeps for
+ * the vCPU, reset to the default base, enabled, BSP on the VM's boot
+ * vCPU (0 unless KVM_SET_BOOT_CPU_ID); with one, the APIC's.  What RDMSR,
+ * KVM_GET_SREGS and kvm_run.apic_base say.
  */
 u64 vmx_apic_base(struct kvmini_vcpu *vcpu)
 {
-	return vcpu->msr.apic_base;
+	return vcpu->apic ? vlapic_base(vcpu) : vcpu->msr.apic_base;
 }
 
 /*
@@ -161,21 +162,31 @@ static u64 reserved_gpa_bits(const struct kvmini_vcpu *vcpu)
  * KVM_SET_SREGS
  * @vcpu: the vCPU
  * @val: the new value
+ * @host: the VMM asks (KVM_SET_SREGS, KVM_SET_MSRS)
  *
- * KVM's checks: reserved bits (x2APIC enable too: x2APIC is never
- * offered, so neither is "x2APIC without xAPIC").  Without an APIC
- * there is no mode change to refuse to the guest but not to the VMM.
+ * KVM's checks: reserved bits (x2APIC enable too, without x2APIC in the
+ * vCPU's CPUID), x2APIC without xAPIC enabled; with an APIC, the mode
+ * changes the guest may not make (lapic_set_base()).
  *
  * Return: 0, or -EINVAL (#GP for the guest).
  */
-int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val)
+int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val, bool host)
 {
-	u64 reserved = reserved_gpa_bits(vcpu) | 0x2ff | X2APIC_ENABLE;
+	u64 reserved = reserved_gpa_bits(vcpu) | 0x2ff |
+		       (vcpu->cpuid_caps & VCPU_CPUID_X2APIC ? 0 : X2APIC_ENABLE);
 
-	if (val & reserved)
+	if (vcpu->apic)
+		return vlapic_set_base(vcpu, val, reserved, host);
+	if ((val & reserved) || (val & (X2APIC_ENABLE | MSR_IA32_APICBASE_ENABLE)) == X2APIC_ENABLE)
 		return -EINVAL;
 	vcpu->msr.apic_base = val;
 	return 0;
+}
+
+/* The MSRs an in-kernel APIC owns: its base, the TSC deadline, x2APIC's. */
+static bool apic_msr(const struct kvmini_vcpu *vcpu, u32 msr)
+{
+	return vcpu->apic && (msr == MSR_IA32_TSC_DEADLINE || (msr >= 0x800 && msr <= 0x8ff));
 }
 
 /* The guest's TSC moves by @delta ticks; so does TSC_ADJUST where it tracks TSC writes. */
@@ -449,9 +460,11 @@ static int set_passed_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
  */
 int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 {
+	if (apic_msr(vcpu, msr))
+		return vlapic_get_msr(vcpu, msr, val);
 	switch (msr) {
 	case MSR_IA32_APICBASE:
-		*val = vcpu->msr.apic_base;
+		*val = vmx_apic_base(vcpu);
 		return 0;
 	case MSR_IA32_FEAT_CTL:
 		*val = vcpu->msr.feat_ctl;
@@ -476,6 +489,8 @@ int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 		*val = 0;
 		return 0;
 	case MSR_PLATFORM_INFO:
+		if (!host && READ_ONCE(vcpu->vm->platform_info_hidden))
+			return -EINVAL;
 		*val = vcpu->msr.platform_info;
 		return 0;
 	case MSR_MISC_FEATURES_ENABLES:
@@ -530,11 +545,13 @@ int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 {
 	struct vcpu_msr_state *m = &vcpu->msr;
 
+	if (apic_msr(vcpu, msr))
+		return vlapic_set_msr(vcpu, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		return set_efer(val);
 	case MSR_IA32_APICBASE:
-		return vmx_set_apic_base(vcpu, val);
+		return vmx_set_apic_base(vcpu, val, host);
 	case MSR_IA32_TSC:
 		set_tsc(vcpu, val, host);
 		return 0;

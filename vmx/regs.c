@@ -110,7 +110,7 @@ int vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr3 = vmcs_readl(GUEST_CR3);
 	s->cr4 = vcpu_cr4();
 	s->efer = vmcs_read64(GUEST_IA32_EFER);
-	s->cr8 = vcpu->cr8;
+	s->cr8 = vcpu_cr8(vcpu);
 	s->apic_base = vmx_apic_base(vcpu);
 	return 0;
 }
@@ -145,7 +145,7 @@ int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s, const u64
 	if (!sregs_valid(vcpu, s))
 		return -EINVAL;
 	/* As KVM: APIC_BASE as a host-initiated write, refused with EINVAL. */
-	if (vmx_set_apic_base(vcpu, s->apic_base))
+	if (vmx_set_apic_base(vcpu, s->apic_base, true))
 		return -EINVAL;
 	set_segment(SEG_CS, &s->cs);
 	set_segment(SEG_DS, &s->ds);
@@ -162,7 +162,7 @@ int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s, const u64
 	vcpu->cr2 = s->cr2;
 	/* As KVM: a TPR out of range is ignored, not refused. */
 	if (s->cr8 <= 0xf)
-		vcpu->cr8 = s->cr8;
+		vcpu_set_cr8(vcpu, s->cr8);
 	vmcs_writel(GUEST_CR3, s->cr3);
 	vmx_set_guest_efer(s->efer);
 	vmx_set_guest_cr0(s->cr0);

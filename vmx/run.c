@@ -33,12 +33,14 @@
 #include "cpuid.h"
 #include "events.h"
 #include "exits.h"
+#include "halt.h"
 #include "spec.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmenter.h"
 #include "vmx.h"
+#include "../lapic/vlapic.h"
 #include "../vm/vm.h"
 
 /*
@@ -238,6 +240,15 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 		local_irq_enable();
 		return -ESHUTDOWN;
 	}
+	/* A kick from now on sends an IPI; one that came before is seen here (halt.c). */
+	WRITE_ONCE(vcpu->guest_cpu, smp_processor_id());
+	/* guest_cpu before the requests, as vmx_vcpu_kick() orders the other way. */
+	smp_mb();
+	if (READ_ONCE(vcpu->requests)) {
+		WRITE_ONCE(vcpu->guest_cpu, -1);
+		local_irq_enable();
+		return 1;
+	}
 	/* A kernel_fpu_begin() in an interrupt may have saved the guest's registers. */
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
@@ -278,6 +289,7 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
 		this_cpu_write(x86_ibpb_exit_to_user, true);
 
+	WRITE_ONCE(vcpu->guest_cpu, -1);
 	vcpu->cr2 = native_read_cr2();
 	if (vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
@@ -357,6 +369,12 @@ void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu)
 	preempt_notifier_init(&vcpu->pn, &vcpu_preempt_ops);
 }
 
+/* As KVM, the interrupt window is for a VMM that is the interrupt controller. */
+static bool window_requested(struct kvmini_vcpu *vcpu)
+{
+	return !vcpu->apic && READ_ONCE(vcpu->run->request_interrupt_window);
+}
+
 /**
  * vmx_vcpu_run - KVM_RUN
  * @vcpu: the vCPU, its lock held
@@ -379,12 +397,14 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 	vcpu_enter_run(vcpu);
 	run->flags = 0;
 	/* As KVM without an in-kernel APIC: userspace's APIC model owns the TPR. */
-	cr8 = READ_ONCE(run->cr8);
-	if (cr8 > 0xf) {
-		r = -EINVAL;
-		goto out;
+	if (!vcpu->apic) {
+		cr8 = READ_ONCE(run->cr8);
+		if (cr8 > 0xf) {
+			r = -EINVAL;
+			goto out;
+		}
+		vcpu->cr8 = cr8;
 	}
-	vcpu->cr8 = cr8;
 	update_preemption_timer(vcpu);
 	vmx_update_cr3_trace(vcpu);
 	r = vmx_complete_userspace_exit(vcpu);
@@ -403,7 +423,15 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		vmx_inject_events(vcpu, READ_ONCE(run->request_interrupt_window));
+		if (vcpu->apic) {
+			r = vmx_vcpu_wait_runnable(vcpu);
+			if (r) {
+				run->exit_reason = KVM_EXIT_INTR;
+				vcpu->stats.signal_exits++;
+				break;
+			}
+		}
+		vmx_inject_events(vcpu, window_requested(vcpu));
 		r = enter_guest(vcpu);
 		if (r > 0)
 			continue;
@@ -420,7 +448,7 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 		if (r <= 0)
 			break;
 		/* As KVM: the window userspace asked for is open now. */
-		if (READ_ONCE(run->request_interrupt_window) && vmx_ready_for_interrupt(vcpu)) {
+		if (window_requested(vcpu) && vmx_ready_for_interrupt(vcpu)) {
 			vcpu->stats.request_irq_exits++;
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;
@@ -431,9 +459,10 @@ out:
 	if (r == 0 || r == -EINTR)
 		vcpu->stats.exits_to_user++;
 	vmx_cancel_injection(vcpu);
-	run->cr8 = vcpu->cr8;
+	run->cr8 = vcpu->apic ? vlapic_cr8(vcpu) : vcpu->cr8;
 	run->if_flag = !!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = vmx_ready_for_interrupt(vcpu);
+	/* As KVM: with the interrupt controller in the kernel, userspace injects nothing. */
+	run->ready_for_interrupt_injection = vcpu->apic || vmx_ready_for_interrupt(vcpu);
 	run->apic_base = vmx_apic_base(vcpu);
 	vcpu_leave_run(vcpu);
 	return r;

@@ -22,10 +22,12 @@
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 
+#include "halt.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
 #include "vmx_ops.h"
+#include "../lapic/vlapic.h"
 #include "../vm/mem.h"
 #include "../vm/vm.h"
 
@@ -366,12 +368,8 @@ static void seg_reset(enum vmcs_field sel, u16 selector, unsigned long base, u32
 	__vmcs_write((sel - GUEST_ES_SELECTOR) + GUEST_ES_BASE, base);
 }
 
-/**
- * vmx_vcpu_reset - the state of an x86 CPU after RESET (SDM Vol. 3A
- * 10.1.1), as KVM gives a new vCPU; the VMCS is current
- * @vcpu: the vCPU
- */
-void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
+/* The registers as RESET and INIT leave them alike (SDM Vol. 3A table 10-1). */
+static void reset_registers(struct kvmini_vcpu *vcpu)
 {
 	seg_reset(GUEST_CS_SELECTOR, 0xf000, 0xffff0000, 0x9b);
 	seg_reset(GUEST_DS_SELECTOR, 0, 0, 0x93);
@@ -414,7 +412,44 @@ void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
 	vcpu->dr6 = GUEST_DR6_INIT;
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->guest_msrs = (struct vcpu_syscall_msrs){ 0 };
+}
+
+/**
+ * vmx_vcpu_reset - the state of an x86 CPU after RESET (SDM Vol. 3A
+ * 10.1.1), as KVM gives a new vCPU; the VMCS is current
+ * @vcpu: the vCPU
+ */
+void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
+{
+	reset_registers(vcpu);
 	vmx_msr_reset(vcpu);
+	if (vcpu->apic)
+		vlapic_reset(vcpu, false);
+}
+
+/**
+ * vmx_vcpu_init_signal - INIT, sent by another vCPU's APIC (or its own):
+ * the registers as RESET leaves them, the MSRs and the APIC's base and
+ * mode kept, events in flight dropped (SDM Vol. 3A 10.1.1)
+ * @vcpu: the vCPU, with an APIC, loaded, in its own thread
+ */
+void vmx_vcpu_init_signal(struct kvmini_vcpu *vcpu)
+{
+	reset_registers(vcpu);
+	vcpu->reinject.info = 0;
+	vcpu->irq_queued = false;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vlapic_reset(vcpu, true);
+}
+
+/*
+ * A SIPI starts a vCPU waiting after INIT in real mode at vector << 12
+ * (SDM Vol. 3A 8.4.4.1).
+ */
+void vmx_vcpu_sipi(struct kvmini_vcpu *vcpu, u8 vector)
+{
+	seg_reset(GUEST_CS_SELECTOR, vector << 8, (unsigned long)vector << 12, 0x9b);
+	vmcs_writel(GUEST_RIP, 0);
 }
 
 /**
@@ -427,6 +462,8 @@ void vmx_vcpu_reset(struct kvmini_vcpu *vcpu)
 int vmx_vcpu_init(struct kvmini_vcpu *vcpu)
 {
 	vcpu->cpu = -1;
+	vcpu->guest_cpu = -1;
+	rcuwait_init(&vcpu->wait);
 	INIT_LIST_HEAD(&vcpu->loaded_node);
 	vcpu->vmcs = kvmini_alloc_page();
 	if (!vcpu->vmcs)

@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 
@@ -18,6 +19,10 @@
 #include "vmcs_fields.h"
 
 struct kvmini_vm;
+struct kvmini_lapic;
+
+/* Bits of kvmini_vcpu.requests, set by other threads before a kick (halt.c). */
+#define VCPU_REQ_EVENT		0	/* look at the APIC before the next entry */
 
 /* In x86 encoding order, so that instruction decoding can index them. */
 enum vcpu_gpr {
@@ -114,6 +119,8 @@ struct vcpu_msr_banks {
 /* Features of the vCPU's CPUID that MSR accesses depend on, as on KVM. */
 #define VCPU_CPUID_TSC_ADJUST	BIT(0)
 #define VCPU_CPUID_ARCH_CAPS	BIT(1)
+#define VCPU_CPUID_X2APIC	BIT(2)
+#define VCPU_CPUID_TSC_DEADLINE	BIT(3)
 
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;
@@ -160,6 +167,16 @@ struct kvmini_vcpu {
 	struct pio_insn pio;		/* the pending port I/O */
 	struct mmio_insn mmio;		/* the pending MMIO access */
 
+	/*
+	 * KVM_CREATE_IRQCHIP's local APIC (lapic/), or NULL: then userspace
+	 * is the interrupt controller, and the state is always RUNNABLE.
+	 */
+	struct kvmini_lapic *apic;
+	u32 mp_state;			/* KVM_MP_STATE_* */
+	unsigned long requests;		/* VCPU_REQ_* */
+	int guest_cpu;			/* the CPU it runs the guest on, or -1 */
+	struct rcuwait wait;		/* where it waits in HLT or for SIPI */
+
 	bool irq_queued;		/* KVM_INTERRUPT's vector waits */
 	u8 irq_vector;
 	struct vmx_event reinject;	/* delivery an exit cut short */
@@ -197,8 +214,10 @@ unsigned long vcpu_cr0(void);
 unsigned long vcpu_cr4(void);
 unsigned long vcpu_cr4_allowed(void);
 bool vcpu_cr_valid(unsigned long cr0, unsigned long cr4, u64 efer);
+u8 vcpu_cr8(struct kvmini_vcpu *vcpu);
+void vcpu_set_cr8(struct kvmini_vcpu *vcpu, u8 cr8);
 u64 vmx_apic_base(struct kvmini_vcpu *vcpu);
-int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val);
+int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val, bool host);
 int vmx_set_tsc_offset(struct kvmini_vcpu *vcpu, u64 offset);
 void vmx_explain_invalid_state(struct kvmini_vcpu *vcpu);
 

@@ -3,9 +3,10 @@
  * Unit tests of vmx/cpuid_filter.c, the CPUID allow-list: given the
  * leaves of a host (a Skylake server with everything a kernel might
  * report, then hosts lacking XSAVE or the TSC leaves), check that what
- * Linux would misuse without kvmini virtualizing it is hidden (APIC,
- * x2APIC, MCE banks are fine, TSC_ADJUST and ARCH_CAPABILITIES are
- * emulated, RDPID and RDTSCP are not), and that the TSC frequency leaves
+ * Linux would misuse without kvmini virtualizing it is hidden (MCE banks
+ * are fine, TSC_ADJUST and ARCH_CAPABILITIES are emulated, RDPID and
+ * RDTSCP are not), that the APIC and x2APIC are offered as KVM offers
+ * them (issue 12: the in-kernel APIC), and that the TSC frequency leaves
  * are there so a guest need not calibrate against the PIT.
  *
  * Expected values are literal bit numbers from the SDM, not the filter's
@@ -63,9 +64,9 @@ static void test_leaf1(void)
 	struct kvm_cpuid_entry2 e = filtered(&skx, 1, 0, 0x50654, 0x12400800, ~0U, ~0U);
 
 	CHECK(e.eax == 0x50654, "leaf1: signature kept");
-	CHECK(!(e.edx & B(9)), "leaf1: APIC hidden (no local APIC)");
-	CHECK(!(e.ecx & B(21)), "leaf1: x2APIC hidden");
-	CHECK(!(e.ecx & B(24)), "leaf1: TSC deadline hidden");
+	CHECK(e.edx & B(9), "leaf1: APIC offered (KVM_CREATE_IRQCHIP's, or the VMM's)");
+	CHECK(e.ecx & B(21), "leaf1: x2APIC offered");
+	CHECK(!(e.ecx & B(24)), "leaf1: TSC deadline left to the VMM (KVM_CAP_TSC_DEADLINE_TIMER)");
 	CHECK((e.edx & (B(7) | B(14))) == (B(7) | B(14)), "leaf1: MCE and MCA kept (banks emulated)");
 	CHECK(e.edx & B(12), "leaf1: MTRR kept (emulated)");
 	CHECK(!(e.ecx & (B(3) | B(5) | B(6))), "leaf1: MONITOR, VMX, SMX hidden");
@@ -78,10 +79,10 @@ static void test_leaf1(void)
 	CHECK((e.ebx & 0xffff) == 0x0800, "leaf1: CLFLUSH size kept");
 	/*
 	 * SSE3 0, PCLMULQDQ 1, SSSE3 9, FMA 12, CX16 13, PCID 17, SSE4.1 19,
-	 * SSE4.2 20, MOVBE 22, POPCNT 23, AES 25, XSAVE 26, AVX 28, F16C 29,
-	 * RDRAND 30.
+	 * SSE4.2 20, x2APIC 21, MOVBE 22, POPCNT 23, AES 25, XSAVE 26, AVX 28,
+	 * F16C 29, RDRAND 30.
 	 */
-	CHECK(e.ecx == 0x76da3203, "leaf1: ECX is exactly the allow-list");
+	CHECK(e.ecx == 0x76fa3203, "leaf1: ECX is exactly the allow-list");
 
 	struct cpuid_host noxs = skx;
 

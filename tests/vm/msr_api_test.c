@@ -35,6 +35,10 @@
  *   guest_rdmsr_*          a guest's RDMSR returns what KVM_SET_MSRS set:
  *                          the value reached the guest, not just the ioctl
  *   guest_wrmsr_*          KVM_GET_MSRS returns what the guest's WRMSR wrote
+ *   cap_platform_info, platform_info_*
+ *                          KVM_CAP_MSR_PLATFORM_INFO (issue 12, KVM's
+ *                          platform_info_test): off, the guest's RDMSR
+ *                          faults and the VMM's does not
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -506,6 +510,27 @@ static int guest_msr(struct onevm *v, bool write, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
+/*
+ * KVM_CAP_MSR_PLATFORM_INFO (KVM's platform_info_test): on by default;
+ * off, the guest's RDMSR of PLATFORM_INFO is a #GP and the VMM's reads
+ * still work; on again, the guest reads it.
+ */
+static void test_platform_info_cap(int sys, struct onevm *v)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MSR_PLATFORM_INFO };
+	uint64_t val = 0;
+
+	KTEST_CHECK("cap_platform_info", ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_MSR_PLATFORM_INFO) == 1);
+	KTEST_CHECK("platform_info_guest_reads_by_default",
+		    !guest_msr(v, false, MSR_PLATFORM_INFO, &val));
+	KTEST_CHECK("platform_info_cap_off", !ioctl(v->fd, KVM_ENABLE_CAP, &cap));
+	KTEST_CHECK("platform_info_off_guest_gp", guest_msr(v, false, MSR_PLATFORM_INFO, &val));
+	KTEST_CHECK("platform_info_off_vmm_reads", get_msr(v->vcpu, MSR_PLATFORM_INFO) != ~0ULL);
+	cap.args[0] = 1;
+	KTEST_CHECK("platform_info_cap_on", !ioctl(v->fd, KVM_ENABLE_CAP, &cap));
+	KTEST_CHECK("platform_info_on_guest_reads", !guest_msr(v, false, MSR_PLATFORM_INFO, &val));
+}
+
 static void test_guest(int sys)
 {
 	static const struct trip seen[] = {
@@ -560,6 +585,7 @@ static void test_guest(int sys)
 		else
 			KTEST_CHECK(written[i].name, get_msr(v.vcpu, written[i].msr) == written[i].val);
 	}
+	test_platform_info_cap(sys, &v);
 	onevm_destroy(&v);
 }
 
