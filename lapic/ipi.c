@@ -65,10 +65,10 @@ static bool is_target(struct kvmini_vcpu *dst, const struct lapic_ipi *ipi, bool
 	unsigned long flags;
 	bool hit;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	hit = lapic_hw_enabled(&apic->m) && lapic_ipi_targets(&apic->m, ipi, self) &&
 	      (ipi->mode != LAPIC_DM_LOWEST || lapic_sw_enabled(&apic->m));
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	return hit;
 }
 
@@ -89,9 +89,9 @@ void vlapic_send_ipi(struct kvmini_vcpu *src)
 	struct lapic_ipi ipi;
 	unsigned long flags;
 
-	spin_lock_irqsave(&src->apic->lock, flags);
+	raw_spin_lock_irqsave(&src->apic->lock, flags);
 	lapic_icr(&src->apic->m, &ipi);
-	spin_unlock_irqrestore(&src->apic->lock, flags);
+	raw_spin_unlock_irqrestore(&src->apic->lock, flags);
 
 	for (i = 0; i < n; i++) {
 		struct kvmini_vcpu *dst = vm->vcpus[i];

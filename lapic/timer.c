@@ -17,13 +17,16 @@
 #include "../vmx/halt.h"
 #include "../vmx/vcpu.h"
 
+/* A timer further away than this (about 146 years) waits this long. */
+#define VLAPIC_MAX_WAIT_NS	(KTIME_MAX / 2)
+
 static enum hrtimer_restart vlapic_timer_fn(struct hrtimer *t)
 {
 	struct kvmini_lapic *apic = container_of(t, struct kvmini_lapic, timer);
 	enum hrtimer_restart ret = HRTIMER_NORESTART;
 	unsigned long flags;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_timer_fire(&apic->m);
 	switch (lapic_timer_mode(&apic->m)) {
 	case LAPIC_TIMER_PERIODIC:
@@ -35,7 +38,7 @@ static enum hrtimer_restart vlapic_timer_fn(struct hrtimer *t)
 		apic->tscdeadline = 0;
 		break;
 	}
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	vmx_vcpu_kick(apic->vcpu);
 	return ret;
 }
@@ -54,14 +57,22 @@ void vlapic_timer_cancel(struct kvmini_lapic *apic)
 
 static void start_at(struct kvmini_lapic *apic, u64 ns)
 {
-	hrtimer_start(&apic->timer, ktime_add_ns(ktime_get(), ns), HRTIMER_MODE_ABS_HARD);
+	ktime_t wait = ns_to_ktime(min_t(u64, ns, VLAPIC_MAX_WAIT_NS));
+
+	hrtimer_start(&apic->timer, ktime_add_safe(ktime_get(), wait), HRTIMER_MODE_ABS_HARD);
 }
 
-/* Guest TSC ticks to nanoseconds, saturated. */
+/*
+ * Guest TSC ticks to nanoseconds, saturated: mul_u64_u32_div() raises
+ * #DE when the quotient does not fit 64 bits, so a far deadline (the
+ * guest's WRMSR, or the VMM's) is cut to VLAPIC_MAX_WAIT_NS first.
+ */
 static u64 tsc_to_ns(u64 ticks)
 {
 	if (!tsc_khz)
 		return 0;
+	if (ticks / tsc_khz >= VLAPIC_MAX_WAIT_NS / NSEC_PER_MSEC)
+		return VLAPIC_MAX_WAIT_NS;
 	return mul_u64_u32_div(ticks, NSEC_PER_MSEC, tsc_khz);
 }
 
@@ -78,10 +89,10 @@ static void start_deadline(struct kvmini_lapic *apic)
 	if (!apic->tscdeadline)
 		return;
 	if ((s64)(apic->tscdeadline - now) <= 0) {
-		spin_lock_irqsave(&apic->lock, flags);
+		raw_spin_lock_irqsave(&apic->lock, flags);
 		lapic_timer_fire(&apic->m);
 		apic->tscdeadline = 0;
-		spin_unlock_irqrestore(&apic->lock, flags);
+		raw_spin_unlock_irqrestore(&apic->lock, flags);
 		vmx_vcpu_kick(vcpu);
 		return;
 	}
@@ -104,12 +115,12 @@ void vlapic_timer_restart(struct kvmini_lapic *apic, bool from_tmcct)
 	u64 first;
 
 	hrtimer_cancel(&apic->timer);
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	mode = lapic_timer_mode(&apic->m);
 	tmict = lapic_reg(&apic->m, LAPIC_TMICT);
 	tmcct = lapic_reg(&apic->m, LAPIC_TMCCT);
 	div = lapic_timer_divisor(&apic->m);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 
 	if (mode == LAPIC_TIMER_TSCDEADLINE) {
 		apic->period_ns = 0;
@@ -138,10 +149,10 @@ u32 vlapic_timer_tmcct(struct kvmini_lapic *apic)
 	s64 left;
 	u64 period = apic->period_ns;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	mode = lapic_timer_mode(&apic->m);
 	div = lapic_timer_divisor(&apic->m);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	if (mode == LAPIC_TIMER_TSCDEADLINE || !period || !hrtimer_active(&apic->timer))
 		return 0;
 	left = ktime_to_ns(hrtimer_get_remaining(&apic->timer));
@@ -161,9 +172,9 @@ void vlapic_set_tscdeadline(struct kvmini_lapic *apic, u64 deadline)
 	unsigned long flags;
 	bool deadline_mode;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	deadline_mode = lapic_timer_mode(&apic->m) == LAPIC_TIMER_TSCDEADLINE;
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	if (!deadline_mode)
 		return;
 	hrtimer_cancel(&apic->timer);

@@ -25,7 +25,7 @@ int vlapic_create(struct kvmini_vcpu *vcpu)
 
 	if (!apic)
 		return -ENOMEM;
-	spin_lock_init(&apic->lock);
+	raw_spin_lock_init(&apic->lock);
 	apic->vcpu = vcpu;
 	vlapic_timer_init(apic);
 	vcpu->apic = apic;
@@ -49,10 +49,10 @@ void vlapic_reset(struct kvmini_vcpu *vcpu, bool init)
 	unsigned long flags;
 
 	vlapic_timer_cancel(apic);
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_reset(&apic->m, vcpu->id, vcpu->id == vcpu->vm->bsp_vcpu_id, init);
 	apic->tscdeadline = 0;
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 /* KVM_SET_CPUID2: whether the guest was offered the TSC-deadline mode. */
@@ -60,9 +60,9 @@ void vlapic_cpuid_changed(struct kvmini_vcpu *vcpu, bool tscdeadline)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&vcpu->apic->lock, flags);
+	raw_spin_lock_irqsave(&vcpu->apic->lock, flags);
 	vcpu->apic->m.tscdeadline = tscdeadline;
-	spin_unlock_irqrestore(&vcpu->apic->lock, flags);
+	raw_spin_unlock_irqrestore(&vcpu->apic->lock, flags);
 }
 
 u64 vlapic_base(struct kvmini_vcpu *vcpu)
@@ -77,9 +77,9 @@ int vlapic_set_base(struct kvmini_vcpu *vcpu, u64 val, u64 reserved, bool host)
 	unsigned long flags;
 	int r;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	r = lapic_set_base(&apic->m, val, reserved, host);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	return r ? -EINVAL : 0;
 }
 
@@ -102,9 +102,9 @@ static int vlapic_read_reg(struct kvmini_lapic *apic, unsigned int off, u32 *val
 		*val = vlapic_timer_tmcct(apic);
 		return 0;
 	}
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	r = lapic_read(&apic->m, off, val);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	return r;
 }
 
@@ -115,7 +115,7 @@ static int vlapic_write_reg(struct kvmini_vcpu *vcpu, unsigned int off, u32 val)
 	u32 old_mode;
 	int what;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	old_mode = lapic_timer_mode(&apic->m);
 	what = lapic_write(&apic->m, off, val);
 	/*
@@ -128,7 +128,7 @@ static int vlapic_write_reg(struct kvmini_vcpu *vcpu, unsigned int off, u32 val)
 	/* A new mode starts without a deadline, as KVM's apic_update_lvtt(). */
 	if (lapic_timer_mode(&apic->m) != old_mode)
 		apic->tscdeadline = 0;
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	if (what < 0)
 		return what;
 	vlapic_after_write(vcpu, what);
@@ -202,10 +202,10 @@ int vlapic_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 		return 0;
 	}
 	if (msr == MSR_IA32_TSC_DEADLINE) {
-		spin_lock_irqsave(&apic->lock, flags);
+		raw_spin_lock_irqsave(&apic->lock, flags);
 		*val = lapic_timer_mode(&apic->m) == LAPIC_TIMER_TSCDEADLINE ?
 		       apic->tscdeadline : 0;
-		spin_unlock_irqrestore(&apic->lock, flags);
+		raw_spin_unlock_irqrestore(&apic->lock, flags);
 		return 0;
 	}
 	if (!is_x2apic_msr(msr))
@@ -213,9 +213,9 @@ int vlapic_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 	if (!lapic_x2apic(&apic->m))
 		return -EINVAL;
 	if (off == LAPIC_ICR) {
-		spin_lock_irqsave(&apic->lock, flags);
+		raw_spin_lock_irqsave(&apic->lock, flags);
 		*val = lapic_reg(&apic->m, LAPIC_ICR) | (u64)lapic_reg(&apic->m, LAPIC_ICR2) << 32;
-		spin_unlock_irqrestore(&apic->lock, flags);
+		raw_spin_unlock_irqrestore(&apic->lock, flags);
 		return 0;
 	}
 	if (vlapic_read_reg(apic, off, &lo))
@@ -241,9 +241,9 @@ int vlapic_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val)
 	if (!lapic_x2apic(&apic->m))
 		return -EINVAL;
 	if (off == LAPIC_ICR) {
-		spin_lock_irqsave(&apic->lock, flags);
+		raw_spin_lock_irqsave(&apic->lock, flags);
 		what = lapic_write_icr(&apic->m, val);
-		spin_unlock_irqrestore(&apic->lock, flags);
+		raw_spin_unlock_irqrestore(&apic->lock, flags);
 		vlapic_after_write(vcpu, what);
 		return 0;
 	}
@@ -264,9 +264,9 @@ void vlapic_set_cr8(struct kvmini_vcpu *vcpu, u8 cr8)
 	struct kvmini_lapic *apic = vcpu->apic;
 	unsigned long flags;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_write(&apic->m, LAPIC_TASKPRI, (cr8 & 0xf) << 4);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 /* KVM_GET_LAPIC: the registers, with the current count in TMCCT as KVM gives it. */
@@ -277,9 +277,9 @@ void vlapic_get_state(struct kvmini_vcpu *vcpu, struct kvm_lapic_state *s)
 	unsigned long flags;
 
 	BUILD_BUG_ON(sizeof(s->regs) != LAPIC_STATE_SIZE);
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_get_state(&apic->m, (u8 *)s->regs);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	memcpy(&s->regs[LAPIC_TMCCT], &tmcct, sizeof(tmcct));
 }
 
@@ -294,10 +294,10 @@ void vlapic_set_state(struct kvmini_vcpu *vcpu, const struct kvm_lapic_state *s)
 	unsigned long flags;
 
 	vlapic_timer_cancel(apic);
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_set_state(&apic->m, (const u8 *)s->regs);
 	apic->tscdeadline = 0;
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	vlapic_timer_restart(apic, true);
 	vmx_vcpu_kick(vcpu);
 }
@@ -309,9 +309,9 @@ int vlapic_pending(struct kvmini_vcpu *vcpu)
 	unsigned long flags;
 	int v;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	v = lapic_hw_enabled(&apic->m) ? lapic_pending(&apic->m) : -1;
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	return v;
 }
 
@@ -322,9 +322,9 @@ int vlapic_ack(struct kvmini_vcpu *vcpu)
 	unsigned long flags;
 	int v;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	v = lapic_hw_enabled(&apic->m) ? lapic_ack(&apic->m) : -1;
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	return v;
 }
 
@@ -334,9 +334,9 @@ void vlapic_unack(struct kvmini_vcpu *vcpu, u8 vector)
 	struct kvmini_lapic *apic = vcpu->apic;
 	unsigned long flags;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_unack(&apic->m, vector);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 /* A fixed interrupt from anywhere (another vCPU, the timer): IRR, then a kick. */
@@ -346,9 +346,9 @@ bool vlapic_accept(struct kvmini_vcpu *vcpu, u8 vector, bool level)
 	unsigned long flags;
 	bool fresh;
 
-	spin_lock_irqsave(&apic->lock, flags);
+	raw_spin_lock_irqsave(&apic->lock, flags);
 	fresh = lapic_accept(&apic->m, vector, level);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	vmx_vcpu_kick(vcpu);
 	return fresh;
 }

@@ -8,7 +8,7 @@
  *
  * Locking: @lock guards the registers.  The vCPU's own thread takes it,
  * as do other vCPUs sending it an IPI and the timer's hard interrupt, so
- * it is an irqsave spinlock and nothing under it sleeps.  The timer's
+ * it is an irqsave raw spinlock (PREEMPT_RT too) and nothing under it sleeps.  The timer's
  * settings (period, deadline) change only in the vCPU's thread, which
  * cancels the hrtimer without the lock held: the callback takes it.
  */
@@ -32,7 +32,7 @@ struct kvmini_vcpu;
 #define VLAPIC_EV_SIPI		1
 
 struct kvmini_lapic {
-	spinlock_t lock;	/* the registers in @m; see the top of this file */
+	raw_spinlock_t lock;	/* the registers in @m; raw: the HARD hrtimer takes it */
 	struct lapic m;
 	struct kvmini_vcpu *vcpu;
 
