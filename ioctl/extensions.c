@@ -29,7 +29,15 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 	case KVM_CAP_IRQCHIP:		/* the local APICs only (vm.c) */
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+		return vmx_host_has_xsave();
+	case KVM_CAP_SYNC_REGS:
+		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 		return KVMINI_MAX_VCPUS;

@@ -56,6 +56,8 @@ int kvmini_vcpu_create(struct kvmini_vm *vm, unsigned long id);
 long kvmini_msr_io(struct kvmini_vcpu *vcpu, struct kvm_msrs __user *argp, bool set);
 long kvmini_get_msr_list(struct kvm_msr_list __user *argp, bool features);
 void kvmini_vcpu_destroy(struct kvmini_vcpu *vcpu);
+long kvmini_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s);
+long kvmini_vcpu_run(struct kvmini_vcpu *vcpu);
 
 void kvmini_debugfs_init(void);
 void kvmini_debugfs_exit(void);

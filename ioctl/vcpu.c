@@ -22,6 +22,7 @@
 #include "../vm/vm.h"
 #include "../vmx/cpuid.h"
 #include "../vmx/events.h"
+#include "../vmx/fpu.h"
 #include "../vmx/guest_mem.h"
 #include "../vmx/vcpu.h"
 #include "../vmx/vmx.h"
@@ -193,12 +194,15 @@ static long vcpu_interrupt(struct kvmini_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
+	/* KVM's order: a vector out of range is EINVAL before ENXIO. */
+	if (irq.irq >= 256)
+		return -EINVAL;
 	if (vcpu->apic)
 		return -ENXIO;
 	return vmx_queue_interrupt(vcpu, irq.irq);
 }
 
-static long vcpu_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
+long kvmini_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	u64 pdptes[4];
 	bool pae = (s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) && !(s->efer & EFER_LMA);
@@ -239,19 +243,45 @@ static long vcpu_device_attr(struct kvmini_vcpu *vcpu, unsigned int ioctl, void 
 	return WITH_VMCS(vcpu, vmx_set_tsc_offset(vcpu, offset));
 }
 
+/* KVM_GET/SET_XSAVE: 4 KiB, off the stack. */
+static long vcpu_xsave(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp)
+{
+	struct kvm_xsave *xs;
+	long r;
+
+	if (ioctl == KVM_SET_XSAVE) {
+		xs = memdup_user(argp, sizeof(*xs));
+		if (IS_ERR(xs))
+			return PTR_ERR(xs);
+		r = vmx_set_xsave(vcpu, xs);
+	} else {
+		xs = kmalloc(sizeof(*xs), GFP_KERNEL_ACCOUNT);
+		if (!xs)
+			return -ENOMEM;
+		r = vmx_get_xsave(vcpu, xs);
+		if (!r && copy_to_user(argp, xs, sizeof(*xs)))
+			r = -EFAULT;
+	}
+	kfree(xs);
+	return r;
+}
+
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp,
 			      unsigned long arg)
 {
 	union {
 		struct kvm_regs regs;
 		struct kvm_sregs sregs;
+		struct kvm_vcpu_events events;
+		struct kvm_xcrs xcrs;
+		struct kvm_debugregs dbg;
 	} u;
 
 	switch (ioctl) {
 	case KVM_RUN:
 		if (arg)
 			return -EINVAL;
-		return vmx_vcpu_run(vcpu);
+		return kvmini_vcpu_run(vcpu);
 	case KVM_GET_REGS:
 		WITH_VMCS(vcpu, vmx_get_regs(vcpu, &u.regs));
 		return copy_to_user(argp, &u.regs, sizeof(u.regs)) ? -EFAULT : 0;
@@ -265,7 +295,31 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 	case KVM_SET_SREGS:
 		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
 			return -EFAULT;
-		return vcpu_set_sregs(vcpu, &u.sregs);
+		return kvmini_set_sregs(vcpu, &u.sregs);
+	case KVM_GET_VCPU_EVENTS:
+		WITH_VMCS(vcpu, (vmx_get_vcpu_events(vcpu, &u.events), 0));
+		return copy_to_user(argp, &u.events, sizeof(u.events)) ? -EFAULT : 0;
+	case KVM_SET_VCPU_EVENTS:
+		if (copy_from_user(&u.events, argp, sizeof(u.events)))
+			return -EFAULT;
+		return WITH_VMCS(vcpu, vmx_set_vcpu_events(vcpu, &u.events));
+	case KVM_GET_XSAVE:
+	case KVM_SET_XSAVE:
+		return vcpu_xsave(vcpu, ioctl, argp);
+	case KVM_GET_XCRS:
+		vmx_get_xcrs(vcpu, &u.xcrs);
+		return copy_to_user(argp, &u.xcrs, sizeof(u.xcrs)) ? -EFAULT : 0;
+	case KVM_SET_XCRS:
+		if (copy_from_user(&u.xcrs, argp, sizeof(u.xcrs)))
+			return -EFAULT;
+		return vmx_set_xcrs(vcpu, &u.xcrs);
+	case KVM_GET_DEBUGREGS:
+		vmx_get_debugregs(vcpu, &u.dbg);
+		return copy_to_user(argp, &u.dbg, sizeof(u.dbg)) ? -EFAULT : 0;
+	case KVM_SET_DEBUGREGS:
+		if (copy_from_user(&u.dbg, argp, sizeof(u.dbg)))
+			return -EFAULT;
+		return vmx_set_debugregs(vcpu, &u.dbg);
 	case KVM_SET_CPUID2:
 		return vcpu_set_cpuid(vcpu, argp);
 	case KVM_GET_CPUID2:

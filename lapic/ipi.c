@@ -114,6 +114,20 @@ bool vlapic_events_pending(struct kvmini_vcpu *vcpu)
 	return READ_ONCE(vcpu->apic->events);
 }
 
+/* KVM_GET/SET_VCPU_EVENTS' smi.latched_init: an INIT not taken yet. */
+bool vlapic_init_latched(struct kvmini_vcpu *vcpu)
+{
+	return test_bit(VLAPIC_EV_INIT, &vcpu->apic->events);
+}
+
+void vlapic_latch_init(struct kvmini_vcpu *vcpu, bool latched)
+{
+	if (latched)
+		set_bit(VLAPIC_EV_INIT, &vcpu->apic->events);
+	else
+		clear_bit(VLAPIC_EV_INIT, &vcpu->apic->events);
+}
+
 /**
  * vlapic_accept_events - take a pending INIT or SIPI
  * @vcpu: the vCPU, in its own thread, its VMCS loaded

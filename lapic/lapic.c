@@ -315,7 +315,9 @@ int lapic_write(struct lapic *a, unsigned int off, __u32 val)
 	case LAPIC_SELF_IPI:
 		if (!x2)
 			return -1;
-		lapic_accept(a, val & 0xff, false);
+		/* A software-disabled APIC drops it, as any fixed interrupt. */
+		if (lapic_sw_enabled(a))
+			lapic_accept(a, val & 0xff, false);
 		return LAPIC_W_EVAL;
 	default:
 		return -1;

@@ -28,7 +28,12 @@ static enum hrtimer_restart vlapic_timer_fn(struct hrtimer *t)
 
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	lapic_timer_fire(&apic->m);
-	switch (lapic_timer_mode(&apic->m)) {
+	/*
+	 * The mode the timer was armed in, not LVTT's: a guest's LVTT write
+	 * lands before its vCPU cancels this timer, and a one-shot count
+	 * taken for a period would bypass the VLAPIC_MIN_PERIOD_NS floor.
+	 */
+	switch (apic->armed_mode) {
 	case LAPIC_TIMER_PERIODIC:
 		hrtimer_forward_now(t, ns_to_ktime(apic->period_ns));
 		ret = HRTIMER_RESTART;
@@ -88,7 +93,8 @@ static void start_deadline(struct kvmini_lapic *apic)
 
 	if (!apic->tscdeadline)
 		return;
-	if ((s64)(apic->tscdeadline - now) <= 0) {
+	/* Unsigned, as KVM: a deadline of 2^63 or more is far, not past. */
+	if (apic->tscdeadline <= now) {
 		raw_spin_lock_irqsave(&apic->lock, flags);
 		lapic_timer_fire(&apic->m);
 		apic->tscdeadline = 0;
@@ -122,6 +128,7 @@ void vlapic_timer_restart(struct kvmini_lapic *apic, bool from_tmcct)
 	div = lapic_timer_divisor(&apic->m);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 
+	apic->armed_mode = mode;
 	if (mode == LAPIC_TIMER_TSCDEADLINE) {
 		apic->period_ns = 0;
 		start_deadline(apic);
@@ -178,6 +185,7 @@ void vlapic_set_tscdeadline(struct kvmini_lapic *apic, u64 deadline)
 	if (!deadline_mode)
 		return;
 	hrtimer_cancel(&apic->timer);
+	apic->armed_mode = LAPIC_TIMER_TSCDEADLINE;
 	apic->tscdeadline = deadline;
 	start_deadline(apic);
 }

@@ -339,15 +339,19 @@ void vlapic_unack(struct kvmini_vcpu *vcpu, u8 vector)
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 }
 
-/* A fixed interrupt from anywhere (another vCPU, the timer): IRR, then a kick. */
+/*
+ * A fixed interrupt from another vCPU: IRR, then a kick.  A
+ * software-disabled APIC drops it (SDM 11.4.7.2), as KVM does.
+ */
 bool vlapic_accept(struct kvmini_vcpu *vcpu, u8 vector, bool level)
 {
 	struct kvmini_lapic *apic = vcpu->apic;
 	unsigned long flags;
-	bool fresh;
+	bool fresh = false;
 
 	raw_spin_lock_irqsave(&apic->lock, flags);
-	fresh = lapic_accept(&apic->m, vector, level);
+	if (lapic_sw_enabled(&apic->m))
+		fresh = lapic_accept(&apic->m, vector, level);
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	vmx_vcpu_kick(vcpu);
 	return fresh;

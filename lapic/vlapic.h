@@ -39,6 +39,7 @@ struct kvmini_lapic {
 	struct hrtimer timer;
 	u64 period_ns;		/* periodic: the period; one-shot: the whole count */
 	u64 tscdeadline;	/* IA32_TSC_DEADLINE, in guest TSC; 0: none */
+	u32 armed_mode;		/* LAPIC_TIMER_*: how the hrtimer was started */
 
 	unsigned long events;	/* VLAPIC_EV_*, atomic bits */
 	u8 sipi_vector;
@@ -76,6 +77,8 @@ void vlapic_set_tscdeadline(struct kvmini_lapic *apic, u64 deadline);
 void vlapic_send_ipi(struct kvmini_vcpu *src);
 bool vlapic_accept_events(struct kvmini_vcpu *vcpu);
 bool vlapic_events_pending(struct kvmini_vcpu *vcpu);
+bool vlapic_init_latched(struct kvmini_vcpu *vcpu);
+void vlapic_latch_init(struct kvmini_vcpu *vcpu, bool latched);
 void vlapic_set_sipi(struct kvmini_vcpu *vcpu, u8 vector);
 
 #endif /* KVMINI_LAPIC_VLAPIC_H */

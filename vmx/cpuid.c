@@ -173,6 +173,12 @@ int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
 				break;
 		}
 	}
+	/* KVM's leaves sit between the basic and the extended ones, as in KVM's list. */
+	for (fn = CPUID_KVM_SIGNATURE; fn <= CPUID_KVM_FEATURES; fn++) {
+		if (n >= max)
+			return -E2BIG;
+		cpuid_kvm_leaf(&e[n++], fn);
+	}
 	for (fn = 0x80000000; fn <= ext_max; fn++)
 		if (!add_entry(e, &n, max, fn, 0, false, &h))
 			return -E2BIG;

@@ -20,6 +20,7 @@ static inline bool vmx_host_has_xsave(void)
 
 void vmx_cpuid_init(void);
 u64 vmx_guest_xcr0_allowed(void);
+bool vmx_xcr0_valid(u64 xcr0);
 int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
 int vmx_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, int nent);
 int vmx_default_cpuid(struct kvmini_vcpu *vcpu);

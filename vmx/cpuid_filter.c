@@ -248,3 +248,14 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		zero(e);
 	}
 }
+
+void cpuid_kvm_leaf(struct kvm_cpuid_entry2 *e, u32 fn)
+{
+	*e = (struct kvm_cpuid_entry2){ .function = fn };
+	if (fn != CPUID_KVM_SIGNATURE)
+		return;
+	e->eax = CPUID_KVM_FEATURES;
+	e->ebx = 0x4b4d564b;	/* "KVMK" */
+	e->ecx = 0x564b4d56;	/* "VMKV" */
+	e->edx = 0x0000004d;	/* "M\0\0\0" */
+}

@@ -66,4 +66,19 @@ struct cpuid_host {
  */
 void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h);
 
+/* KVM's leaves: "KVMKVMKVM" and the paravirtual features (none offered yet). */
+#define CPUID_KVM_SIGNATURE	0x40000000U
+#define CPUID_KVM_FEATURES	0x40000001U
+
+/**
+ * cpuid_kvm_leaf - KVM's hypervisor leaf @fn, as KVM_GET_SUPPORTED_CPUID gives it
+ * @e: filled: function @fn, index 0
+ * @fn: CPUID_KVM_SIGNATURE or CPUID_KVM_FEATURES
+ *
+ * Guests written for KVM look for its signature before anything
+ * paravirtual; kvmini answers to it because it speaks KVM's ABI, and
+ * offers no paravirtual feature it does not implement (features 0).
+ */
+void cpuid_kvm_leaf(struct kvm_cpuid_entry2 *e, u32 fn);
+
 #endif /* KVMINI_VMX_CPUID_FILTER_H */

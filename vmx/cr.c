@@ -363,7 +363,7 @@ int handle_dr_access(struct kvmini_vcpu *vcpu)
 }
 
 /* XSETBV's rules, SDM Vol. 2D: x87 always on, AVX needs SSE, AVX-512 as a whole. */
-static bool xcr0_valid(u64 xcr0)
+bool vmx_xcr0_valid(u64 xcr0)
 {
 	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | XFEATURE_MASK_Hi16_ZMM;
 
@@ -380,7 +380,7 @@ int handle_xsetbv(struct kvmini_vcpu *vcpu)
 {
 	u64 xcr0 = (u32)vcpu->regs[GPR_RAX] | ((u64)(u32)vcpu->regs[GPR_RDX] << 32);
 
-	if ((u32)vcpu->regs[GPR_RCX] != 0 || vmx_guest_cpl() || !xcr0_valid(xcr0)) {
+	if ((u32)vcpu->regs[GPR_RCX] != 0 || vmx_guest_cpl() || !vmx_xcr0_valid(xcr0)) {
 		vmx_inject_gp(vcpu);
 		return 1;
 	}

@@ -31,6 +31,7 @@
 #define INTR_INFO_DELIVER_CODE	BIT(11)
 #define INTR_INFO_VALID		BIT(31)
 #define INTR_TYPE_EXT_INTR	(0U << 8)
+#define INTR_TYPE_NMI		(2U << 8)
 #define INTR_TYPE_HARD_EXC	(3U << 8)
 #define INTR_TYPE_SOFT_INTR	(4U << 8)
 #define INTR_TYPE_PRIV_SW_EXC	(5U << 8)
@@ -39,6 +40,7 @@
 /* Guest interruptibility state, SDM Vol. 3C table 25-3 */
 #define GUEST_INTR_STI		BIT(0)
 #define GUEST_INTR_MOV_SS	BIT(1)
+#define GUEST_INTR_NMI		BIT(3)
 
 /* Right after an exit: remember an event caught in the middle of delivery. */
 void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu)
@@ -242,4 +244,128 @@ int handle_interrupt_window(struct kvmini_vcpu *vcpu)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * KVM_GET_VCPU_EVENTS, between two KVM_RUNs: what is being delivered is
+ * in @vcpu->reinject (vmx_cancel_injection put it there), an interrupt
+ * userspace gave in the queue.  As KVM, a software exception or
+ * interrupt is not reported: its instruction runs again.
+ */
+void vmx_get_vcpu_events(struct kvmini_vcpu *vcpu, struct kvm_vcpu_events *ev)
+{
+	u32 info = vcpu->reinject.info, type = info & INTR_INFO_TYPE_MASK;
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	memset(ev, 0, sizeof(*ev));
+	switch (info ? type : ~0U) {
+	case INTR_TYPE_HARD_EXC:
+		ev->exception.injected = 1;
+		ev->exception.has_error_code = !!(info & INTR_INFO_DELIVER_CODE);
+		ev->exception.error_code = vcpu->reinject.error_code;
+		fallthrough;
+	case INTR_TYPE_SOFT_EXC:
+	case INTR_TYPE_PRIV_SW_EXC:
+		ev->exception.nr = info & INTR_INFO_VECTOR_MASK;
+		break;
+	case INTR_TYPE_EXT_INTR:
+		ev->interrupt.injected = 1;
+		fallthrough;
+	case INTR_TYPE_SOFT_INTR:
+		ev->interrupt.nr = info & INTR_INFO_VECTOR_MASK;
+		break;
+	case INTR_TYPE_NMI:
+		ev->nmi.injected = 1;
+		break;
+	}
+	if (vcpu->irq_queued && !ev->interrupt.injected) {
+		/* KVM_INTERRUPT marks its vector injected at once, as KVM does. */
+		ev->interrupt.injected = 1;
+		ev->interrupt.nr = vcpu->irq_vector;
+	}
+	ev->interrupt.shadow = (intr & GUEST_INTR_STI ? KVM_X86_SHADOW_INT_STI : 0) |
+			       (intr & GUEST_INTR_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
+	ev->nmi.masked = !!(intr & GUEST_INTR_NMI);
+	ev->smi.latched_init = vcpu->apic && vlapic_init_latched(vcpu);
+	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+		    KVM_VCPUEVENT_VALID_SMM;
+}
+
+#define VCPU_EVENTS_FLAGS	(KVM_VCPUEVENT_VALID_NMI_PENDING | \
+				 KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
+				 KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM)
+
+/* What kvmini cannot hold: it has no SMM, no NMI of its own to wait for a window. */
+static bool vcpu_events_valid(const struct kvm_vcpu_events *ev)
+{
+	/* PAYLOAD and TRIPLE_FAULT need caps kvmini does not offer: EINVAL, as KVM without them. */
+	if (ev->flags & ~VCPU_EVENTS_FLAGS)
+		return false;
+	if (ev->exception.injected && (ev->exception.nr > 31 || ev->exception.nr == X86_TRAP_NMI))
+		return false;
+	if ((ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && ev->nmi.pending)
+		return false;
+	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) && (ev->smi.smm || ev->smi.pending))
+		return false;
+	/* One event is in delivery at a time here: KVM would queue the NMI behind. */
+	return !(ev->exception.injected && ev->nmi.injected);
+}
+
+/**
+ * vmx_set_vcpu_events - KVM_SET_VCPU_EVENTS
+ * @vcpu: the vCPU, its VMCS current
+ * @ev: a kernel copy of userspace's
+ *
+ * Replaces what is in delivery and queued.  A software interrupt is
+ * dropped (RIP is still on its INT n), as KVM's ABI carries no
+ * instruction length.
+ *
+ * Return: 0, or -EINVAL for what KVM refuses and what kvmini cannot hold
+ * (a pending NMI, SMM, an exception with an NMI in delivery).
+ */
+int vmx_set_vcpu_events(struct kvmini_vcpu *vcpu, const struct kvm_vcpu_events *ev)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	struct vmx_event *re = &vcpu->reinject;
+
+	if (!vcpu_events_valid(ev))
+		return -EINVAL;
+	memset(re, 0, sizeof(*re));
+	vcpu->irq_queued = false;
+	if (ev->exception.injected) {
+		/* #BP and #OF are INT3 and INTO's: a software exception, with a length. */
+		bool soft = ev->exception.nr == X86_TRAP_BP || ev->exception.nr == X86_TRAP_OF;
+
+		re->info = INTR_INFO_VALID | ev->exception.nr |
+			   (soft ? INTR_TYPE_SOFT_EXC : INTR_TYPE_HARD_EXC) |
+			   (ev->exception.has_error_code ? INTR_INFO_DELIVER_CODE : 0);
+		re->error_code = ev->exception.error_code;
+		re->instr_len = soft ? 1 : 0;
+	} else if (ev->nmi.injected) {
+		re->info = INTR_INFO_VALID | INTR_TYPE_NMI | X86_TRAP_NMI;
+	}
+	if (ev->interrupt.injected && !ev->interrupt.soft) {
+		vcpu->irq_queued = true;
+		vcpu->irq_vector = ev->interrupt.nr;
+	}
+	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW) {
+		intr &= ~(GUEST_INTR_STI | GUEST_INTR_MOV_SS);
+		if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_STI)
+			intr |= GUEST_INTR_STI;
+		else if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
+			intr |= GUEST_INTR_MOV_SS;
+	}
+	intr = ev->nmi.masked ? intr | GUEST_INTR_NMI : intr & ~GUEST_INTR_NMI;
+	/*
+	 * VM entry refuses an NMI injected under NMI or MOV SS blocking
+	 * (SDM Vol. 3C 27.3.1.5); delivering it blocks NMIs anyway.
+	 */
+	if ((re->info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI && re->info)
+		intr &= ~(GUEST_INTR_NMI | GUEST_INTR_MOV_SS | GUEST_INTR_STI);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
+	if (vcpu->apic && (ev->flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR))
+		WRITE_ONCE(vcpu->apic->sipi_vector, ev->sipi_vector);
+	if (vcpu->apic && (ev->flags & KVM_VCPUEVENT_VALID_SMM))
+		vlapic_latch_init(vcpu, ev->smi.latched_init);
+	return 0;
 }

@@ -311,6 +311,25 @@ static void test_tsc_leaves(void)
 	CHECK(!(e.eax | e.ebx | e.ecx | e.edx), "tsc: nothing made up without a known frequency");
 }
 
+/* Issue 12, KVM's cpuid_test: the guest finds KVM's signature and the features leaf. */
+static void test_kvm_leaves(void)
+{
+	struct kvm_cpuid_entry2 e;
+	char sig[13] = "";
+
+	memset(&e, 0xff, sizeof(e));
+	cpuid_kvm_leaf(&e, 0x40000000);
+	memcpy(sig, &e.ebx, 4);
+	memcpy(sig + 4, &e.ecx, 4);
+	memcpy(sig + 8, &e.edx, 4);
+	CHECK(e.function == 0x40000000 && !e.index && !e.flags && e.eax == 0x40000001 &&
+	      !strcmp(sig, "KVMKVMKVM"), "kvm: leaf 0x40000000 says KVMKVMKVM, up to 0x40000001");
+	memset(&e, 0xff, sizeof(e));
+	cpuid_kvm_leaf(&e, 0x40000001);
+	CHECK(e.function == 0x40000001 && !e.eax && !e.ebx && !e.ecx && !e.edx,
+	      "kvm: no paravirtual feature is offered (none is implemented)");
+}
+
 int main(void)
 {
 	test_leaf1();
@@ -321,5 +340,6 @@ int main(void)
 	test_ext();
 	test_xsave();
 	test_tsc_leaves();
+	test_kvm_leaves();
 	return unit_done("test_cpuid");
 }

@@ -368,6 +368,9 @@ static void test_write(void)
 
 	CHECK(lapic_write(&a, LAPIC_SELF_IPI, 0x45) == -1 && vecs_empty(&a, LAPIC_IRR),
 	      "xAPIC has no SELF IPI");
+	CHECK(lapic_write(&x, LAPIC_SELF_IPI, 0x46) == LAPIC_W_EVAL && vecs_empty(&x, LAPIC_IRR),
+	      "x2APIC SELF IPI while software-disabled: dropped, as KVM (review finding)");
+	lapic_write(&x, LAPIC_SPIV, 0x1ff);
 	x.regs[(LAPIC_TMR + 0x20) / 4] = 1U << 5;	/* vector 0x45 level before */
 	CHECK(lapic_write(&x, LAPIC_SELF_IPI, 0x1f45) == LAPIC_W_EVAL && bit(&x, LAPIC_IRR, 0x45) &&
 	      !bit(&x, LAPIC_TMR, 0x45), "x2APIC SELF IPI: vector 7:0 to IRR, edge");

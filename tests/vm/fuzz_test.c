@@ -1524,6 +1524,34 @@ static void op_interrupt(struct seq *s, struct vcpu *v)
 	ioctl(v->fd, KVM_INTERRUPT, &irq);
 }
 
+/*
+ * KVM_GET/SET_VCPU_EVENTS (issue 12): what GET gave goes back; or a few
+ * random bytes of it, SMM left out on KVM, whose guest would then run
+ * in SMM (kvmini refuses SMM).
+ */
+static void op_events(struct seq *s, struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+	unsigned char *b = (unsigned char *)&ev;
+	int n;
+
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev)) {
+		seq_fail(s, "get_events", "vCPU %lu: %s", v->id, errname(errno));
+		return;
+	}
+	if (one_in(&s->rng, 2)) {
+		if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev))
+			seq_fail(s, "events_roundtrip", "vCPU %lu: SET of what GET gave: %s",
+				 v->id, errname(errno));
+		return;
+	}
+	for (n = 1 + below(&s->rng, 4); n; n--)
+		b[below(&s->rng, sizeof(ev))] = rnd(&s->rng);
+	if (!strstr(dev, "kvmini"))
+		ev.smi.smm = ev.smi.pending = 0;
+	ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev);
+}
+
 /* mmap of the vCPU fd at pages 0-3, each page probed by the kernel, then unmapped. */
 static void op_mmap(struct seq *s, struct vcpu *v)
 {
@@ -1572,6 +1600,9 @@ static void op_vcpu(struct seq *s)
 	case 10:
 		junk_ioctl(s, v->fd);
 		break;
+	case 12:
+		op_events(s, v);
+		break;
 	case 13:
 	case 14:
 		msrs_op(s, v->fd, one_in(&s->rng, 2));
@@ -1589,7 +1620,7 @@ static void poke_run(struct seq *s, struct kvm_run *run)
 	int n;
 
 	for (n = 1 + below(&s->rng, 4); n; n--) {
-		switch (below(&s->rng, 12)) {
+		switch (below(&s->rng, 13)) {
 		case 0:
 			run->io.size = interesting(&s->rng);
 			break;
@@ -1625,6 +1656,21 @@ static void poke_run(struct seq *s, struct kvm_run *run)
 		case 10:
 			run->apic_base = interesting(&s->rng);
 			run->if_flag = rnd(&s->rng);
+			break;
+		case 11:
+			/*
+			 * KVM_CAP_SYNC_REGS: masks with unknown bits, and
+			 * registers the kernel takes from this page, with IF
+			 * and the IDT kept safe (issue 12).
+			 */
+			run->kvm_valid_regs = one_in(&s->rng, 4) ? rnd(&s->rng) : below(&s->rng, 8);
+			run->kvm_dirty_regs = one_in(&s->rng, 4) ? rnd(&s->rng) : below(&s->rng, 8);
+			put64((unsigned char *)&run->s.regs.regs + 8 * below(&s->rng, 18),
+			      interesting(&s->rng));
+			run->s.regs.regs.rflags = safe_rflags(run->s.regs.regs.rflags);
+			safe_idt(&run->s.regs.sregs);
+			if (!strstr(dev, "kvmini"))
+				run->s.regs.events.smi.smm = run->s.regs.events.smi.pending = 0;
 			break;
 		default:
 			put64(run->mmio.data, rnd(&s->rng));

@@ -11,10 +11,13 @@
  *   apic_base_bsp/ap       APIC_BASE at reset: enabled, BSP on vCPU 0 only
  *   reset_*                KVM_GET_LAPIC at reset: ID, version, SPIV, LVTT
  *   interrupt_enxio        KVM_INTERRUPT is the kernel's with an irqchip
+ *   interrupt_range_einval a vector over 255 is EINVAL first, as in KVM
  *   irq_line_enxio         (kvmini) no PIC or IOAPIC behind KVM_IRQ_LINE
  *   tpr_is_cr8             KVM_SET_LAPIC's TPR is what KVM_GET_SREGS.cr8 says
  *   guest_version          the guest reads the xAPIC page (an MMIO exit
  *                          served in the kernel, not KVM_EXIT_MMIO)
+ *   sw_disabled_drops_ipi  a self IPI sent while SPIV says disabled is
+ *                          dropped, not left in IRR (review finding)
  *   self_ipi               a self IPI through the ICR reaches the guest's
  *                          handler, which EOIs
  *   timer_wakes_hlt        HLT waits in the kernel until the one-shot
@@ -41,17 +44,22 @@
 #define COUNTERS	0x2000	/* the IPI handler's count, then the timer's */
 #define IPI_VECTOR	0x40
 #define TIMER_VECTOR	0x41
+#define DROPPED_VECTOR	0x42	/* no handler: it must never be delivered */
 #define IPI_HANDLER	0x1800
 #define TIMER_HANDLER	0x1820
 
 #define PORT_VERSION	0x10
 #define PORT_IPIS	0x11
 #define PORT_TIMER	0x12
+#define PORT_DROPPED	0x13
 
 /* Real mode, DS = the APIC page, counters through CS (0). */
 static const unsigned char guest[] = {
 	0x66, 0xa1, 0x30, 0x00,					/* mov eax, [0x30]: version */
 	0x66, 0xe7, PORT_VERSION,				/* out PORT_VERSION, eax */
+	0x66, 0xc7, 0x06, 0x00, 0x03, DROPPED_VECTOR, 0x00, 0x04, 0x00, /* ICR: self, fixed */
+	0x66, 0xa1, 0x20, 0x02,					/* mov eax, [0x220]: IRR 0x40-0x5f */
+	0x66, 0xe7, PORT_DROPPED,				/* out PORT_DROPPED, eax */
 	0x66, 0xc7, 0x06, 0xf0, 0x00, 0xff, 0x01, 0x00, 0x00,	/* SPIV: enabled */
 	0x66, 0xc7, 0x06, 0x00, 0x03, IPI_VECTOR, 0x00, 0x04, 0x00, /* ICR: self, fixed */
 	0xfb, 0x90,						/* sti; nop */
@@ -139,6 +147,7 @@ static void test_reset(struct onevm *v, int ap)
 	struct kvm_lapic_state s;
 	struct kvm_sregs sr;
 	struct kvm_interrupt irq = { .irq = 0x30 };
+	struct kvm_interrupt bad = { .irq = 256 };
 	struct kvm_irq_level line = { .irq = 4, .level = 1 };
 
 	KTEST_CHECK("mp_state_bsp", !ioctl(v->vcpu, KVM_GET_MP_STATE, &mp) &&
@@ -159,6 +168,7 @@ static void test_reset(struct onevm *v, int ap)
 	KTEST_CHECK("reset_lvtt_masked", reg(&s, 0x320) & 0x10000);
 	KTEST_CHECK("reset_dfr", reg(&s, 0xe0) == 0xffffffff);
 	KTEST_ERRNO("interrupt_enxio", ioctl(v->vcpu, KVM_INTERRUPT, &irq), ENXIO);
+	KTEST_ERRNO("interrupt_range_einval", ioctl(v->vcpu, KVM_INTERRUPT, &bad), EINVAL);
 	/* KVM has a PIC and an IOAPIC behind it; kvmini has neither. */
 	if (on_kvmini)
 		KTEST_ERRNO("irq_line_enxio", ioctl(v->fd, KVM_IRQ_LINE, &line), ENXIO);
@@ -231,6 +241,8 @@ static void test_guest(struct onevm *v)
 	}
 	val = expect_out(v, "guest_version", PORT_VERSION);
 	KTEST_CHECK("guest_version", (val & 0xff) == 0x14);
+	val = expect_out(v, "sw_disabled_drops_ipi", PORT_DROPPED);
+	KTEST_CHECK("sw_disabled_drops_ipi", val != ~0U && !(val & 1U << (DROPPED_VECTOR & 31)));
 	val = expect_out(v, "self_ipi", PORT_IPIS);
 	KTEST_CHECK("self_ipi", (val & 0xffff) == 1);
 	val = expect_out(v, "timer_wakes_hlt", PORT_TIMER);

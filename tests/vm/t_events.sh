@@ -2,13 +2,15 @@
 # Interrupts from userspace (KVM_INTERRUPT, the interrupt window, an
 # interrupt cut short by an EPT fault), hypercalls answered in the kernel,
 # and the statistics (KVM_GET_STATS_FD, debugfs): event_test on
-# /dev/kvmini, then the same program on /dev/kvm.
+# /dev/kvmini, then the same program on /dev/kvm; vcpu_state_test, the
+# events as state (KVM_GET/SET_VCPU_EVENTS, KVM_CAP_SYNC_REGS), likewise.
 T=events
 . /kvmini/tests/vm/lib.sh
 
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(kvmini_memory)
 event_test /dev/kvmini events.kvmini || FAILED=1
+vcpu_state_test /dev/kvmini vcpu_state.kvmini || FAILED=1
 kvmini_leftovers "$before" memory_back debugfs_clean
 
 # `kvmini stats` while a VM runs (a spinning guest: host interrupts make
@@ -34,6 +36,7 @@ out=$(kvmini stats 2>&1) && fail stats_tool_unloaded "succeeded: $out" ||
 
 if kvm_load; then
 	event_test /dev/kvm events.kvm || FAILED=1
+	vcpu_state_test /dev/kvm vcpu_state.kvm || FAILED=1
 	kvm_unload
 else
 	skip kvm "kvm_intel does not load here"

@@ -89,8 +89,8 @@ run_one() {
 	# such a program takes the 1-CPU machine with it; only kvmini has the
 	# VMX-preemption timer to give it back (docs/testing.md).
 	if [ "$(expected "$prog" "$dev")" = hang ]; then
-		echo "$prog $dev hang not run: it hangs this machine (selftests.expect)" >>"$TMP/results"
-		echo "selftests: $dev $prog hang (0.00s): not run, it hangs this machine"
+		echo "$prog $dev hang not run: it takes this machine down (selftests.expect)" >>"$TMP/results"
+		echo "selftests: $dev $prog hang (0.00s): not run, it takes this machine down"
 		return
 	fi
 	start=$(now_cs)
@@ -200,7 +200,7 @@ while read -r prog; do
 			res=unknown
 		else
 			case "$want" in
-			hang) skip "$prog.$dev" "not run: it hangs a Bochs machine (selftests.expect)" ;;
+			hang) skip "$prog.$dev" "not run: it takes a Bochs machine down (selftests.expect)" ;;
 			pass | skip | fail)
 				if [ "$want" = "$res" ]; then
 					pass "$prog.$dev"
