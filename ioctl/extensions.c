@@ -30,14 +30,15 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_MSR_PLATFORM_INFO:
 	case KVM_CAP_VCPU_EVENTS:
-	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_XSAVE:		/* the x87/SSE area, even without XSAVE: as KVM */
 		return 1;
-	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 		return vmx_host_has_xsave();
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return KVMINI_QUIRKS;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 		return KVMINI_MAX_VCPUS;

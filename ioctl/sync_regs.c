@@ -17,6 +17,13 @@
 #include "../vmx/vcpu.h"
 #include "../vmx/vmx.h"
 
+/* One set of registers at a time, on the stack, out of userspace's reach. */
+union sync_buf {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu_events events;
+};
+
 /* As KVM: each set taken is no longer dirty. */
 static void taken(struct kvmini_vcpu *vcpu, u64 *dirty, u64 bit)
 {
@@ -27,11 +34,7 @@ static void taken(struct kvmini_vcpu *vcpu, u64 *dirty, u64 bit)
 static int sync_in(struct kvmini_vcpu *vcpu, u64 dirty)
 {
 	struct kvm_sync_regs *s = &vcpu->run->s.regs;
-	union {
-		struct kvm_regs regs;
-		struct kvm_sregs sregs;
-		struct kvm_vcpu_events events;
-	} u;
+	union sync_buf u;
 
 	if (dirty & KVM_SYNC_X86_REGS) {
 		memcpy(&u.regs, &s->regs, sizeof(u.regs));
@@ -56,11 +59,7 @@ static int sync_in(struct kvmini_vcpu *vcpu, u64 dirty)
 static void sync_out(struct kvmini_vcpu *vcpu, u64 valid)
 {
 	struct kvm_sync_regs *s = &vcpu->run->s.regs;
-	union {
-		struct kvm_regs regs;
-		struct kvm_sregs sregs;
-		struct kvm_vcpu_events events;
-	} u;
+	union sync_buf u;
 
 	if (valid & KVM_SYNC_X86_REGS) {
 		WITH_VMCS(vcpu, vmx_get_regs(vcpu, &u.regs));

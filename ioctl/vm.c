@@ -173,7 +173,7 @@ static long vm_get_nr_mmu_pages(struct kvmini_vm *vm)
 
 /*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, KVM_CAP_MSR_PLATFORM_INFO,
- * and kvmini's own CR3 tracing (kvmini_abi.h).  KVM answers a capability
+ * KVM_CAP_DISABLE_QUIRKS2, and kvmini's own CR3 tracing (kvmini_abi.h).  KVM answers a capability
  * it cannot enable, and any flags, with EINVAL.
  */
 static long vm_enable_cap_trace_cr3(struct kvmini_vm *vm, const struct kvm_enable_cap *cap)
@@ -206,6 +206,12 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 	case KVM_CAP_MSR_PLATFORM_INFO:
 		/* As KVM: any non-zero argument turns the guest's reads on. */
 		WRITE_ONCE(vm->platform_info_hidden, !cap.args[0]);
+		return 0;
+	case KVM_CAP_DISABLE_QUIRKS2:
+		/* The set replaces the last one, as KVM; a quirk kvmini lacks is EINVAL. */
+		if (cap.args[0] & ~KVMINI_QUIRKS)
+			return -EINVAL;
+		WRITE_ONCE(vm->disabled_quirks, cap.args[0]);
 		return 0;
 	default:
 		return -EINVAL;

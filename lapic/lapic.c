@@ -457,7 +457,8 @@ bool lapic_timer_fire(struct lapic *a)
 {
 	__u32 lvtt = lapic_reg(a, LAPIC_LVTT);
 
-	if (lvtt & LAPIC_LVT_MASKED)
+	/* KVM_SET_LAPIC may leave LVTT unmasked in a software-disabled APIC: dropped too. */
+	if ((lvtt & LAPIC_LVT_MASKED) || !lapic_sw_enabled(a))
 		return false;
 	lapic_accept(a, lvtt & LAPIC_VECTOR_MASK, false);
 	return true;

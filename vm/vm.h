@@ -68,6 +68,7 @@ struct kvmini_vm {
 	u64 tsc_offset;		/* a new vCPU's TSC_OFFSET (KVM_VCPU_TSC_OFFSET sets it) */
 	u8 trace_cr3;		/* KVMINI_TRACE_CR3_*: vCPUs take it at KVM_RUN */
 	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off: the guest's RDMSR faults */
+	u64 disabled_quirks;	/* KVM_CAP_DISABLE_QUIRKS2: KVM_X86_QUIRK_* turned off */
 
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];
@@ -93,6 +94,18 @@ struct kvmini_vm {
 	unsigned long mmu_inval_start, mmu_inval_end;	/* VMM addresses */
 	struct vm_mmu_stats mmu_stats;
 };
+
+/*
+ * The KVM quirks kvmini models, all on until KVM_CAP_DISABLE_QUIRKS2
+ * turns them off: MONITOR/MWAIT never #UD, and IA32_MISC_ENABLE's MWAIT
+ * bit does not touch CPUID.
+ */
+#define KVMINI_QUIRKS	(KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT | KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS)
+
+static inline bool vm_has_quirk(struct kvmini_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
 
 /* Returns the slot holding @gpa, or NULL; mmu_lock held (vm.c). */
 struct kvmini_slot *kvmini_find_slot(struct kvmini_vm *vm, u64 gpa);

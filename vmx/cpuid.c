@@ -27,6 +27,7 @@
 #include "vmcs.h"
 #include "vmx.h"
 #include "../lapic/vlapic.h"
+#include "../vm/vm.h"
 
 /* XSAVE components a guest may enable: x87, SSE, AVX, AVX-512. */
 #define GUEST_XCR0_MASK	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM | \
@@ -201,6 +202,18 @@ static void runtime_state(struct kvmini_vcpu *vcpu, struct cpuid_runtime *rt)
 	rt->cr4_pke = cr4 & X86_CR4_PKE;
 	rt->xsave_size = xsave_size(vcpu->xcr0);
 	rt->xsave_size_compacted = xsave_area_size(xsave_layout, vcpu->xcr0, true);
+	rt->mwait_follows_misc = !vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT);
+	rt->misc_mwait = vcpu->msr.misc_enable & MSR_IA32_MISC_ENABLE_MWAIT;
+}
+
+/* CPUID.1:ECX.MWAIT as the guest sees it now (MONITOR and MWAIT's #UD). */
+bool vmx_guest_has_mwait(struct kvmini_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e;
+
+	vmx_cpuid_refresh(vcpu);
+	e = cpuid_lookup(vcpu->cpuid, vcpu->cpuid_nent, 1, 0, true);
+	return e && (e->ecx & BIT(3));
 }
 
 /**

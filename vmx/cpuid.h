@@ -25,5 +25,6 @@ int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max);
 int vmx_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, int nent);
 int vmx_default_cpuid(struct kvmini_vcpu *vcpu);
 int vmx_cpuid_refresh(struct kvmini_vcpu *vcpu);
+bool vmx_guest_has_mwait(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_CPUID_H */

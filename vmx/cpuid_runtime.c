@@ -12,6 +12,7 @@
 
 #define F(bit)	(1U << (bit))
 
+#define CPUID_1_ECX_MWAIT	F(3)
 #define CPUID_1_ECX_OSXSAVE	F(27)
 #define CPUID_7_ECX_OSPKE	F(4)
 #define CPUID_D_1_EAX_XSAVEC	F(1)
@@ -74,6 +75,8 @@ void cpuid_update_runtime(struct kvm_cpuid_entry2 *e, int n, const struct cpuid_
 	ent = cpuid_lookup(e, n, 1, 0, true);
 	if (ent && rt->host_xsave)
 		set_bit_to(&ent->ecx, CPUID_1_ECX_OSXSAVE, rt->cr4_osxsave);
+	if (ent && rt->mwait_follows_misc)
+		set_bit_to(&ent->ecx, CPUID_1_ECX_MWAIT, rt->misc_mwait);
 
 	ent = cpuid_lookup(e, n, 7, 0, false);
 	if (ent && rt->host_pku)

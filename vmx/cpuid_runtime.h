@@ -3,9 +3,10 @@
  * The bits of a vCPU's CPUID table that follow the guest's own state, as
  * KVM keeps them up to date in the table it stores (and returns from
  * KVM_GET_CPUID2): OSXSAVE and OSPKE follow CR4, the XSAVE area sizes of
- * leaf 0xD follow XCR0.  Pure code, built into the module and into the
- * host-side unit tests (tests/unit/test_cpuid_runtime.c); cpuid.c reads
- * the guest's state and the host's XSAVE layout for it.
+ * leaf 0xD follow XCR0, and MWAIT may follow IA32_MISC_ENABLE.  Pure
+ * code, built into the module and into the host-side unit tests
+ * (tests/unit/test_cpuid_runtime.c); cpuid.c reads the guest's state and
+ * the host's XSAVE layout for it.
  */
 #ifndef KVMINI_VMX_CPUID_RUNTIME_H
 #define KVMINI_VMX_CPUID_RUNTIME_H
@@ -46,6 +47,12 @@ struct cpuid_runtime {
 	bool host_pku;
 	bool cr4_osxsave;
 	bool cr4_pke;
+	/*
+	 * KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT disabled: CPUID.1:ECX.MWAIT
+	 * follows IA32_MISC_ENABLE's ENABLE_MONITOR_FSM bit (@misc_mwait).
+	 */
+	bool mwait_follows_misc;
+	bool misc_mwait;
 	u32 xsave_size;			/* standard format (XSAVE) */
 	u32 xsave_size_compacted;	/* compacted format (XSAVEC, XSAVES) */
 };

@@ -20,6 +20,7 @@
 /* Exit qualification for EPT violations, SDM Vol. 3C table 28-7. */
 #define EPT_QUAL_WRITE	BIT(1)
 #define EPT_QUAL_FETCH	BIT(2)
+#define EPT_QUAL_NMI_UNBLOCK	BIT(12)	/* NMI unblocking due to IRET */
 
 int handle_ept_violation(struct kvmini_vcpu *vcpu)
 {
@@ -28,6 +29,7 @@ int handle_ept_violation(struct kvmini_vcpu *vcpu)
 	int r;
 
 	vcpu->stats.ept_faults++;
+	vmx_nmi_iret_exit(vcpu, vcpu->exit_qual & EPT_QUAL_NMI_UNBLOCK);
 	r = ept_fault_in(vcpu->vm, &vcpu->ept_cache, gpa, write);
 	if (r == -EFAULT) {
 		pr_info_ratelimited("kvmini: VM %u: the memory behind guest-physical %#llx is not accessible to the VMM\n",

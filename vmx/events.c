@@ -19,6 +19,8 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "caps.h"
+#include "controls.h"
 #include "events.h"
 #include "exits.h"
 #include "vmcs.h"
@@ -42,6 +44,23 @@
 #define GUEST_INTR_MOV_SS	BIT(1)
 #define GUEST_INTR_NMI		BIT(3)
 
+static bool vnmi(void)
+{
+	return kvmini_caps.pin_ctls & PIN_VIRTUAL_NMIS;
+}
+
+/*
+ * An exit in the middle of an IRET that had unblocked NMIs (exit
+ * qualification bit 12, SDM Vol. 3C 28.2.1): the IRET runs again, so the
+ * blocking must be back, or an NMI would nest (as KVM's EPT handler).
+ */
+void vmx_nmi_iret_exit(struct kvmini_vcpu *vcpu, bool unblocked)
+{
+	if (unblocked && vnmi() && !vcpu->reinject.info)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_NMI);
+}
+
 /* Right after an exit: remember an event caught in the middle of delivery. */
 void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu)
 {
@@ -56,6 +75,13 @@ void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu)
 				      INTR_INFO_TYPE_MASK | INTR_INFO_VECTOR_MASK);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vcpu->reinject.error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+	/*
+	 * An NMI cut short left virtual-NMI blocking set: it is not blocked
+	 * until delivered again, as KVM's __vmx_complete_interrupts() says.
+	 */
+	if (type == INTR_TYPE_NMI && vnmi())
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~GUEST_INTR_NMI);
 	/* INT n, INT3, INTO and INT1 must be given their length to push RIP. */
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_PRIV_SW_EXC ||
 	    type == INTR_TYPE_SOFT_EXC)
@@ -150,9 +176,23 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
 		ev->info = 0;
 	}
 	if (ev->info) {
+		/*
+		 * An NMI cut short left virtual-NMI blocking (and maybe MOV SS)
+		 * set, which VM entry refuses with an NMI to inject (SDM Vol.
+		 * 3C 27.3.1.5); delivering it blocks NMIs again, as KVM's
+		 * __vmx_complete_interrupts() lets it.
+		 */
+		if ((ev->info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI)
+			vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+				     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+				     ~(GUEST_INTR_NMI | GUEST_INTR_MOV_SS | GUEST_INTR_STI));
 		ev->info = with_error_code_for_mode(ev->info);
+		/*
+		 * VM entry takes no error code above 16 bits (VMfail); KVM_SET_VCPU_EVENTS
+		 * may give 32, which KVM keeps and cuts here too.
+		 */
 		if (ev->info & INTR_INFO_DELIVER_CODE)
-			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error_code);
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, (u16)ev->error_code);
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->instr_len);
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
 		ev->info = 0;
@@ -285,7 +325,8 @@ void vmx_get_vcpu_events(struct kvmini_vcpu *vcpu, struct kvm_vcpu_events *ev)
 	}
 	ev->interrupt.shadow = (intr & GUEST_INTR_STI ? KVM_X86_SHADOW_INT_STI : 0) |
 			       (intr & GUEST_INTR_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
-	ev->nmi.masked = !!(intr & GUEST_INTR_NMI);
+	/* Without virtual NMIs, bit 3 is the CPU's own blocking: never the guest's. */
+	ev->nmi.masked = vnmi() && (intr & GUEST_INTR_NMI);
 	ev->smi.latched_init = vcpu->apic && vlapic_init_latched(vcpu);
 	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		    KVM_VCPUEVENT_VALID_SMM;
@@ -306,6 +347,9 @@ static bool vcpu_events_valid(const struct kvm_vcpu_events *ev)
 	if ((ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && ev->nmi.pending)
 		return false;
 	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) && (ev->smi.smm || ev->smi.pending))
+		return false;
+	/* Without virtual NMIs an NMI in delivery would block the host's (below). */
+	if (ev->nmi.injected && !vnmi())
 		return false;
 	/* One event is in delivery at a time here: KVM would queue the NMI behind. */
 	return !(ev->exception.injected && ev->nmi.injected);
@@ -350,12 +394,18 @@ int vmx_set_vcpu_events(struct kvmini_vcpu *vcpu, const struct kvm_vcpu_events *
 	}
 	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW) {
 		intr &= ~(GUEST_INTR_STI | GUEST_INTR_MOV_SS);
-		if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_STI)
-			intr |= GUEST_INTR_STI;
-		else if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
+		/* Both asked for: MOV SS wins, as in KVM. */
+		if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_MOV_SS)
 			intr |= GUEST_INTR_MOV_SS;
+		else if (ev->interrupt.shadow & KVM_X86_SHADOW_INT_STI)
+			intr |= GUEST_INTR_STI;
 	}
-	intr = ev->nmi.masked ? intr | GUEST_INTR_NMI : intr & ~GUEST_INTR_NMI;
+	/*
+	 * Without virtual NMIs the bit is real NMI blocking, which would hold
+	 * the host's NMIs off while the guest runs: KVM leaves it alone too.
+	 */
+	if (vnmi())
+		intr = ev->nmi.masked ? intr | GUEST_INTR_NMI : intr & ~GUEST_INTR_NMI;
 	/*
 	 * VM entry refuses an NMI injected under NMI or MOV SS blocking
 	 * (SDM Vol. 3C 27.3.1.5); delivering it blocks NMIs anyway.

@@ -9,6 +9,7 @@
 #include "vcpu.h"
 
 void vmx_save_vectoring_event(struct kvmini_vcpu *vcpu);
+void vmx_nmi_iret_exit(struct kvmini_vcpu *vcpu, bool unblocked);
 bool vmx_event_in_delivery(struct kvmini_vcpu *vcpu);
 bool vmx_ready_for_interrupt(struct kvmini_vcpu *vcpu);
 void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested);

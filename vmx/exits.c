@@ -13,6 +13,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "cpuid.h"
 #include "events.h"
 #include "exits.h"
 #include "trace.h"
@@ -218,6 +219,8 @@ static int handle_nmi_or_exception(struct kvmini_vcpu *vcpu)
 	if (vmx_event_in_delivery(vcpu))
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_SIMUL_EX,
 					  "exception while delivering another event");
+	/* Bit 12: the faulting IRET had unblocked NMIs (SDM Vol. 3C 28.2.2). */
+	vmx_nmi_iret_exit(vcpu, vcpu->exit_intr_info & BIT(12));
 	if (vector == X86_TRAP_DB)
 		return handle_db(vcpu);
 	if (vector == X86_TRAP_AC)
@@ -281,15 +284,22 @@ static int handle_invd(struct kvmini_vcpu *vcpu)
 }
 
 /*
- * MONITOR and MWAIT are not in the guest's CPUID; as KVM (its
+ * MONITOR and MWAIT are not in kvmini's supported CPUID; as KVM (its
  * MWAIT_NEVER_UD_FAULTS quirk, on by default) they run as NOPs rather
- * than #UD, so a guest that tries them anyway goes on.  Before the exit
- * the CPU raised only the CPL fault (#UD at CPL > 0) itself; the
+ * than #UD, so a guest that tries them anyway goes on.  With the quirk
+ * off they #UD unless the guest's CPUID has MWAIT (a VMM's table, or
+ * IA32_MISC_ENABLE without the MISC_ENABLE_NO_MWAIT quirk).  Before the
+ * exit the CPU raised only the CPL fault (#UD at CPL > 0) itself; the
  * other faults come after the exit in priority (SDM Vol. 3C 26.1.1), and
  * a NOP raises none of them.
  */
 static int handle_monitor_mwait(struct kvmini_vcpu *vcpu)
 {
+	if (!vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS) &&
+	    !vmx_guest_has_mwait(vcpu)) {
+		vmx_inject_ud(vcpu);
+		return 1;
+	}
 	vmx_skip_instruction(vcpu);
 	return 1;
 }

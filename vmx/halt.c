@@ -40,7 +40,10 @@ void vmx_vcpu_kick(struct kvmini_vcpu *vcpu)
 	put_cpu();
 }
 
-/* A halted vCPU wakes for an interrupt it can take: IF set, above PPR. */
+/*
+ * A halted vCPU wakes for an interrupt it can take: IF set, above PPR.
+ * As KVM 6.1, not for an event KVM_SET_VCPU_EVENTS put in delivery.
+ */
 static bool halt_ends(struct kvmini_vcpu *vcpu)
 {
 	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) && vlapic_pending(vcpu) >= 0;

@@ -21,6 +21,7 @@
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 
+#include "cpuid_runtime.h"
 #include "exits.h"
 #include "msr.h"
 #include "msr_rules.h"
@@ -183,7 +184,16 @@ int vmx_set_apic_base(struct kvmini_vcpu *vcpu, u64 val, bool host)
 	return 0;
 }
 
+/* CPUID.1:ECX.SSE3 in the vCPU's table. */
+static bool guest_has_sse3(struct kvmini_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = cpuid_lookup(vcpu->cpuid, vcpu->cpuid_nent, 1, 0, true);
+
+	return e && (e->ecx & BIT(0));
+}
+
 /* The MSRs an in-kernel APIC owns: its base, the TSC deadline, x2APIC's. */
+
 static bool apic_msr(const struct kvmini_vcpu *vcpu, u32 msr)
 {
 	return vcpu->apic && (msr == MSR_IA32_TSC_DEADLINE || (msr >= 0x800 && msr <= 0x8ff));
@@ -602,6 +612,10 @@ int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		if (!msr_misc_enable_write(m->misc_enable, &val, host))
+			return -EINVAL;
+		/* As KVM: MWAIT in CPUID follows the bit only on a CPU with SSE3. */
+		if (!vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT) &&
+		    ((m->misc_enable ^ val) & MSR_IA32_MISC_ENABLE_MWAIT) && !guest_has_sse3(vcpu))
 			return -EINVAL;
 		m->misc_enable = val;
 		return 0;

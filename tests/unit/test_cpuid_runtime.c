@@ -2,7 +2,8 @@
 /*
  * Unit tests of vmx/cpuid_runtime.c: the CPUID bits that follow the
  * guest's state, which KVM_GET_CPUID2 returns and the CPUID exit answers
- * (issue 12).  Guards: OSXSAVE follows CR4 only on a host with XSAVE,
+ * (issue 12).  Guards: MWAIT follows IA32_MISC_ENABLE only with KVM's
+ * MISC_ENABLE_NO_MWAIT quirk off; OSXSAVE follows CR4 only on a host with XSAVE,
  * OSPKE only on one with PKU; leaf 0xD.0 EBX is the standard XSAVE size
  * for XCR0, 0xD.1 EBX the compacted one only where XSAVEC or XSAVES is
  * in the table; the leaf 1 rule finds its entry whatever its index flag
@@ -162,10 +163,30 @@ static void test_update(void)
 	CHECK(1, "an empty table");
 }
 
+/* KVM's monitor_mwait_test: MWAIT follows MISC_ENABLE only with the quirk off. */
+static void test_mwait(void)
+{
+	struct kvm_cpuid_entry2 t[NR];
+	struct cpuid_runtime rt = booted;
+
+	table(t, 0);
+	t[L1].ecx |= B(3);
+	cpuid_update_runtime(t, NR, &rt);
+	CHECK(t[L1].ecx & B(3), "quirk on: MWAIT as the VMM set it, whatever MISC_ENABLE says");
+	rt.mwait_follows_misc = true;
+	cpuid_update_runtime(t, NR, &rt);
+	CHECK(!(t[L1].ecx & B(3)), "quirk off, MISC_ENABLE.MWAIT clear: MWAIT clear");
+	rt.misc_mwait = true;
+	cpuid_update_runtime(t, NR, &rt);
+	CHECK((t[L1].ecx & B(3)) && (t[L1].ecx & B(27)),
+	      "quirk off, MISC_ENABLE.MWAIT set: MWAIT set, OSXSAVE still there");
+}
+
 int main(void)
 {
 	test_sizes();
 	test_lookup();
 	test_update();
+	test_mwait();
 	return unit_done("test_cpuid_runtime");
 }

@@ -22,6 +22,10 @@
  *   cpuid_dep_* a second vCPU whose CPUID lacks TSC_ADJUST and
  *              ARCH_CAPABILITIES: TSC_ADJUST writes dropped, ARCH_CAPABILITIES
  *              #GP, as KVM
+ *   quirks_*   KVM_CAP_DISABLE_QUIRKS2: MONITOR/MWAIT #UD without
+ *              MWAIT_NEVER_UD_FAULTS, IA32_MISC_ENABLE's MWAIT bit puts
+ *              MWAIT in CPUID without MISC_ENABLE_NO_MWAIT (KVM's
+ *              monitor_mwait_test)
  *   insn_*     MONITOR and MWAIT run as NOPs (KVM's default quirk), CPUID
  *              faulting: CPUID at CPL 3 (flat protected mode, no IDT, so
  *              the #GP ends in a triple fault: KVM_EXIT_SHUTDOWN)
@@ -370,6 +374,7 @@ static void test_guest_cpuid(void)
 #define MSR_P6_EVNTSEL0		0x186
 #define MSR_PERF_STATUS		0x198
 #define MSR_MISC_ENABLE		0x1a0
+#define MISC_ENABLE_MWAIT	(1ULL << 18)
 #define MSR_DEBUGCTL		0x1d9
 #define MSR_POWER_CTL		0x1fc
 #define MSR_MTRR_BASE0		0x200
@@ -565,6 +570,50 @@ static void test_monitor_mwait(void)
 	else
 		ktest_fail("insn_mwait_nop", "MWAIT: %s (exit reason %u)", outcome_name(o),
 			   vm.run->exit_reason);
+}
+
+static enum outcome monitor_and_mwait(void)
+{
+	struct kvm_regs r;
+	enum outcome a = run_stub(STUB_MONITOR, 0x2000, 0, 0, &r);
+	enum outcome b = run_stub(STUB_MWAIT, 0, 0, 0, &r);
+
+	return a == b ? a : BROKEN;
+}
+
+static int disable_quirks(uint64_t quirks)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_DISABLE_QUIRKS2, .args = { quirks } };
+
+	return ioctl(vm.fd, KVM_ENABLE_CAP, &cap);
+}
+
+/*
+ * KVM_CAP_DISABLE_QUIRKS2 (issue 12, KVM's monitor_mwait_test), the
+ * vCPU's CPUID without MWAIT: with MWAIT_NEVER_UD_FAULTS off MONITOR and
+ * MWAIT #UD; with MISC_ENABLE_NO_MWAIT off IA32_MISC_ENABLE's MWAIT bit
+ * puts MWAIT in CPUID, and they run again.  Last, both quirks back on.
+ */
+static void test_quirks(void)
+{
+	const uint64_t never_ud = KVM_X86_QUIRK_MWAIT_NEVER_UD_FAULTS;
+	const uint64_t misc = KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT;
+	int cap = ioctl(vm.sys, KVM_CHECK_EXTENSION, KVM_CAP_DISABLE_QUIRKS2);
+	uint64_t misc_enable = 0;
+
+	KTEST_CHECK("quirks_cap", cap > 0 && (cap & never_ud) && (cap & misc));
+	KTEST_ERRNO("quirks_flags", ({
+		struct kvm_enable_cap c = { .cap = KVM_CAP_DISABLE_QUIRKS2, .flags = 1 };
+		ioctl(vm.fd, KVM_ENABLE_CAP, &c); }), EINVAL);
+	KTEST_CHECK("quirks_mwait_ud", !disable_quirks(never_ud) && monitor_and_mwait() == UD);
+	if (rdmsr(MSR_MISC_ENABLE, &misc_enable) != DONE)
+		ktest_fail("quirks_misc_enable", "RDMSR IA32_MISC_ENABLE failed");
+	KTEST_CHECK("quirks_misc_enable_mwait", !disable_quirks(never_ud | misc) &&
+		    wrmsr(MSR_MISC_ENABLE, misc_enable | MISC_ENABLE_MWAIT) == DONE &&
+		    monitor_and_mwait() == DONE);
+	KTEST_CHECK("quirks_misc_enable_off", wrmsr(MSR_MISC_ENABLE, misc_enable) == DONE &&
+		    monitor_and_mwait() == UD);
+	KTEST_CHECK("quirks_back_on", !disable_quirks(0) && monitor_and_mwait() == DONE);
 }
 
 /* A flat 32-bit segment for KVM_SET_SREGS: @type, DPL 3, selector RPL 3. */
@@ -796,6 +845,7 @@ int main(int argc, char **argv)
 		test_guest_cpuid();
 		test_msrs();
 		test_monitor_mwait();
+		test_quirks();
 	}
 
 	test_cpuid_fixed_after_run();

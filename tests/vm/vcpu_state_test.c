@@ -12,6 +12,7 @@
  *                         before its first instruction
  *   set_exception         exception.injected #UD: the IVT's handler runs
  *   shadow_nmi_roundtrip  the STI shadow and NMI masking read back as set
+ *   shadow_both_mov_ss    STI and MOV SS asked for together: MOV SS, as KVM
  *   bad_*                 EINVAL: an unknown flag, an exception vector over
  *                         31, the NMI vector as an exception
  *   smm_einval            (kvmini) no SMM to enter: EINVAL, not a silent 0
@@ -23,7 +24,8 @@
  *                         and the bit is cleared
  *   sync_clean_ignored    without the dirty bit run->s is not read
  *   sync_dirty_events     an interrupt put in run->s.events is delivered
- *   caps_state            KVM_CAP_DEBUGREGS; XCRS as XSAVE (whether the host has XSAVE)
+ *   caps_state            KVM_CAP_DEBUGREGS and KVM_CAP_XSAVE 1, KVM_CAP_INTR_SHADOW 0
+ *                         (KVM 6.1's answers; XCRS follows the host's XSAVE)
  *   debugregs_*           DR0-3, DR6, DR7 read back as set; flags, or DR6 or
  *                         DR7 over 32 bits: EINVAL
  *   xcrs_*                XCR0 x87|SSE reads back; XCR0 without x87: EINVAL;
@@ -136,6 +138,11 @@ static void test_events(void)
 	KTEST_CHECK("shadow_nmi_roundtrip", !ioctl(v.vcpu, KVM_SET_VCPU_EVENTS, &ev) &&
 		    !ioctl(v.vcpu, KVM_GET_VCPU_EVENTS, &ev) &&
 		    ev.interrupt.shadow == KVM_X86_SHADOW_INT_STI && ev.nmi.masked);
+	/* Both shadows asked for: MOV SS is kept (hostile review). */
+	ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS;
+	KTEST_CHECK("shadow_both_mov_ss", !ioctl(v.vcpu, KVM_SET_VCPU_EVENTS, &ev) &&
+		    !ioctl(v.vcpu, KVM_GET_VCPU_EVENTS, &ev) &&
+		    ev.interrupt.shadow == KVM_X86_SHADOW_INT_MOV_SS);
 	ev.nmi.masked = 0;
 	ev.interrupt.shadow = 0;
 	if (ioctl(v.vcpu, KVM_SET_VCPU_EVENTS, &ev))
@@ -229,9 +236,11 @@ static void test_fpu_state(void)
 		ktest_fail("state_setup", "%s", strerrorname_np(errno));
 		goto out;
 	}
-	has_xsave = ioctl(v.sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0;
+	/* KVM_CAP_XSAVE is 1 even without XSAVE (the x87/SSE area); XCRS needs XSAVE. */
+	has_xsave = ioctl(v.sys, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0;
 	KTEST_CHECK("caps_state", ioctl(v.sys, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS) == 1 &&
-		    (ioctl(v.sys, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0) == has_xsave);
+		    ioctl(v.sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) == 1 &&
+		    !ioctl(v.sys, KVM_CHECK_EXTENSION, KVM_CAP_INTR_SHADOW));
 
 	KTEST_CHECK("debugregs_roundtrip", !ioctl(v.vcpu, KVM_SET_DEBUGREGS, &d) &&
 		    !ioctl(v.vcpu, KVM_GET_DEBUGREGS, &back) && !memcmp(back.db, d.db, sizeof(d.db)) &&
