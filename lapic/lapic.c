@@ -313,7 +313,8 @@ int lapic_write(struct lapic *a, unsigned int off, __u32 val)
 		set_reg(a, LAPIC_TDCR, val & 0xb);
 		return LAPIC_W_TIMER;
 	case LAPIC_SELF_IPI:
-		if (!x2)
+		/* Bits 31:8 are reserved: #GP, as KVM (kvm-unit-tests' msr test). */
+		if (!x2 || (val & ~0xffU))
 			return -1;
 		/* A software-disabled APIC drops it, as any fixed interrupt. */
 		if (lapic_sw_enabled(a))
