@@ -430,6 +430,50 @@ void ept_zap_finish(struct kvmini_ept *ept, struct ept_zap *zap)
 	zap->flush = false;
 }
 
+/**
+ * ept_wrprotect_mask - let the guest read, not write, some pages, for dirty logging
+ * @ept: the VM's tables
+ * @gpa: the first page's guest-physical address (page aligned)
+ * @mask: bit i stands for the page at @gpa + i pages
+ * @zap: the zap this is part of: ept_zap_finish() flushes
+ *
+ * The guest's next write to such a page faults, and the fault maps it
+ * writable again and marks it dirty (fault.c).  A leaf that loses its
+ * write permission may have been written through: its page is marked
+ * dirty for reclaim, as when it is zapped.  A dirty-logged slot has no
+ * 2 MiB leaf (its faults map 4 KiB); one found anyway goes whole.
+ */
+void ept_wrprotect_mask(struct kvmini_ept *ept, u64 gpa, unsigned long mask, struct ept_zap *zap)
+{
+	unsigned int bit;
+
+	for_each_set_bit(bit, &mask, BITS_PER_LONG) {
+		u64 addr = gpa + ((u64)bit << PAGE_SHIFT);
+		u64 *pde = addr < EPT_MAX_GPA ? ept_pde(ept, NULL, addr) : NULL;
+		u64 e, *leaf, old;
+		struct page *page;
+
+		if (!pde)
+			continue;
+		e = READ_ONCE(*pde);
+		if (WARN_ON_ONCE(ept_is_2m(e))) {
+			ept_zap_range(ept, addr, PAGE_SIZE, false, zap);
+			continue;
+		}
+		if (!ept_present(e))
+			continue;
+		leaf = &ept_table_of(e)[ept_index(addr, 1)];
+		old = READ_ONCE(*leaf);
+		if (!ept_present(old) || !(old & EPT_WRITE))
+			continue;
+		page = pfn_to_page(ept_pfn_of(old));
+		if (!PageReserved(page))
+			SetPageDirty(page);
+		WRITE_ONCE(*leaf, old & ~EPT_WRITE);
+		zap->flush = true;
+	}
+}
+
 static void ept_free_table(struct kvmini_ept *ept, u64 *table, int level)
 {
 	unsigned int i;

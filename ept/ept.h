@@ -91,6 +91,7 @@ void ept_probe(struct kvmini_ept *ept, u64 gpa, bool write, struct ept_probe *p)
 void ept_zap_init(struct ept_zap *zap, spinlock_t *yield);
 void ept_zap_range(struct kvmini_ept *ept, u64 gpa, u64 size, bool mark, struct ept_zap *zap);
 void ept_zap_finish(struct kvmini_ept *ept, struct ept_zap *zap);
+void ept_wrprotect_mask(struct kvmini_ept *ept, u64 gpa, unsigned long mask, struct ept_zap *zap);
 void ept_cpu_enter(struct kvmini_ept *ept);
 void ept_cpu_leave(struct kvmini_ept *ept);
 

@@ -116,7 +116,7 @@ static bool must_retry(struct kvmini_vm *vm, unsigned long seq, unsigned long hv
  */
 int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool write)
 {
-	bool readonly, writable, huge, zapped;
+	bool readonly, logging, writable, huge, zapped;
 	struct ept_probe probe;
 	struct kvmini_slot *s;
 	unsigned long hva, seq;
@@ -130,6 +130,7 @@ int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool wr
 	spin_lock(&vm->mmu_lock);
 	s = gpa < EPT_MAX_GPA ? kvmini_find_slot(vm, gpa) : NULL;
 	readonly = s && (s->flags & KVM_MEM_READONLY);
+	logging = s && s->dirty_bitmap;
 	if (!s || (write && readonly)) {
 		spin_unlock(&vm->mmu_lock);
 		return 0;
@@ -145,14 +146,19 @@ int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool wr
 	 * ept_map() and ept_map_2m() take into account.
 	 */
 	zapped = probe.zapped;
-	huge = probe.room_2m && slot_allows_2m(s, gpa);
+	/*
+	 * Dirty logging maps 4 KiB and lets the guest write only what it
+	 * writes now, so each page's first write since the log was read
+	 * comes here and is counted.
+	 */
+	huge = probe.room_2m && !logging && slot_allows_2m(s, gpa);
 	hva = s->hva + (gpa & PAGE_MASK) - s->gpa;
 	seq = vm->mmu_seq;
 	spin_unlock(&vm->mmu_lock);
 	/* The lookup must see the VMM's page tables as of @seq or later. */
 	smp_rmb();
 
-	page = lookup_page(hva, write, !readonly, &writable);
+	page = lookup_page(hva, write, !readonly && !logging, &writable);
 	if (!page)
 		return -EFAULT;
 	huge = huge && host_maps_2m(vm->mm, hva);
@@ -165,6 +171,9 @@ int ept_fault_in(struct kvmini_vm *vm, struct ept_cache *cache, u64 gpa, bool wr
 	}
 	if (zapped)
 		vm->mmu_stats.mmu_refaults++;
+	/* Logging turned on or off since moved mmu_seq: @s is as it was. */
+	if (writable)
+		kvmini_slot_mark_dirty(s, gpa);
 	/*
 	 * A huge mapping is 2 MiB (or 1 GiB) of physically contiguous,
 	 * aligned memory, and the slot keeps 2 MiB alignment: the 2 MiB

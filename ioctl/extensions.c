@@ -39,6 +39,8 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_DISABLE_QUIRKS2:
 		return KVMINI_QUIRKS;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 		return KVMINI_MAX_VCPUS;

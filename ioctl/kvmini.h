@@ -29,6 +29,11 @@ void kvmini_vm_put(struct kvmini_vm *vm);
 
 int kvmini_set_memory_region(struct kvmini_vm *vm,
 			     const struct kvm_userspace_memory_region *mem);
+void kvmini_slots_free(struct kvmini_vm *vm);
+
+long kvmini_get_dirty_log(struct kvmini_vm *vm, void __user *argp);
+long kvmini_clear_dirty_log(struct kvmini_vm *vm, void __user *argp);
+long kvmini_enable_manual_dirty_log(struct kvmini_vm *vm, u64 options);
 
 long kvmini_check_extension(struct kvmini_vm *vm, long ext);
 

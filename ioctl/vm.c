@@ -42,6 +42,7 @@ static void vm_destroy(struct kvmini_vm *vm)
 		kvmini_vcpu_destroy(vm->vcpus[i]);
 	kvmini_mmu_notifier_unregister(vm);
 	ept_destroy(&vm->ept);
+	kvmini_slots_free(vm);
 	ida_free(&vm_ids, vm->id);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -173,8 +174,9 @@ static long vm_get_nr_mmu_pages(struct kvmini_vm *vm)
 
 /*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_MAX_VCPU_ID, KVM_CAP_MSR_PLATFORM_INFO,
- * KVM_CAP_DISABLE_QUIRKS2, and kvmini's own CR3 tracing (kvmini_abi.h).  KVM answers a capability
- * it cannot enable, and any flags, with EINVAL.
+ * KVM_CAP_DISABLE_QUIRKS2, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, and kvmini's
+ * own CR3 tracing (kvmini_abi.h).  KVM answers a capability it cannot
+ * enable, and any flags, with EINVAL.
  */
 static long vm_enable_cap_trace_cr3(struct kvmini_vm *vm, const struct kvm_enable_cap *cap)
 {
@@ -213,6 +215,8 @@ static long vm_enable_cap(struct kvmini_vm *vm, void __user *argp)
 			return -EINVAL;
 		WRITE_ONCE(vm->disabled_quirks, cap.args[0]);
 		return 0;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return kvmini_enable_manual_dirty_log(vm, cap.args[0]);
 	default:
 		return -EINVAL;
 	}
@@ -232,6 +236,10 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return kvmini_check_extension(vm, arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return vm_set_memory_region(vm, argp);
+	case KVM_GET_DIRTY_LOG:
+		return kvmini_get_dirty_log(vm, argp);
+	case KVM_CLEAR_DIRTY_LOG:
+		return kvmini_clear_dirty_log(vm, argp);
 	case KVM_CREATE_VCPU:
 		return kvmini_vcpu_create(vm, arg);
 	case KVM_SET_TSS_ADDR:
@@ -305,6 +313,7 @@ int kvmini_vm_create(unsigned long type)
 		goto out_free_id;
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
+	mutex_init(&vm->slots_lock);
 	spin_lock_init(&vm->mmu_lock);
 	mmgrab(current->mm);
 	vm->mm = current->mm;

@@ -15,6 +15,7 @@
 #ifndef KVMINI_VM_VM_H
 #define KVMINI_VM_VM_H
 
+#include <linux/bitops.h>
 #include <linux/kvm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
@@ -34,7 +35,14 @@ struct kvmini_slot {
 	u64 gpa;		/* page aligned; size 0 means unused */
 	u64 size;
 	unsigned long hva;	/* the VMM's memory behind it */
-	u32 flags;		/* KVM_MEM_READONLY */
+	u32 flags;		/* KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES */
+	/*
+	 * With KVM_MEM_LOG_DIRTY_PAGES, a bit per page, set when the page
+	 * is mapped writable or written by the module (ioctl/dirty_log.c).
+	 * Bits are set under mmu_lock, which also covers the pointer; the
+	 * bitmap is freed only after the slot lost it under the lock.
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 /* Cumulative, under mmu_lock (statistics: ioctl/stats.c). */
@@ -70,6 +78,13 @@ struct kvmini_vm {
 	bool platform_info_hidden;	/* KVM_CAP_MSR_PLATFORM_INFO off: the guest's RDMSR faults */
 	u64 disabled_quirks;	/* KVM_CAP_DISABLE_QUIRKS2: KVM_X86_QUIRK_* turned off */
 
+	/*
+	 * Orders the memory-region and dirty-log ioctls: a bitmap may be
+	 * read and copied out, which sleeps, without mmu_lock, only while
+	 * nothing can free it.
+	 */
+	struct mutex slots_lock;
+	u64 manual_dirty_log_protect;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	spinlock_t mmu_lock;		/* see the top of this file */
 	struct kvmini_slot slots[KVMINI_MAX_SLOTS];
 	/*
@@ -105,6 +120,17 @@ struct kvmini_vm {
 static inline bool vm_has_quirk(struct kvmini_vm *vm, u64 quirk)
 {
 	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
+/*
+ * The page holding @gpa, in @s, was or may be written; mmu_lock held.  KVM
+ * reports a page dirty once the guest may write it without an exit, which
+ * is when it is mapped writable.
+ */
+static inline void kvmini_slot_mark_dirty(struct kvmini_slot *s, u64 gpa)
+{
+	if (s->dirty_bitmap)
+		set_bit((gpa - s->gpa) >> PAGE_SHIFT, s->dirty_bitmap);
 }
 
 /* Returns the slot holding @gpa, or NULL; mmu_lock held (vm.c). */

@@ -18,6 +18,25 @@
 #define PTE_PS		BIT_ULL(7)
 #define PTE_ADDR	GENMASK_ULL(51, 12)
 
+/*
+ * A dirty-logged slot counts the module's own writes, as KVM's
+ * mark_page_dirty() after its writes to guest memory: after, so that a
+ * log read in between cannot clear the bit before the data is there.
+ */
+static void mark_written(struct kvmini_vm *vm, u64 gpa, unsigned int len)
+{
+	struct kvmini_slot *s;
+	u64 page;
+
+	spin_lock(&vm->mmu_lock);
+	for (page = gpa & PAGE_MASK; page < gpa + len; page += PAGE_SIZE) {
+		s = kvmini_find_slot(vm, page);
+		if (s)
+			kvmini_slot_mark_dirty(s, page);
+	}
+	spin_unlock(&vm->mmu_lock);
+}
+
 static int guest_phys_rw(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned int len,
 			 bool write)
 {
@@ -40,7 +59,11 @@ static int guest_phys_rw(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned 
 	 * the VMM's own that was the slot's, as KVM's guest accesses may.
 	 */
 	left = write ? copy_to_user(hva, buf, len) : copy_from_user(buf, hva, len);
-	return left ? -EFAULT : 0;
+	if (left)
+		return -EFAULT;
+	if (write)
+		mark_written(vm, gpa, len);
+	return 0;
 }
 
 int guest_phys_read(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned int len)
