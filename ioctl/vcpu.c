@@ -11,6 +11,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -266,6 +268,52 @@ static long vcpu_xsave(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user
 	return r;
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: the mask the thread runs the guest under, so a
+ * VMM can leave a signal blocked everywhere but in KVM_RUN and kick a
+ * vCPU with it.  As KVM, NULL drops the mask, SIGKILL and SIGSTOP are
+ * never blocked, and the size is the kernel's sigset_t.
+ */
+static long vcpu_set_signal_mask(struct kvmini_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_signal_mask __user *arg = argp;
+	struct kvm_signal_mask m;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	if (m.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, arg->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+/*
+ * The thread's own mask is kept in real_blocked meanwhile, as KVM keeps
+ * it: only this thread changes it, and it is always a subset of blocked.
+ */
+static long vcpu_run(struct kvmini_vcpu *vcpu)
+{
+	long r;
+
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+	r = kvmini_vcpu_run(vcpu);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
+	return r;
+}
+
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp,
 			      unsigned long arg)
 {
@@ -281,7 +329,9 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 	case KVM_RUN:
 		if (arg)
 			return -EINVAL;
-		return kvmini_vcpu_run(vcpu);
+		return vcpu_run(vcpu);
+	case KVM_SET_SIGNAL_MASK:
+		return vcpu_set_signal_mask(vcpu, argp);
 	case KVM_GET_REGS:
 		WITH_VMCS(vcpu, vmx_get_regs(vcpu, &u.regs));
 		return copy_to_user(argp, &u.regs, sizeof(u.regs)) ? -EFAULT : 0;

@@ -5,10 +5,9 @@
  * CR0.NE/CD/NW and CR4.VMXE/SMXE/MCE belong to the host (vcpu.c), so a
  * guest write that changes them exits and is checked and applied here,
  * with the rules of the SDM (#GP for invalid combinations).  Debug
- * registers always exit: the guest's DR0-3 and DR6 live in struct
- * kvmini_vcpu and never reach the hardware, so the host's breakpoints are
- * never disturbed; so does DR7 (the CPU runs the guest with DR7 0x400),
- * or the guest's breakpoints would fire on the host's addresses.
+ * registers always exit: the guest's live in struct kvmini_vcpu, and its
+ * DR0-3 and DR7 reach the CPU only for the entries where its DR7 arms a
+ * breakpoint (run.c), so the host's breakpoints are never disturbed.
  */
 #include <linux/kvm.h>
 #include <linux/types.h>

@@ -88,6 +88,16 @@ static void inject_exception(unsigned int vector, bool has_code, u32 code)
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 	}
+	/*
+	 * A fault the CPU delivers pushes RFLAGS with RF set, so that IRET
+	 * back to the instruction does not take its instruction breakpoint
+	 * again; an injected one pushes what the VMCS holds, so RF goes
+	 * there first, as KVM's inject_pending_event() does.  #DB is a trap
+	 * here (single step, data breakpoints): no RF.  Found by
+	 * kvm-unit-tests' idt_test.
+	 */
+	if (vector != X86_TRAP_DB)
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) | X86_EFLAGS_RF);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 

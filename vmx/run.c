@@ -214,6 +214,39 @@ static void handle_exit_irqoff(struct kvmini_vcpu *vcpu)
 	}
 }
 
+/* DR7: L0-3 and G0-3 arm the breakpoints; GD is emulated (exits.c). */
+#define DR7_ENABLES	0xffUL
+#define DR7_GD		BIT(13)
+#define DR7_INIT	0x400UL
+
+/*
+ * The guest's armed breakpoints need its DR0-3 in the CPU while it runs.
+ * Its DR7 goes in with the entry (VM-entry loads GUEST_DR7) and the exit
+ * sets DR7 to 0x400, so they never fire in the host; the host's own go
+ * off first (DR7 0), or they would meet the guest's addresses before
+ * the entry.  MOV DR still exits, so DR0-3 change only through kvmini,
+ * and a #DB exits with its cause (exits.c): the CPU's DR6 is not used.
+ * Interrupts off.  Return: whether DR0-3 now hold the guest's.
+ */
+static bool load_guest_breakpoints(struct kvmini_vcpu *vcpu, unsigned long host_dr7)
+{
+	unsigned long dr7 = vcpu->dr7 & ~DR7_GD;
+	bool armed = dr7 & DR7_ENABLES;
+
+	if (armed || vcpu->breakpoints_armed)
+		vmcs_writel(GUEST_DR7, armed ? dr7 : DR7_INIT);
+	vcpu->breakpoints_armed = armed;
+	if (!armed)
+		return false;
+	if (host_dr7 & DR7_ENABLES)
+		set_debugreg(0, 7);
+	set_debugreg(vcpu->dr[0], 0);
+	set_debugreg(vcpu->dr[1], 1);
+	set_debugreg(vcpu->dr[2], 2);
+	set_debugreg(vcpu->dr[3], 3);
+	return true;
+}
+
 /*
  * One entry and exit.  Return: 0 after an exit (exit info read), 1 when
  * the loop must look at signals or rescheduling first, -EIO on VMfail,
@@ -224,6 +257,7 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	unsigned long cr3, cr4, dr7 = 0;
 	u16 ds, es;
 	u64 host_xcr0, tsc;
+	bool guest_drs;
 	int fail;
 
 	local_irq_disable();
@@ -273,6 +307,7 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	get_debugreg(dr7, 7);
+	guest_drs = load_guest_breakpoints(vcpu, dr7);
 	savesegment(ds, ds);
 	savesegment(es, es);
 
@@ -296,6 +331,9 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	/* A VM exit sets DR7 to 0x400 and clears DEBUGCTL (SDM Vol. 3C 28.5.1). */
 	if (dr7 != 0x400)
 		set_debugreg(dr7, 7);
+	/* The host's breakpoints get their addresses back, as on KVM. */
+	if (guest_drs && hw_breakpoint_active())
+		hw_breakpoint_restore();
 	if (vcpu->host_debugctl)
 		update_debugctlmsr(vcpu->host_debugctl);
 	if (ds | es) {

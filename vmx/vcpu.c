@@ -392,7 +392,7 @@ static void reset_registers(struct kvmini_vcpu *vcpu)
 	vmcs_writel(GUEST_CR3, 0);
 	vmx_set_guest_efer(0);
 	vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);
-	/* The guest's DR7 lives in kvmini (cr.c): its breakpoints would use the host's DR0-3. */
+	/* The guest's DR7 lives in kvmini (cr.c); run.c loads it when it arms a breakpoint. */
 	vmcs_writel(GUEST_DR7, GUEST_DR7_INIT);
 	vcpu->dr7 = GUEST_DR7_INIT;
 	vcpu->cr8 = 0;

@@ -7,6 +7,7 @@
 #define KVMINI_VMX_VCPU_H
 
 #include <linux/kvm.h>
+#include <linux/signal_types.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
@@ -144,7 +145,11 @@ struct kvmini_vcpu {
 	unsigned long cr2;
 	unsigned long dr[4];
 	unsigned long dr6;
-	unsigned long dr7;		/* the hardware runs the guest with 0x400 */
+	unsigned long dr7;		/* in GUEST_DR7 while it arms a breakpoint (run.c) */
+	bool breakpoints_armed;		/* at the last entry */
+	/* KVM_SET_SIGNAL_MASK: the thread's signal mask inside KVM_RUN (ioctl/vcpu.c). */
+	sigset_t sigset;
+	bool sigset_active;
 	u8 cr8;				/* the guest's TPR: never the host's */
 	u64 xcr0;
 	struct vcpu_syscall_msrs guest_msrs, host_msrs;

@@ -1,7 +1,8 @@
 /*
  * A 64-bit IDT for the first 32 vectors.  A #GP raised while
- * gp_expected is set counts in gp_count and skips the 2-byte faulting
- * instruction (RDMSR/WRMSR), so a guest can probe for faults; anything
+ * gp_expected is set counts in gp_count, leaves the RFLAGS it pushed in
+ * gp_rflags, and skips the 2-byte faulting instruction (RDMSR/WRMSR), so
+ * a guest can probe for faults; anything
  * else goes to unexpected_exception(vector, error code, rip).
  */
 	.text
@@ -30,6 +31,10 @@ common:
 	cmpb $0, gp_expected(%rip)
 	je 1f
 	incl gp_count(%rip)
+	push %rax
+	mov 40(%rsp), %rax
+	mov %rax, gp_rflags(%rip)
+	pop %rax
 	addq $2, 16(%rsp)
 	add $16, %rsp
 	iretq
@@ -51,7 +56,9 @@ idt_stubs:
 	.endr
 
 	.data
-	.globl gp_expected, gp_count
+	.globl gp_expected, gp_count, gp_rflags
 gp_expected:	.byte 0
 	.balign 4
 gp_count:	.long 0
+	.balign 8
+gp_rflags:	.quad 0
