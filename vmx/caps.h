@@ -124,6 +124,12 @@ static inline bool vmx_has_vpid(const struct vmx_caps *caps)
 	return caps->proc2_ctls & PROC2_ENABLE_VPID;
 }
 
+/* The guest runs RDTSCP and RDPID, and its TSC_AUX is switched with the host's. */
+static inline bool vmx_has_rdtscp(const struct vmx_caps *caps)
+{
+	return caps->proc2_ctls & PROC2_ENABLE_RDTSCP;
+}
+
 static inline bool vmx_has_ple(const struct vmx_caps *caps)
 {
 	return caps->proc2_ctls & PROC2_PAUSE_LOOP_EXITING;

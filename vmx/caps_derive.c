@@ -28,12 +28,12 @@
 			 PROC_USE_TSC_OFFSETTING)
 #define PROC2_MIN	(PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST | PROC2_WBINVD_EXITING)
 /*
- * VPID waits for its flushes on migration; RDTSCP for the switching of
- * TSC_AUX, which the host's getcpu() uses.  PAUSE-loop exiting, as KVM
+ * VPID waits for its flushes on migration.  RDTSCP (and RDPID with it)
+ * with TSC_AUX switched (vcpu.c).  PAUSE-loop exiting, as KVM
  * has it on: a vCPU spinning on a lock (with interrupts off too) exits
  * now and then, and the run loop looks at signals and rescheduling.
  */
-#define PROC2_OPT	(PROC2_ENABLE_INVPCID | PROC2_PAUSE_LOOP_EXITING)
+#define PROC2_OPT	(PROC2_ENABLE_INVPCID | PROC2_ENABLE_RDTSCP | PROC2_PAUSE_LOOP_EXITING)
 /*
  * EFER, PAT, DR7 and DEBUGCTL switch with every entry and exit, so the
  * host never sees the guest's and the guest never runs under the host's.

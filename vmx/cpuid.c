@@ -134,6 +134,7 @@ int vmx_supported_cpuid(struct kvm_cpuid_entry2 *e, int max)
 		.ext_max = cpuid_eax(0x80000000),
 		.xsave = vmx_host_has_xsave(),
 		.invpcid = kvmini_caps.proc2_ctls & PROC2_ENABLE_INVPCID,
+		.rdtscp = vmx_has_rdtscp(&kvmini_caps),
 		.xcr0 = vmx_guest_xcr0_allowed(),
 		.tsc_khz = tsc_khz,
 		.caps_1_ecx = host_caps(CPUID_1_ECX),
@@ -310,6 +311,7 @@ static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 {
 	const struct kvm_cpuid_entry2 *l1 = find_entry(e, n, 1, 0);
 	const struct kvm_cpuid_entry2 *l7 = find_entry(e, n, 7, 0);
+	const struct kvm_cpuid_entry2 *le1 = find_entry(e, n, 0x80000001, 0);
 	u32 caps = 0;
 
 	if (l7 && (l7->ebx & C7_EBX_TSC_ADJUST))
@@ -320,6 +322,8 @@ static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 		caps |= VCPU_CPUID_X2APIC;
 	if (l1 && (l1->ecx & C1_ECX_TSC_DEADLINE))
 		caps |= VCPU_CPUID_TSC_DEADLINE;
+	if ((le1 && (le1->edx & CE1_EDX_RDTSCP)) || (l7 && (l7->ecx & C7_ECX_RDPID)))
+		caps |= VCPU_CPUID_TSC_AUX;
 	return caps;
 }
 

@@ -5,7 +5,7 @@
  * hypervisor (an instruction set extension the guest runs natively).
  * The lists follow KVM's kvm_set_cpu_caps() less what kvmini does not
  * give a guest: a PMU, the speculation control
- * MSRs, RDTSCP/RDPID (TSC_AUX is not switched), XSAVES, PKU, LA57, TSX,
+ * MSRs, XSAVES, PKU, LA57, TSX,
  * MONITOR/MWAIT, SGX, PT, AMX.  Pure code: see cpuid_filter.h.
  */
 #include "cpuid_filter.h"
@@ -61,7 +61,8 @@
 #define CE1_ECX_AVX	(F(11) | F(16))
 /*
  * CPUID.0x80000001 EDX: leaf 1's bits that AMD mirrors (not APIC), SYSCALL,
- * NX, MMXEXT, FXSR_OPT, 1 GiB pages, LM, 3DNow!.  Not RDTSCP (27).
+ * NX, MMXEXT, FXSR_OPT, 1 GiB pages, LM, 3DNow!; RDTSCP (27) where VMX
+ * lets the guest run it.
  */
 #define CE1_EDX	((C1_EDX & 0x0183f1ffU) | F(11) | F(20) | F(22) | F(25) | F(26) | \
 		 F(29) | F(30) | F(31))
@@ -164,7 +165,8 @@ static void leaf7(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 		keep(e, ~0U,
 		     (C7_EBX | (C7_EBX_AVX & avx) | (C7_EBX_AVX512 & avx512) |
 		      (h->invpcid ? C7_EBX_INVPCID : 0)) & h->caps_7_ebx,
-		     (C7_ECX | (C7_ECX_AVX & avx) | (C7_ECX_AVX512 & avx512)) & h->caps_7_ecx,
+		     (C7_ECX | (C7_ECX_AVX & avx) | (C7_ECX_AVX512 & avx512) |
+		      (h->rdtscp ? C7_ECX_RDPID : 0)) & h->caps_7_ecx,
 		     (C7_EDX | (C7_EDX_AVX512 & avx512)) & h->caps_7_edx);
 		e->ebx |= C7_EBX_TSC_ADJUST;
 		e->edx |= C7_EDX_ARCH_CAPS;
@@ -216,7 +218,7 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 	case 0x80000001:
 		e->ebx &= ~0x0fff0000U;		/* AMD's package type */
 		keep(e, ~0U, ~0U, (CE1_ECX | (CE1_ECX_AVX & avx)) & h->caps_e1_ecx,
-		     CE1_EDX & h->caps_e1_edx);
+		     (CE1_EDX | (h->rdtscp ? CE1_EDX_RDTSCP : 0)) & h->caps_e1_edx);
 		break;
 	case 0x80000002:	/* the brand string */
 	case 0x80000003:

@@ -29,6 +29,9 @@ typedef uint64_t u64;
 /* What the in-kernel APIC needs to know of a vCPU's CPUID.1 ECX. */
 #define C1_ECX_X2APIC		0x00200000U	/* bit 21: offered always */
 #define C1_ECX_TSC_DEADLINE	0x01000000U	/* bit 24: KVM_CAP_TSC_DEADLINE_TIMER */
+/* Where VMX lets the guest run them, with its own TSC_AUX (vmx/vcpu.c). */
+#define CE1_EDX_RDTSCP		0x08000000U	/* bit 27 */
+#define C7_ECX_RDPID		0x00400000U	/* bit 22 */
 
 /* What the filter needs to know of the host beyond the leaf itself. */
 struct cpuid_host {
@@ -36,6 +39,7 @@ struct cpuid_host {
 	u32 ext_max;		/* the host's CPUID.0x80000000:EAX */
 	bool xsave;		/* the host turned XSAVE on (CR4.OSXSAVE) */
 	bool invpcid;		/* VMX can let the guest run INVPCID */
+	bool rdtscp;		/* ... RDTSCP and RDPID, with its TSC_AUX */
 	u64 xcr0;		/* the XCR0 bits a guest may set */
 	u32 xsave_size;		/* the XSAVE area for all of @xcr0 */
 	u32 tsc_khz;		/* the host's TSC frequency: the guest's too */

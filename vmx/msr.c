@@ -380,6 +380,16 @@ static bool is_syscall_msr(u32 msr)
 	       msr == MSR_SYSCALL_MASK || msr == MSR_KERNEL_GS_BASE;
 }
 
+/*
+ * TSC_AUX exists where VMX lets the guest run RDTSCP; as KVM, the guest
+ * may touch it only when its CPUID has RDTSCP or RDPID, the VMM always.
+ * It is in the CPU while the vCPU is loaded (vcpu.c).
+ */
+static bool tsc_aux_allowed(struct kvmini_vcpu *vcpu, bool host)
+{
+	return vmx_has_rdtscp(&kvmini_caps) && (host || (vcpu->cpuid_caps & VCPU_CPUID_TSC_AUX));
+}
+
 /* The MSRs the guest uses directly: its values live in the VMCS or the CPU. */
 static int get_passed_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val)
 {
@@ -527,6 +537,11 @@ int vmx_get_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 *val, bool host)
 	case MSR_IA32_DEBUGCTLMSR:
 		*val = vmcs_read64(GUEST_IA32_DEBUGCTL);
 		return 0;
+	case MSR_TSC_AUX:
+		if (!tsc_aux_allowed(vcpu, host))
+			return -EINVAL;
+		*val = vcpu->guest_msrs_loaded ? __rdmsr(MSR_TSC_AUX) : vcpu->guest_msrs.tsc_aux;
+		return 0;
 	}
 	if (msr >= MSR_IA32_MC0_CTL && msr < MCE_BANK_MSRS_END)
 		return get_mce_bank(vcpu, msr, val);
@@ -573,6 +588,15 @@ int vmx_set_msr(struct kvmini_vcpu *vcpu, u32 msr, u64 val, bool host)
 		if (!host)
 			adjust_tsc_offset(vcpu, val - m->tsc_adjust);
 		m->tsc_adjust = val;
+		return 0;
+	case MSR_TSC_AUX:
+		/* Bits 63:32 are reserved on Intel, for the VMM too (KVM 6.1). */
+		if (!tsc_aux_allowed(vcpu, host) || val >> 32)
+			return -EINVAL;
+		if (vcpu->guest_msrs_loaded)
+			wrmsrl(MSR_TSC_AUX, val);
+		else
+			vcpu->guest_msrs.tsc_aux = val;
 		return 0;
 	case MSR_IA32_UCODE_REV:
 		/* The guest's write is dropped; the VMM sets the revision the guest reads. */

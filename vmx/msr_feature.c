@@ -15,6 +15,7 @@
 #include <asm/processor.h>
 
 #include "msr.h"
+#include "vmx.h"
 
 /* IA32_ARCH_CAPABILITIES of a new vCPU, computed once at load. */
 static u64 guest_arch_caps __ro_after_init;
@@ -93,6 +94,7 @@ static const u32 msrs_to_save[] = {
 	MSR_IA32_TSC_ADJUST, MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_MCG_STATUS, MSR_SMI_COUNT, MSR_PLATFORM_INFO,
 	MSR_MISC_FEATURES_ENABLES, MSR_IA32_POWER_CTL, MSR_IA32_UCODE_REV,
+	MSR_TSC_AUX,	/* last: only with RDTSCP (vmx_msr_save_list()) */
 };
 
 /*
@@ -106,7 +108,7 @@ static const u32 msr_features[] = {
 
 const u32 *vmx_msr_save_list(unsigned int *n)
 {
-	*n = ARRAY_SIZE(msrs_to_save);
+	*n = ARRAY_SIZE(msrs_to_save) - !vmx_has_rdtscp(&kvmini_caps);
 	return msrs_to_save;
 }
 

@@ -173,6 +173,8 @@ static void syscall_msrs_read(struct vcpu_syscall_msrs *m)
 	rdmsrl(MSR_CSTAR, m->cstar);
 	rdmsrl(MSR_SYSCALL_MASK, m->sfmask);
 	rdmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
+	if (vmx_has_rdtscp(&kvmini_caps))
+		rdmsrl(MSR_TSC_AUX, m->tsc_aux);
 }
 
 static void syscall_msrs_write(const struct vcpu_syscall_msrs *m)
@@ -182,6 +184,8 @@ static void syscall_msrs_write(const struct vcpu_syscall_msrs *m)
 	wrmsrl(MSR_CSTAR, m->cstar);
 	wrmsrl(MSR_SYSCALL_MASK, m->sfmask);
 	wrmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
+	if (vmx_has_rdtscp(&kvmini_caps))
+		wrmsrl(MSR_TSC_AUX, m->tsc_aux);
 }
 
 /**
@@ -189,9 +193,11 @@ static void syscall_msrs_write(const struct vcpu_syscall_msrs *m)
  * the guest's SYSCALL MSRs; preemption disabled
  * @vcpu: the vCPU
  *
- * The guest's STAR, LSTAR, CSTAR, SFMASK and KERNEL_GS_BASE stay in the
- * CPU between exits: nothing in the kernel uses them until it returns to
- * userspace or switches task, and vmx_vcpu_put() runs before either.
+ * The guest's STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE and TSC_AUX stay
+ * in the CPU between exits: nothing in the kernel uses them until it
+ * returns to userspace or switches task, and vmx_vcpu_put() runs before
+ * either.  (The kernel's entry code finds its CPU with LSL, not RDPID,
+ * so that an NMI meanwhile does not take the guest's TSC_AUX for it.)
  */
 void vmx_vcpu_load(struct kvmini_vcpu *vcpu)
 {

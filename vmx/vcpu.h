@@ -87,6 +87,7 @@ struct vmx_event {
 /* The MSRs the guest uses directly while it runs; switched lazily. */
 struct vcpu_syscall_msrs {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	u64 tsc_aux;	/* with RDTSCP: the host's is its CPU and node number */
 };
 
 /* As KVM's default for a vCPU (KVM_MAX_MCE_BANKS): MCG_CAP reports 32 banks. */
@@ -122,6 +123,7 @@ struct vcpu_msr_banks {
 #define VCPU_CPUID_ARCH_CAPS	BIT(1)
 #define VCPU_CPUID_X2APIC	BIT(2)
 #define VCPU_CPUID_TSC_DEADLINE	BIT(3)
+#define VCPU_CPUID_TSC_AUX	BIT(4)	/* RDTSCP or RDPID */
 
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;

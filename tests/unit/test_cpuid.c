@@ -5,7 +5,7 @@
  * report, then hosts lacking XSAVE or the TSC leaves), check that what
  * Linux would misuse without kvmini virtualizing it is hidden (MCE banks
  * are fine, TSC_ADJUST and ARCH_CAPABILITIES are emulated, RDPID and
- * RDTSCP are not), that the APIC and x2APIC are offered as KVM offers
+ * RDTSCP only where VMX lets the guest run them with its TSC_AUX), that the APIC and x2APIC are offered as KVM offers
  * them (issue 12: the in-kernel APIC), and that the TSC frequency leaves
  * are there so a guest need not calibrate against the PIT.
  *
@@ -98,7 +98,7 @@ static void test_leaf7(void)
 	CHECK(e.eax == 1, "leaf7: subleaf 1 is the last offered");
 	CHECK(e.ebx & B(1), "leaf7: TSC_ADJUST offered (emulated) even where the host hides it");
 	CHECK(e.edx & B(29), "leaf7: ARCH_CAPABILITIES offered (emulated)");
-	CHECK(!(e.ecx & B(22)), "leaf7: RDPID hidden (TSC_AUX not switched)");
+	CHECK(!(e.ecx & B(22)), "leaf7: RDPID hidden without VMX's enable-RDTSCP");
 	CHECK(!(e.ecx & (B(3) | B(4) | B(5) | B(16) | B(30))), "leaf7: PKU, OSPKE, WAITPKG, LA57, SGX_LC hidden");
 	CHECK(!(e.ebx & (B(2) | B(4) | B(11) | B(12) | B(14) | B(15) | B(25))),
 	      "leaf7: SGX, HLE, RTM, PQM, MPX, PQE, PT hidden");
@@ -107,6 +107,15 @@ static void test_leaf7(void)
 	CHECK(!(e.edx & (B(22) | B(24) | B(25))), "leaf7: AMX hidden");
 	CHECK(e.ebx & B(10), "leaf7: INVPCID where VMX enables it");
 	CHECK((e.ebx & (B(5) | B(16))) == (B(5) | B(16)), "leaf7: AVX2, AVX512F with host XSAVE");
+
+	struct cpuid_host rd = skx;
+
+	rd.rdtscp = true;
+	e = filtered(&rd, 7, 0, 2, 0, ~0U, 0);
+	CHECK(e.ecx & B(22), "leaf7: RDPID with enable-RDTSCP (TSC_AUX switched)");
+	rd.caps_7_ecx = ~B(22);
+	e = filtered(&rd, 7, 0, 2, 0, ~0U, 0);
+	CHECK(!(e.ecx & B(22)), "leaf7: RDPID not where the host kernel hides it");
 
 	struct cpuid_host h = skx;
 
@@ -238,7 +247,14 @@ static void test_ext(void)
 {
 	struct kvm_cpuid_entry2 e = filtered(&skx, 0x80000001, 0, 0, 0, ~0U, ~0U);
 
-	CHECK(!(e.edx & B(27)), "ext1: RDTSCP hidden");
+	CHECK(!(e.edx & B(27)), "ext1: RDTSCP hidden without VMX's enable-RDTSCP");
+
+	struct cpuid_host rd = skx;
+
+	rd.rdtscp = true;
+	e = filtered(&rd, 0x80000001, 0, 0, 0, ~0U, ~0U);
+	CHECK(e.edx & B(27), "ext1: RDTSCP with enable-RDTSCP (TSC_AUX switched)");
+	e = filtered(&skx, 0x80000001, 0, 0, 0, ~0U, ~0U);
 	CHECK(!(e.edx & B(9)), "ext1: APIC hidden");
 	CHECK((e.edx & (B(11) | B(20) | B(29))) == (B(11) | B(20) | B(29)), "ext1: SYSCALL, NX, LM kept");
 	CHECK(!(e.ecx & (B(2) | B(3) | B(9) | B(10) | B(22) | B(23))),

@@ -14,7 +14,8 @@
  * (label "kvmini" or "kvm" in the name).
  *
  *   cpuid_*    the device's supported CPUID: kvmini's allow-list (APIC and
- *              x2APIC offered as KVM; RDPID, RDTSCP, MONITOR, PDCM hidden; TSC_ADJUST and
+ *              x2APIC offered as KVM; RDPID and RDTSCP as the host has them
+ *              (TSC_AUX switched); MONITOR, PDCM hidden; TSC_ADJUST and
  *              ARCH_CAPABILITIES offered; 0x15/0x16 give the TSC frequency),
  *              and the guest's CPUID instruction answering from the table
  *   msr_*      each MSR of the issue's list: value at reset, writes
@@ -61,7 +62,7 @@
 
 enum { STUB_RDMSR = 0x1000, STUB_WRMSR = 0x1010, STUB_CPUID = 0x1020, STUB_RDTSC = 0x1040,
        HANDLER_GP = 0x1030, HANDLER_UD = 0x1038, SPIN_PAUSE = 0x1050, SPIN_JMP = 0x1060,
-       STUB_MONITOR = 0x1070, STUB_MWAIT = 0x1080 };
+       STUB_MONITOR = 0x1070, STUB_MWAIT = 0x1080, STUB_RDTSCP = 0x1090 };
 
 /* The guest's code, at 0x1000 in real mode: small stubs, each ending in OUT and HLT. */
 static unsigned char code[0x100];
@@ -85,6 +86,7 @@ static void build_code(void)
 	static const unsigned char spin_jmp[] = { 0xfa, 0xeb, 0xfe };
 	static const unsigned char monitor[] = { 0x0f, 0x01, 0xc8, 0xe6, PORT_DONE, 0xf4 };
 	static const unsigned char mwait[] = { 0x0f, 0x01, 0xc9, 0xe6, PORT_DONE, 0xf4 };
+	static const unsigned char rdtscp[] = { 0x0f, 0x01, 0xf9, 0xe6, PORT_DONE, 0xf4 };
 
 	memset(code, 0xf4, sizeof(code));
 	put(STUB_RDMSR, rdmsr, sizeof(rdmsr));
@@ -97,6 +99,7 @@ static void build_code(void)
 	put(SPIN_JMP, spin_jmp, sizeof(spin_jmp));
 	put(STUB_MONITOR, monitor, sizeof(monitor));
 	put(STUB_MWAIT, mwait, sizeof(mwait));
+	put(STUB_RDTSCP, rdtscp, sizeof(rdtscp));
 }
 
 static struct onevm vm;
@@ -222,6 +225,29 @@ static bool has(uint32_t fn, uint32_t idx, int reg, int bit)
 
 enum { EAX, EBX, ECX, EDX };
 
+/* Whether the machine the test runs on lists @flag in /proc/cpuinfo. */
+static bool cpuinfo_has(const char *flag)
+{
+	char line[4096], word[64];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(word, sizeof(word), " %s", flag);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p;
+
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (p = strstr(line, word); p && !found; p = strstr(p + 1, word))
+			found = p[strlen(word)] == ' ' || p[strlen(word)] == '\n';
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
 /* KVM_GET_SUPPORTED_CPUID with room for @room entries; NULL with errno on failure. */
 static struct kvm_cpuid2 *get_supported_n(int sys, unsigned int room)
 {
@@ -289,8 +315,9 @@ static void test_supported(struct kvm_cpuid2 *s)
 	KTEST_CHECK("cpuid_kvmini_no_deadline", !(l1->ecx & (1U << 24)));
 	KTEST_CHECK("cpuid_kvmini_no_monitor_vmx_pdcm",
 		    !(l1->ecx & ((1U << 3) | (1U << 5) | (1U << 15))));
-	KTEST_CHECK("cpuid_kvmini_no_rdpid", !(l7->ecx & (1U << 22)));
-	KTEST_CHECK("cpuid_kvmini_no_rdtscp", !(e1->edx & (1U << 27)));
+	/* With its TSC_AUX switched, where VMX runs them: wherever the host has them. */
+	KTEST_CHECK("cpuid_kvmini_rdpid_as_host", !!(l7->ecx & (1U << 22)) == cpuinfo_has("rdpid"));
+	KTEST_CHECK("cpuid_kvmini_rdtscp_as_host", !!(e1->edx & (1U << 27)) == cpuinfo_has("rdtscp"));
 	KTEST_CHECK("cpuid_kvmini_no_spec_ctrl", !(l7->edx & ((1U << 26) | (1U << 27) | (1U << 31))));
 	KTEST_CHECK("cpuid_kvmini_max_leaf_0x16", l0->eax >= 0x16);
 	KTEST_CHECK("cpuid_kvmini_tsc_leaf_complete", l15 && l15->eax && l15->ebx && l15->ecx);
@@ -395,6 +422,7 @@ static void test_guest_cpuid(void)
 #define MSR_X2APIC_ID		0x802
 #define MSR_XSS			0xda0
 #define MSR_EFER		0xc0000080
+#define MSR_TSC_AUX		0xc0000103
 
 static void test_msrs(void)
 {
@@ -512,6 +540,24 @@ static void test_msrs(void)
 	expect_write("msr_mtrr_fix64k_bad_type_gp", MSR_MTRR_FIX64K, 0x0202020202020202ULL, true);
 	expect_read("msr_mtrr_base8_gp", MSR_MTRR_BASE8, true, 0);
 
+	/*
+	 * TSC_AUX, RDTSCP's ECX: 0 at reset, 32 bits on Intel, and only
+	 * with RDTSCP or RDPID in the CPUID, as KVM.
+	 */
+	if (has(0x80000001, 0, EDX, 27) || has(7, 0, ECX, 22)) {
+		struct kvm_regs r;
+
+		expect_read("msr_tsc_aux_reset", MSR_TSC_AUX, false, 0);
+		expect_write("msr_tsc_aux_write", MSR_TSC_AUX, 0x12345, false);
+		expect_read("msr_tsc_aux_reads_back", MSR_TSC_AUX, false, 0x12345);
+		expect_write("msr_tsc_aux_high_gp", MSR_TSC_AUX, 1ULL << 32, true);
+		if (has(0x80000001, 0, EDX, 27))
+			KTEST_CHECK("rdtscp_ecx_is_tsc_aux",
+				    run_stub(STUB_RDTSCP, 0, 0, 0, &r) == DONE && r.rcx == 0x12345);
+		expect_write("msr_tsc_aux_back", MSR_TSC_AUX, 0, false);
+	} else {
+		expect_read("msr_tsc_aux_gp", MSR_TSC_AUX, true, 0);
+	}
 	expect_read("msr_pat_reset", MSR_PAT, false, 0x0007040600070406ULL);
 	expect_read("msr_efer_real_mode", MSR_EFER, false, 0);
 	expect_write("msr_debugctl_zero", MSR_DEBUGCTL, 0, false);
