@@ -32,6 +32,9 @@ long kvmini_check_extension(struct kvmini_vm *vm, long ext)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_XSAVE:		/* the x87/SSE area, even without XSAVE: as KVM */
+	case KVM_CAP_USER_NMI:		/* KVM_NMI */
+	case KVM_CAP_ENABLE_CAP:	/* KVM_ENABLE_CAP on a vCPU: */
+	case KVM_CAP_ENFORCE_PV_FEATURE_CPUID:	/* ... this one */
 		return 1;
 	case KVM_CAP_XCRS:
 		return vmx_host_has_xsave();

@@ -314,6 +314,23 @@ static long vcpu_run(struct kvmini_vcpu *vcpu)
 	return r;
 }
 
+/*
+ * KVM_ENABLE_CAP on a vCPU: KVM_CAP_ENFORCE_PV_FEATURE_CPUID, which
+ * makes the paravirtual features follow the vCPU's CPUID (hypercall.c).
+ * As KVM, flags or another capability are EINVAL.
+ */
+static long vcpu_enable_cap(struct kvmini_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags || cap.cap != KVM_CAP_ENFORCE_PV_FEATURE_CPUID)
+		return -EINVAL;
+	vcpu->pv_enforce = cap.args[0];
+	return 0;
+}
+
 static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void __user *argp,
 			      unsigned long arg)
 {
@@ -332,6 +349,12 @@ static long vcpu_ioctl_locked(struct kvmini_vcpu *vcpu, unsigned int ioctl, void
 		return vcpu_run(vcpu);
 	case KVM_SET_SIGNAL_MASK:
 		return vcpu_set_signal_mask(vcpu, argp);
+	case KVM_ENABLE_CAP:
+		return vcpu_enable_cap(vcpu, argp);
+	case KVM_NMI:
+		/* As KVM, with or without an irqchip; without virtual NMIs it is dropped. */
+		vmx_queue_nmi(vcpu);
+		return 0;
 	case KVM_GET_REGS:
 		WITH_VMCS(vcpu, vmx_get_regs(vcpu, &u.regs));
 		return copy_to_user(argp, &u.regs, sizeof(u.regs)) ? -EFAULT : 0;

@@ -4,15 +4,18 @@
  * of the ICR (SDM Vol. 3A 10.6): fixed and lowest-priority interrupts go
  * to the targets' IRR; INIT and SIPI wait in the target's events for its
  * own thread, which resets the vCPU or starts it (vlapic_accept_events),
- * as KVM's kvm_apic_accept_events().  NMI, SMI and ExtINT are not
- * delivered (docs/api.md).
+ * as KVM's kvm_apic_accept_events(); an NMI waits in the target's vCPU
+ * for the guest to be able to take it (vmx/events.c).  SMI and ExtINT
+ * are not delivered (docs/api.md).
  */
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/kvm.h>
 
 #include "vlapic.h"
+#include "../vmx/events.h"
 #include "../vmx/halt.h"
+#include "../vmx/hypercall.h"
 #include "../vmx/vcpu.h"
 #include "../vm/vm.h"
 
@@ -39,6 +42,9 @@ static void deliver(struct kvmini_vcpu *dst, const struct lapic_ipi *ipi)
 		return;
 	case LAPIC_DM_SIPI:
 		vlapic_set_sipi(dst, ipi->vector);
+		return;
+	case LAPIC_DM_NMI:
+		vmx_queue_nmi(dst);
 		return;
 	default:
 		return;
@@ -107,6 +113,71 @@ void vlapic_send_ipi(struct kvmini_vcpu *src)
 		pick = ipi.vector % nr_lowest;
 		deliver(lowest[pick], &ipi);
 	}
+}
+
+/* The vCPU whose APIC has physical ID @id and is on (hardware-enabled), or NULL. */
+static struct kvmini_vcpu *by_apic_id(struct kvmini_vm *vm, unsigned int n, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct kvmini_lapic *apic = vm->vcpus[i]->apic;
+		unsigned long flags;
+		bool hit;
+
+		if (!apic)
+			continue;
+		raw_spin_lock_irqsave(&apic->lock, flags);
+		hit = lapic_hw_enabled(&apic->m) && lapic_id(&apic->m) == id;
+		raw_spin_unlock_irqrestore(&apic->lock, flags);
+		if (hit)
+			return vm->vcpus[i];
+	}
+	return NULL;
+}
+
+/**
+ * vlapic_pv_send_ipi - KVM_HC_SEND_IPI, KVM's paravirtual IPI to many vCPUs
+ * @src: the caller
+ * @bitmap: two words: bit i of the first names APIC ID @min + i, of the
+ *          second @min + @cluster + i
+ * @min: the first APIC ID
+ * @cluster: the bits of each word (64, or 32 outside 64-bit mode)
+ * @icr: the ICR's low half: vector, delivery mode, level and trigger
+ *
+ * As KVM's kvm_pv_send_ipi(): no destination mode or shorthand, physical
+ * IDs only, each delivered as the ICR would deliver it.
+ *
+ * Return: the number of vCPUs it went to, or -KVMINI_HC_EINVAL.
+ */
+long vlapic_pv_send_ipi(struct kvmini_vcpu *src, const unsigned long *bitmap, u32 min,
+			unsigned int cluster, u32 icr)
+{
+	struct kvmini_vm *vm = src->vm;
+	/* Pairs with kvmini_vcpu_create()'s release: every counted slot is set. */
+	unsigned int n = smp_load_acquire(&vm->nr_vcpus), w, bit;
+	struct lapic_ipi ipi = {
+		.vector = icr & LAPIC_VECTOR_MASK,
+		.mode = icr & LAPIC_DM_MASK,
+		.level = icr & LAPIC_ICR_LEVEL,
+		.assert = icr & LAPIC_ICR_ASSERT,
+	};
+	long count = 0;
+
+	if (icr & (LAPIC_ICR_LOGICAL | LAPIC_SHORT_MASK))
+		return -KVMINI_HC_EINVAL;
+	for (w = 0; w < 2; w++) {
+		for_each_set_bit(bit, &bitmap[w], cluster) {
+			u64 id = (u64)min + w * cluster + bit;
+			struct kvmini_vcpu *dst = id > U32_MAX ? NULL : by_apic_id(vm, n, id);
+
+			if (dst) {
+				deliver(dst, &ipi);
+				count++;
+			}
+		}
+	}
+	return count;
 }
 
 bool vlapic_events_pending(struct kvmini_vcpu *vcpu)

@@ -75,6 +75,8 @@ void vlapic_set_tscdeadline(struct kvmini_lapic *apic, u64 deadline);
 
 /* ipi.c */
 void vlapic_send_ipi(struct kvmini_vcpu *src);
+long vlapic_pv_send_ipi(struct kvmini_vcpu *src, const unsigned long *bitmap, u32 min,
+			unsigned int cluster, u32 icr);
 bool vlapic_accept_events(struct kvmini_vcpu *vcpu);
 bool vlapic_events_pending(struct kvmini_vcpu *vcpu);
 bool vlapic_init_latched(struct kvmini_vcpu *vcpu);

@@ -344,6 +344,27 @@ static bool cpuid_equal(const struct kvmini_vcpu *vcpu, const struct kvm_cpuid_e
 	return true;
 }
 
+/*
+ * KVM's paravirtual features the table offers: EAX of the leaf after the
+ * one that signs "KVMKVMKVM", looked for where hypervisors put theirs
+ * (0x40000000 up, in steps of 0x100), as KVM's kvm_update_pv_runtime().
+ */
+static u32 cpuid_pv_features(struct kvm_cpuid_entry2 *e, int n)
+{
+	u32 base;
+
+	for (base = CPUID_KVM_SIGNATURE; base < 0x40010000; base += 0x100) {
+		const struct kvm_cpuid_entry2 *sig = find_entry(e, n, base, 0);
+		const struct kvm_cpuid_entry2 *f;
+
+		if (!sig || sig->ebx != 0x4b4d564b || sig->ecx != 0x564b4d56 || sig->edx != 0x4d)
+			continue;
+		f = find_entry(e, n, base + 1, 0);
+		return f ? f->eax : 0;
+	}
+	return 0;
+}
+
 /* The vCPU's table from now on; it owns @e. */
 static void install(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *e, int nent)
 {
@@ -351,6 +372,7 @@ static void install(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *e, int ne
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = nent;
 	vcpu->cpuid_caps = cpuid_caps(e, nent);
+	vcpu->pv_features = cpuid_pv_features(e, nent);
 	vcpu->maxphyaddr = cpuid_maxphyaddr(e, nent);
 	if (vcpu->apic)
 		vlapic_cpuid_changed(vcpu, vcpu->cpuid_caps & VCPU_CPUID_TSC_DEADLINE);

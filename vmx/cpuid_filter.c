@@ -254,6 +254,9 @@ void cpuid_filter_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_host *h)
 void cpuid_kvm_leaf(struct kvm_cpuid_entry2 *e, u32 fn)
 {
 	*e = (struct kvm_cpuid_entry2){ .function = fn };
+	/* KVM_FEATURE_PV_SEND_IPI (vmx/hypercall.c): the one kvmini has. */
+	if (fn == CPUID_KVM_FEATURES)
+		e->eax = 1U << 11;
 	if (fn != CPUID_KVM_SIGNATURE)
 		return;
 	e->eax = CPUID_KVM_FEATURES;

@@ -22,6 +22,7 @@
 #include "caps.h"
 #include "controls.h"
 #include "events.h"
+#include "halt.h"
 #include "exits.h"
 #include "vmcs.h"
 #include "vmx.h"
@@ -47,6 +48,52 @@
 static bool vnmi(void)
 {
 	return kvmini_caps.pin_ctls & PIN_VIRTUAL_NMIS;
+}
+
+/**
+ * vmx_queue_nmi - an NMI for @vcpu: an IPI's (lapic/ipi.c) or KVM_NMI's
+ * @vcpu: the target, from any thread
+ *
+ * It waits until the guest may take it: no NMI in service (virtual-NMI
+ * blocking, lifted by the handler's IRET) and no STI or MOV SS shadow,
+ * then goes in with the next entry; NMI-window exiting says when.  NMIs
+ * that come while one waits are one, as KVM keeps at most one pending
+ * behind the one in service.  Without virtual NMIs the guest's blocking
+ * cannot be known: nothing is queued (docs/api.md).
+ */
+void vmx_queue_nmi(struct kvmini_vcpu *vcpu)
+{
+	if (!vnmi())
+		return;
+	set_bit(0, &vcpu->nmi_queued);
+	vmx_vcpu_kick(vcpu);
+}
+
+bool vmx_nmi_waiting(struct kvmini_vcpu *vcpu)
+{
+	return test_bit(0, &vcpu->nmi_queued);
+}
+
+static bool nmi_injectable(void)
+{
+	return !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_NMI | GUEST_INTR_STI | GUEST_INTR_MOV_SS));
+}
+
+static void set_nmi_window_exiting(struct kvmini_vcpu *vcpu, bool on)
+{
+	u32 ctls = vcpu->proc_ctls;
+
+	if (!kvmini_caps.can_nmi_window)
+		return;
+	if (on)
+		ctls |= PROC_NMI_WINDOW_EXITING;
+	else
+		ctls &= ~PROC_NMI_WINDOW_EXITING;
+	if (ctls != vcpu->proc_ctls) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctls);
+		vcpu->proc_ctls = ctls;
+	}
 }
 
 /*
@@ -196,6 +243,11 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->instr_len);
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
 		ev->info = 0;
+	} else if (vmx_nmi_waiting(vcpu) && nmi_injectable()) {
+		/* Before interrupts, as the CPU ranks them; delivery blocks NMIs. */
+		clear_bit(0, &vcpu->nmi_queued);
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
+			     INTR_INFO_VALID | INTR_TYPE_NMI | X86_TRAP_NMI);
 	} else if (vcpu->irq_queued && guest_interruptible()) {
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
 			     INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vcpu->irq_vector);
@@ -228,6 +280,7 @@ void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
 		write_entry_event(vcpu);
 	waiting = vcpu->irq_queued || (vcpu->apic && vlapic_pending(vcpu) >= 0);
 	set_intr_window_exiting(vcpu, waiting || window_requested);
+	set_nmi_window_exiting(vcpu, vmx_nmi_waiting(vcpu));
 }
 
 /**
@@ -286,6 +339,13 @@ int handle_interrupt_window(struct kvmini_vcpu *vcpu)
 	return 1;
 }
 
+/* The guest can take an NMI: the next entry injects the one waiting. */
+int handle_nmi_window(struct kvmini_vcpu *vcpu)
+{
+	set_nmi_window_exiting(vcpu, false);
+	return 1;
+}
+
 /*
  * KVM_GET_VCPU_EVENTS, between two KVM_RUNs: what is being delivered is
  * in @vcpu->reinject (vmx_cancel_injection put it there), an interrupt
@@ -327,6 +387,7 @@ void vmx_get_vcpu_events(struct kvmini_vcpu *vcpu, struct kvm_vcpu_events *ev)
 			       (intr & GUEST_INTR_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
 	/* Without virtual NMIs, bit 3 is the CPU's own blocking: never the guest's. */
 	ev->nmi.masked = vnmi() && (intr & GUEST_INTR_NMI);
+	ev->nmi.pending = vmx_nmi_waiting(vcpu);
 	ev->smi.latched_init = vcpu->apic && vlapic_init_latched(vcpu);
 	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		    KVM_VCPUEVENT_VALID_SMM;
@@ -336,7 +397,7 @@ void vmx_get_vcpu_events(struct kvmini_vcpu *vcpu, struct kvm_vcpu_events *ev)
 				 KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
 				 KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM)
 
-/* What kvmini cannot hold: it has no SMM, no NMI of its own to wait for a window. */
+/* What kvmini cannot hold: it has no SMM, and without virtual NMIs no NMI waits. */
 static bool vcpu_events_valid(const struct kvm_vcpu_events *ev)
 {
 	/* PAYLOAD and TRIPLE_FAULT need caps kvmini does not offer: EINVAL, as KVM without them. */
@@ -344,7 +405,7 @@ static bool vcpu_events_valid(const struct kvm_vcpu_events *ev)
 		return false;
 	if (ev->exception.injected && (ev->exception.nr > 31 || ev->exception.nr == X86_TRAP_NMI))
 		return false;
-	if ((ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && ev->nmi.pending)
+	if ((ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && ev->nmi.pending && !vnmi())
 		return false;
 	if ((ev->flags & KVM_VCPUEVENT_VALID_SMM) && (ev->smi.smm || ev->smi.pending))
 		return false;
@@ -413,6 +474,12 @@ int vmx_set_vcpu_events(struct kvmini_vcpu *vcpu, const struct kvm_vcpu_events *
 	if ((re->info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI && re->info)
 		intr &= ~(GUEST_INTR_NMI | GUEST_INTR_MOV_SS | GUEST_INTR_STI);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
+	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) {
+		if (ev->nmi.pending)
+			set_bit(0, &vcpu->nmi_queued);
+		else
+			clear_bit(0, &vcpu->nmi_queued);
+	}
 	if (vcpu->apic && (ev->flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR))
 		WRITE_ONCE(vcpu->apic->sipi_vector, ev->sipi_vector);
 	if (vcpu->apic && (ev->flags & KVM_VCPUEVENT_VALID_SMM))

@@ -360,6 +360,7 @@ static const exit_handler_t exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_nmi_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= handle_invd,

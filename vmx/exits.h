@@ -36,6 +36,7 @@ int handle_ept_violation(struct kvmini_vcpu *vcpu);
 int handle_ept_misconfig(struct kvmini_vcpu *vcpu);
 int handle_vmcall(struct kvmini_vcpu *vcpu);
 int handle_interrupt_window(struct kvmini_vcpu *vcpu);
+int handle_nmi_window(struct kvmini_vcpu *vcpu);
 
 int vmx_complete_io(struct kvmini_vcpu *vcpu);
 int vmx_complete_mmio(struct kvmini_vcpu *vcpu);

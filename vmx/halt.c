@@ -20,6 +20,7 @@
 /* 6.4 on: smp_send_reschedule() traces the IPI. */
 #include <trace/events/ipi.h>
 
+#include "events.h"
 #include "halt.h"
 #include "vcpu.h"
 #include "vmcs.h"
@@ -41,12 +42,14 @@ void vmx_vcpu_kick(struct kvmini_vcpu *vcpu)
 }
 
 /*
- * A halted vCPU wakes for an interrupt it can take: IF set, above PPR.
- * As KVM 6.1, not for an event KVM_SET_VCPU_EVENTS put in delivery.
+ * A halted vCPU wakes for an interrupt it can take (IF set, above PPR)
+ * and for an NMI.  As KVM 6.1, not for an event KVM_SET_VCPU_EVENTS put
+ * in delivery.
  */
 static bool halt_ends(struct kvmini_vcpu *vcpu)
 {
-	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) && vlapic_pending(vcpu) >= 0;
+	return ((vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) && vlapic_pending(vcpu) >= 0) ||
+	       vmx_nmi_waiting(vcpu);
 }
 
 /**

@@ -17,5 +17,13 @@
 /* Errors, negated in RAX, with KVM's values (include/uapi/linux/kvm_para.h). */
 #define KVMINI_HC_EPERM		1	/* called from CPL > 0 */
 #define KVMINI_HC_ENOSYS	1000	/* unknown number */
+#define KVMINI_HC_EINVAL	22	/* KVM_HC_SEND_IPI: an ICR it does not take */
+
+/*
+ * KVM's own numbers kvmini answers (include/uapi/linux/kvm_para.h), each
+ * with its KVM_FEATURE_* bit of CPUID 0x40000001 EAX.
+ */
+#define KVMINI_HC_KVM_SEND_IPI		10	/* KVM_HC_SEND_IPI */
+#define KVMINI_FEATURE_PV_SEND_IPI	11	/* KVM_FEATURE_PV_SEND_IPI */
 
 #endif /* KVMINI_VMX_HYPERCALL_H */

@@ -468,6 +468,9 @@ int vmx_vcpu_run(struct kvmini_vcpu *vcpu)
 				vcpu->stats.signal_exits++;
 				break;
 			}
+		} else {
+			/* KVM_NMI's kick: nothing to wait for, but left set it ends every entry. */
+			clear_bit(VCPU_REQ_EVENT, &vcpu->requests);
 		}
 		vmx_inject_events(vcpu, window_requested(vcpu));
 		r = enter_guest(vcpu);

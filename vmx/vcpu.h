@@ -166,6 +166,8 @@ struct kvmini_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;
 	int cpuid_nent;
 	u32 cpuid_caps;			/* VCPU_CPUID_*, from the table */
+	u32 pv_features;		/* KVM_FEATURE_* in the table's 0x40000001 EAX */
+	bool pv_enforce;		/* KVM_CAP_ENFORCE_PV_FEATURE_CPUID (hypercall.c) */
 	u8 maxphyaddr;			/* the table's CPUID.0x80000008:EAX[7:0] */
 	struct vcpu_msr_state msr;
 
@@ -181,6 +183,8 @@ struct kvmini_vcpu {
 	struct kvmini_lapic *apic;
 	u32 mp_state;			/* KVM_MP_STATE_* */
 	unsigned long requests;		/* VCPU_REQ_* */
+	/* Bit 0: an NMI waits to be injected, set by any thread (events.c). */
+	unsigned long nmi_queued;
 	int guest_cpu;			/* the CPU it runs the guest on, or -1 */
 	struct rcuwait wait;		/* where it waits in HLT or for SIPI */
 
