@@ -50,6 +50,17 @@ static bool vnmi(void)
 	return kvmini_caps.pin_ctls & PIN_VIRTUAL_NMIS;
 }
 
+/* Turns one run-time control of the primary processor controls on or off. */
+static void set_proc_ctl(struct kvmini_vcpu *vcpu, u32 ctl, bool on)
+{
+	u32 ctls = on ? vcpu->proc_ctls | ctl : vcpu->proc_ctls & ~ctl;
+
+	if (ctls != vcpu->proc_ctls) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctls);
+		vcpu->proc_ctls = ctls;
+	}
+}
+
 /**
  * vmx_queue_nmi - an NMI for @vcpu: an IPI's (lapic/ipi.c) or KVM_NMI's
  * @vcpu: the target, from any thread
@@ -82,18 +93,8 @@ static bool nmi_injectable(void)
 
 static void set_nmi_window_exiting(struct kvmini_vcpu *vcpu, bool on)
 {
-	u32 ctls = vcpu->proc_ctls;
-
-	if (!kvmini_caps.can_nmi_window)
-		return;
-	if (on)
-		ctls |= PROC_NMI_WINDOW_EXITING;
-	else
-		ctls &= ~PROC_NMI_WINDOW_EXITING;
-	if (ctls != vcpu->proc_ctls) {
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctls);
-		vcpu->proc_ctls = ctls;
-	}
+	if (kvmini_caps.can_nmi_window)
+		set_proc_ctl(vcpu, PROC_NMI_WINDOW_EXITING, on);
 }
 
 /*
@@ -164,18 +165,8 @@ bool vmx_ready_for_interrupt(struct kvmini_vcpu *vcpu)
 
 static void set_intr_window_exiting(struct kvmini_vcpu *vcpu, bool on)
 {
-	u32 ctls = vcpu->proc_ctls;
-
-	if (!kvmini_caps.can_intr_window)
-		return;
-	if (on)
-		ctls |= PROC_INTERRUPT_WINDOW_EXITING;
-	else
-		ctls &= ~PROC_INTERRUPT_WINDOW_EXITING;
-	if (ctls != vcpu->proc_ctls) {
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, ctls);
-		vcpu->proc_ctls = ctls;
-	}
+	if (kvmini_caps.can_intr_window)
+		set_proc_ctl(vcpu, PROC_INTERRUPT_WINDOW_EXITING, on);
 }
 
 /*

@@ -27,12 +27,13 @@ struct onevm {
 };
 
 /*
- * @mem_size bytes of RAM, @len bytes of @code copied to @entry in it.
- * Return: 0, or -1 with errno from the call that failed; onevm_destroy()
- * either way.
+ * @mem_size bytes of RAM, @len bytes of @code copied to @entry in it;
+ * with @irqchip, KVM_CREATE_IRQCHIP before the vCPU.  Return: 0, or -1
+ * with errno from the call that failed; onevm_destroy() either way.
  */
-static inline int onevm_create(struct onevm *v, const char *dev, size_t mem_size,
-			       const unsigned char *code, size_t len, size_t entry)
+static inline int onevm_create_chip(struct onevm *v, const char *dev, size_t mem_size,
+				    const unsigned char *code, size_t len, size_t entry,
+				    int irqchip)
 {
 	struct kvm_userspace_memory_region r = { .memory_size = mem_size };
 	long size;
@@ -56,6 +57,8 @@ static inline int onevm_create(struct onevm *v, const char *dev, size_t mem_size
 	r.userspace_addr = (unsigned long)v->mem;
 	if (ioctl(v->fd, KVM_SET_USER_MEMORY_REGION, &r))
 		return -1;
+	if (irqchip && ioctl(v->fd, KVM_CREATE_IRQCHIP, 0))
+		return -1;
 	v->vcpu = ioctl(v->fd, KVM_CREATE_VCPU, 0);
 	size = ioctl(v->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (v->vcpu < 0 || size <= 0)
@@ -65,6 +68,12 @@ static inline int onevm_create(struct onevm *v, const char *dev, size_t mem_size
 	if (v->run == MAP_FAILED)
 		return -1;
 	return 0;
+}
+
+static inline int onevm_create(struct onevm *v, const char *dev, size_t mem_size,
+			       const unsigned char *code, size_t len, size_t entry)
+{
+	return onevm_create_chip(v, dev, mem_size, code, len, entry, 0);
 }
 
 static inline void onevm_destroy(struct onevm *v)

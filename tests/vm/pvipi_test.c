@@ -76,7 +76,6 @@ static struct kvm_cpuid_entry2 *pv_leaf(struct kvm_cpuid2 *c)
  */
 static int one(bool irqchip, bool pv_bit, bool enforce, uint32_t icr, char *log, size_t room)
 {
-	struct kvm_userspace_memory_region r = { .memory_size = MEM_SIZE };
 	struct kvm_regs regs = { .rip = ENTRY, .rsp = STACK, .rflags = 2 };
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { 1 } };
 	struct kvm_cpuid2 *c = NULL;
@@ -84,34 +83,19 @@ static int one(bool irqchip, bool pv_bit, bool enforce, uint32_t icr, char *log,
 	struct kvm_sregs s;
 	struct onevm v;
 	size_t n = 0;
-	long size;
 	int i, ret = -1;
 
-	memset(&v, 0, sizeof(v));
-	v.sys = v.fd = v.vcpu = -1;
-	v.run = MAP_FAILED;
-	v.mem_size = MEM_SIZE;
-	v.sys = open(dev, O_RDWR | O_CLOEXEC);
-	v.fd = v.sys < 0 ? -1 : ioctl(v.sys, KVM_CREATE_VM, 0);
-	v.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	r.userspace_addr = (unsigned long)v.mem;
 	snprintf(log, room, "setup: %s", "?");
-	if (v.fd < 0 || v.mem == MAP_FAILED || (irqchip && ioctl(v.fd, KVM_CREATE_IRQCHIP, 0)) ||
-	    ioctl(v.fd, KVM_SET_USER_MEMORY_REGION, &r) ||
-	    (v.vcpu = ioctl(v.fd, KVM_CREATE_VCPU, 0)) < 0 ||
-	    (size = ioctl(v.sys, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0)
+	if (onevm_create_chip(&v, dev, MEM_SIZE, guest, sizeof(guest), ENTRY, irqchip))
 		goto out;
-	v.run_size = size;
-	v.run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v.vcpu, 0);
 	c = supported(v.sys);
 	pv = c ? pv_leaf(c) : NULL;
-	if (v.run == MAP_FAILED || !pv)
+	if (!pv)
 		goto out;
 	pv->eax = pv_bit ? pv->eax | PV_SEND_IPI : pv->eax & ~PV_SEND_IPI;
 	if (ioctl(v.vcpu, KVM_SET_CPUID2, c) || (enforce && ioctl(v.vcpu, KVM_ENABLE_CAP, &cap)) ||
 	    ioctl(v.vcpu, KVM_GET_SREGS, &s))
 		goto out;
-	memcpy(v.mem + ENTRY, guest, sizeof(guest));
 	memcpy(v.mem + ICR_AT, &icr, sizeof(icr));
 	s.cs.base = 0;
 	s.cs.selector = 0;

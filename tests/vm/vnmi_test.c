@@ -111,40 +111,24 @@ static void test_no_irqchip(const char *dev)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct kvm_userspace_memory_region r = { .memory_size = MEM_SIZE };
 	struct kvm_regs regs = { .rip = ENTRY, .rsp = STACK, .rflags = 2 };
 	const char *dev = ktest_args(argc, argv);
 	struct kvm_vcpu_events ev;
 	struct kvm_sregs s;
 	struct onevm v;
 	char log[256];
-	long size;
 
 	if (!dev)
 		return 2;
 	judged = !strcmp(argv[2], "vnmi.kvmini");
 	/* No SA_RESTART: the alarm ends a KVM_RUN that would not. */
 	sigaction(SIGALRM, &sa, NULL);
-	memset(&v, 0, sizeof(v));
-	v.sys = v.fd = v.vcpu = -1;
-	v.run = MAP_FAILED;
-	v.mem_size = MEM_SIZE;
-	v.sys = open(dev, O_RDWR | O_CLOEXEC);
-	v.fd = v.sys < 0 ? -1 : ioctl(v.sys, KVM_CREATE_VM, 0);
-	v.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	r.userspace_addr = (unsigned long)v.mem;
-	if (v.fd < 0 || v.mem == MAP_FAILED || ioctl(v.fd, KVM_CREATE_IRQCHIP, 0) ||
-	    ioctl(v.fd, KVM_SET_USER_MEMORY_REGION, &r) ||
-	    (v.vcpu = ioctl(v.fd, KVM_CREATE_VCPU, 0)) < 0 ||
-	    (size = ioctl(v.sys, KVM_GET_VCPU_MMAP_SIZE, 0)) <= 0 ||
-	    (v.run_size = size,
-	     v.run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v.vcpu, 0)) == MAP_FAILED ||
+	if (onevm_create_chip(&v, dev, MEM_SIZE, guest, sizeof(guest), ENTRY, 1) ||
 	    ioctl(v.vcpu, KVM_GET_SREGS, &s)) {
 		ktest_fail("setup", "%s", strerror(errno));
 		onevm_destroy(&v);
 		return ktest_exit();
 	}
-	memcpy(v.mem + ENTRY, guest, sizeof(guest));
 	s.cs.base = 0;
 	s.cs.selector = 0;
 	s.ds.base = 0xfee00000;
