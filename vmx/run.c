@@ -328,12 +328,15 @@ static int enter_guest(struct kvmini_vcpu *vcpu)
 	vcpu->cr2 = native_read_cr2();
 	if (vcpu->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	/*
+	 * The host's breakpoints get their addresses back, as on KVM, before
+	 * DR7 arms them again.
+	 */
+	if (guest_drs && hw_breakpoint_active())
+		hw_breakpoint_restore();
 	/* A VM exit sets DR7 to 0x400 and clears DEBUGCTL (SDM Vol. 3C 28.5.1). */
 	if (dr7 != 0x400)
 		set_debugreg(dr7, 7);
-	/* The host's breakpoints get their addresses back, as on KVM. */
-	if (guest_drs && hw_breakpoint_active())
-		hw_breakpoint_restore();
 	if (vcpu->host_debugctl)
 		update_debugctlmsr(vcpu->host_debugctl);
 	if (ds | es) {
