@@ -21,6 +21,8 @@ tests/unit/test_pic: tests/unit/test_pic.c user/pic.c user/pic.h tests/unit/unit
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_pic.c user/pic.c
 tests/unit/test_pit: tests/unit/test_pit.c user/pit.c user/pit.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_pit.c user/pit.c
+tests/unit/test_testdev: tests/unit/test_testdev.c user/testdev.c user/testdev.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -pthread -o $@ tests/unit/test_testdev.c user/testdev.c
 tests/unit/test_bzimage: tests/unit/test_bzimage.c user/bzimage.c user/bzimage.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_bzimage.c user/bzimage.c
 

@@ -6,7 +6,7 @@
  * bus, except on the 0xe9 debug port, which prints every byte it is
  * given.  A 4-byte access to HC_PORT is a hypercall (hcall.c), one to
  * DISK_PORT a disk request (disk.c).  fw_cfg (fwcfg.c) and QEMU's
- * isa-debug-exit take whole accesses too: fw_cfg's selector is one
+ * isa-debug-exit and pc-testdev's register (testdev.c) take whole accesses too: fw_cfg's selector is one
  * 16-bit register, and debug-exit's value is the 1, 2 or 4 bytes
  * written, as QEMU's `-device isa-debug-exit,iobase=0xf4,iosize=0x4`
  * (the exit status (value << 1) | 1).  The other devices are the VM's
@@ -116,6 +116,13 @@ void io_exit(struct vcpu *vcpu, struct verdict *v)
 		for (i = 0; i < run->io.count; i++)
 			fwcfg_io(vcpu->vm->fwcfg, run->io.port, out, size, data + i * size);
 		pthread_mutex_unlock(&fwcfg_lock);
+		stats_port(run->io.port, out, true);
+		return;
+	}
+	if (vcpu->vm->testdev &&
+	    testdev_io(vcpu->vm->testdev, run->io.port, out, data, size)) {
+		for (i = 1; i < run->io.count; i++)
+			testdev_io(vcpu->vm->testdev, run->io.port, out, data + i * size, size);
 		stats_port(run->io.port, out, true);
 		return;
 	}

@@ -174,6 +174,12 @@ static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
+		/* Leaf 0 spells the vendor in EBX, EDX, ECX. */
+		if (e->function == 0 && vm->cpu_vendor) {
+			memcpy(&e->ebx, vm->cpu_vendor, 4);
+			memcpy(&e->edx, vm->cpu_vendor + 4, 4);
+			memcpy(&e->ecx, vm->cpu_vendor + 8, 4);
+		}
 		if (e->function == 1) {
 			e->ecx = (e->ecx & ~hide) | CPUID_1_ECX_HYPERVISOR;
 			e->edx &= ~hide_edx;

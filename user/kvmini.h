@@ -17,6 +17,7 @@
 
 #include "disk.h"
 #include "fwcfg.h"
+#include "testdev.h"
 #include "hcall.h"
 
 #define DEFAULT_DEVICE		"/dev/kvmini"
@@ -175,10 +176,14 @@ struct vm {
 	 */
 	bool shared_ram;
 	struct fwcfg *fwcfg;
+	/* --multiboot: QEMU's pc-testdev (ports 0xe0-0xe3, I/O RAM at 0xff000000) */
+	struct testdev *testdev;
 	/* isa-debug-exit at 0xf4 (--debug-exit, or --multiboot) */
 	bool debug_exit;
 	/* --irqchip=kernel: the device's PIC, IOAPIC and local APICs (KVM_CREATE_IRQCHIP) */
 	bool irqchip;
+	/* --cpu-vendor: CPUID leaf 0's vendor string, or NULL for the device's */
+	const char *cpu_vendor;
 	/* The devices on ports: the test console's, or a PC's (pc.c). */
 	const struct port_range *ports;
 	unsigned int nr_ports;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVM_EXIT_MMIO: a 4 KiB scratch device at 0xd0000000 that reads back
+ * KVM_EXIT_MMIO: pc-testdev's I/O RAM on a --multiboot machine (testdev.c),
+ * and a 4 KiB scratch device at 0xd0000000 that reads back
  * what was last written at each offset (so a guest can check the
  * hypervisor's instruction emulation end to end), and nothing anywhere
  * else: reads of unbacked addresses are all ones, writes vanish, and the
@@ -24,6 +25,11 @@ void mmio_exit(struct vcpu *vcpu, struct verdict *v)
 	if (len == 0 || len > sizeof(run->mmio.data)) {
 		verdict_fail(v, false, "KVM_EXIT_MMIO with length %u at 0x%llx", len,
 			     (unsigned long long)gpa);
+		return;
+	}
+	if (vcpu->vm->testdev &&
+	    testdev_mmio(vcpu->vm->testdev, gpa, write, run->mmio.data, len)) {
+		stats_mmio(true, write);
 		return;
 	}
 	/* Byte by byte: an access straddling the device's end is half ours. */

@@ -23,6 +23,7 @@
 
 /* --multiboot's: the machine's, for the life of the process (a stuck vCPU thread may still read it). */
 static struct fwcfg fwcfg;
+static struct testdev testdev;
 
 struct run_opts {
 	const char *device;
@@ -45,6 +46,7 @@ struct run_opts {
 	struct multiboot_boot mb;	/* --multiboot, every --initrd, --append */
 	bool debug_exit;	/* --debug-exit (always with --multiboot) */
 	bool irqchip;		/* --irqchip=kernel */
+	const char *cpu_vendor;	/* --cpu-vendor */
 };
 
 static void help(FILE *f)
@@ -63,6 +65,8 @@ static void help(FILE *f)
 "                  with --multiboot: kernel asks the device for its PIC, IOAPIC\n"
 "                  and local APICs (KVM_CREATE_IRQCHIP); the APs of --vcpus N\n"
 "                  then wait for INIT and SIPI (default user: none, one vCPU)\n"
+"  --cpu-vendor ID  CPUID's 12-character vendor for the guest, as QEMU's\n"
+"                  -cpu ...,vendor=ID (AuthenticAMD: kvm-unit-tests' syscall)\n"
 "  --debug-exit    QEMU's isa-debug-exit at ports 0xf4-0xf7: writing V ends\n"
 "                  the run with exit status (V << 1) | 1 (on with --multiboot)\n"
 "  --device PATH   KVM-compatible device (default " DEFAULT_DEVICE ", or /dev/kvm)\n"
@@ -142,7 +146,9 @@ static void help(FILE *f)
 "in 32-bit protected mode, paging off, EAX 0x2badb002, EBX the information;\n"
 "--mem 2M-3G, default 128M; all vCPUs share RAM. Devices: port 0xe9 and the\n"
 "16550 at 0x3f8 (\"\\r\\n\" ends a line), fw_cfg at 0x510-0x511 (signature,\n"
-"ID, RAM size, CPU counts), isa-debug-exit at 0xf4. --mode, --timer, --peek,\n"
+"ID, RAM size, CPU counts), isa-debug-exit at 0xf4, QEMU's pc-testdev (its\n"
+"register at 0xe0-0xe3 and 64 KiB of MMIO \"I/O RAM\" at 0xff000000, which\n"
+"kvm-unit-tests' emulator test runs instructions on). --mode, --timer, --peek,\n"
 "--share and --disk are refused. Exit status: (V << 1) | 1 when the guest\n"
 "writes V to 0xf4, else as for IMAGE (with --irqchip=kernel the device\n"
 "handles hlt: such a guest ends by 0xf4 or --timeout).\n", linux_default_cmdline);
@@ -212,7 +218,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_DEVICE = 256, O_MODE, O_MEM, O_TIMEOUT, O_STATS, O_REGS, O_PEEK, O_SHARE, O_HELP,
 	       O_VCPUS, O_TIMER, O_DISK, O_KERNEL, O_INITRD, O_APPEND, O_TRACE_CR3,
-	       O_CR3_TARGETS, O_MULTIBOOT, O_IRQCHIP, O_DEBUG_EXIT };
+	       O_CR3_TARGETS, O_MULTIBOOT, O_IRQCHIP, O_DEBUG_EXIT, O_CPU_VENDOR };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "mode", required_argument, NULL, O_MODE },
@@ -234,6 +240,7 @@ static void parse(int argc, char **argv, struct run_opts *o)
 		{ "multiboot", required_argument, NULL, O_MULTIBOOT },
 		{ "irqchip", required_argument, NULL, O_IRQCHIP },
 		{ "debug-exit", no_argument, NULL, O_DEBUG_EXIT },
+		{ "cpu-vendor", required_argument, NULL, O_CPU_VENDOR },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int i;
@@ -319,6 +326,12 @@ static void parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_DEBUG_EXIT:
 			o->debug_exit = true;
+			break;
+		case O_CPU_VENDOR:
+			if (strlen(optarg) != 12)
+				die("--cpu-vendor: 12 characters (GenuineIntel, AuthenticAMD), not '%s'",
+				    optarg);
+			o->cpu_vendor = optarg;
 			break;
 		case O_APPEND:
 			o->boot.append = optarg;
@@ -474,6 +487,8 @@ static int run_multiboot(struct vm *vm, const struct run_opts *o)
 	vm->mode = MODE_PROTECTED;
 	fwcfg_init(&fwcfg, vm->mem_size, vm->nr_vcpus);
 	vm->fwcfg = &fwcfg;
+	testdev_init(&testdev);
+	vm->testdev = &testdev;
 	vm->debug_exit = true;
 	vm_create(vm, o->device);
 	if (o->irqchip)
@@ -511,6 +526,7 @@ static int run_main(int argc, char **argv)
 	if (!vm)
 		die("out of memory");
 	vm->nr_vcpus = o.vcpus;
+	vm->cpu_vendor = o.cpu_vendor;
 	vm->slice_size = o.mem / o.vcpus;
 	vm->timer_hz = o.timer_hz;
 	vm->timer_vector = o.timer_vector;

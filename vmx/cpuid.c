@@ -307,6 +307,22 @@ static bool cpuid_va_width_ok(struct kvm_cpuid_entry2 *e, int n)
 }
 
 /* What the vCPU's MSRs must know of its CPUID, as KVM's guest_cpuid_has(). */
+/* KVM's is_guest_vendor_amd() and _hygon(): the vendors with AMD's SYSCALL. */
+static bool vendor_amd(const struct kvm_cpuid_entry2 *l0)
+{
+	static const u32 amd[][3] = {
+		{ 0x68747541, 0x444d4163, 0x69746e65 },	/* AuthenticAMD */
+		{ 0x69444d41, 0x21726574, 0x74656273 },	/* AMDisbetter! */
+		{ 0x6f677948, 0x656e6975, 0x6e65476e },	/* HygonGenuine */
+	};
+	int i;
+
+	for (i = 0; l0 && i < ARRAY_SIZE(amd); i++)
+		if (l0->ebx == amd[i][0] && l0->ecx == amd[i][1] && l0->edx == amd[i][2])
+			return true;
+	return false;
+}
+
 static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 {
 	const struct kvm_cpuid_entry2 *l1 = find_entry(e, n, 1, 0);
@@ -324,6 +340,8 @@ static u32 cpuid_caps(struct kvm_cpuid_entry2 *e, int n)
 		caps |= VCPU_CPUID_TSC_DEADLINE;
 	if ((le1 && (le1->edx & CE1_EDX_RDTSCP)) || (l7 && (l7->ecx & C7_ECX_RDPID)))
 		caps |= VCPU_CPUID_TSC_AUX;
+	if (vendor_amd(find_entry(e, n, 0, 0)))
+		caps |= VCPU_CPUID_SYSCALL_LEGACY;
 	return caps;
 }
 
@@ -412,6 +430,7 @@ int vmx_set_cpuid(struct kvmini_vcpu *vcpu, struct kvm_cpuid_entry2 *entries, in
 		return 0;
 	}
 	install(vcpu, entries, nent);
+	vmx_update_exception_bitmap(vcpu);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "cpuid.h"
 #include "events.h"
 #include "exits.h"
+#include "syscall.h"
 #include "trace.h"
 #include "vmcs.h"
 #include "vmx.h"
@@ -128,7 +129,7 @@ unsigned int vmx_guest_cpl(void)
 }
 
 /* Past the instruction that exited, as the CPU would have gone. */
-void vmx_skip_instruction(struct kvmini_vcpu *vcpu)
+static void skip_instruction(struct kvmini_vcpu *vcpu)
 {
 	unsigned long rip = vmcs_readl(GUEST_RIP) + vcpu->exit_instr_len;
 	u32 intr;
@@ -140,6 +141,49 @@ void vmx_skip_instruction(struct kvmini_vcpu *vcpu)
 	intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & 3)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~3);
+}
+
+/* DR6 bits that read as 1 when clear of any event (SDM Vol. 3B 18.2.3). */
+#define DR6_ACTIVE_LOW_BITS	0xffff0ff0UL
+#define DR7_GD			BIT(13)
+
+/* A #DB as the CPU delivers it: DR6 says why, DR7.GD is cleared. */
+static void queue_db(struct kvmini_vcpu *vcpu, unsigned long payload)
+{
+	vcpu->dr6 = ((vcpu->dr6 & ~DR_TRAP_BITS) | DR6_ACTIVE_LOW_BITS | payload) ^
+		    (payload & DR6_ACTIVE_LOW_BITS);
+	vcpu->dr7 &= ~DR7_GD;
+	inject_exception(X86_TRAP_DB, false, 0);
+}
+
+/**
+ * vmx_skip_instruction - finish an instruction kvmini ran for the guest
+ * @vcpu: the vCPU, loaded
+ *
+ * With RFLAGS.TF set the CPU would have trapped after the instruction:
+ * the single-step #DB is queued here, as KVM's
+ * kvm_skip_emulated_instruction() does.  TF as it was before the
+ * instruction decides; none of the instructions kvmini runs sets it.
+ * Found by kvm-unit-tests' debug ("Single-step #DB on emulated
+ * instructions", "w/ STI;HLT").
+ */
+void vmx_skip_instruction(struct kvmini_vcpu *vcpu)
+{
+	skip_instruction(vcpu);
+	if (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF)
+		queue_db(vcpu, DR_STEP);
+}
+
+/* The single-step trap after an instruction kvmini carried out itself. */
+void vmx_queue_single_step(struct kvmini_vcpu *vcpu)
+{
+	queue_db(vcpu, DR_STEP);
+}
+
+/* Whether an exception waits in the VM-entry fields for the next entry. */
+static bool exception_queued(void)
+{
+	return vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID;
 }
 
 /**
@@ -166,20 +210,18 @@ int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why)
 	return 0;
 }
 
-/* DR6 bits that read as 1 when clear of any event (SDM Vol. 3B 18.2.3). */
-#define DR6_ACTIVE_LOW_BITS	0xffff0ff0UL
-#define DR7_GD			BIT(13)
 #define GUEST_INTR_STI_MOV_SS	(BIT(0) | BIT(1))
 #define INTR_TYPE_PRIV_SW_EXC	5
 
-/* As the CPU would have delivered it: DR6 says why, DR7.GD is cleared. */
+/* A #DB exit: the guest gets the #DB, with its DR6 kept by kvmini. */
 static int handle_db(struct kvmini_vcpu *vcpu)
 {
 	unsigned long payload = vcpu->exit_qual;
 
 	/* ICEBP exits before it runs, though its #DB is a trap: step over it. */
 	if (((vcpu->exit_intr_info >> 8) & 7) == INTR_TYPE_PRIV_SW_EXC) {
-		vmx_skip_instruction(vcpu);
+		/* Its own #DB is the trap: no single step on top (as KVM). */
+		skip_instruction(vcpu);
 	} else if ((vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
 		   (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STI_MOV_SS)) {
 		/*
@@ -190,10 +232,7 @@ static int handle_db(struct kvmini_vcpu *vcpu)
 		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR_STEP);
 	}
-	vcpu->dr6 = ((vcpu->dr6 & ~DR_TRAP_BITS) | DR6_ACTIVE_LOW_BITS | payload) ^
-		    (payload & DR6_ACTIVE_LOW_BITS);
-	vcpu->dr7 &= ~DR7_GD;
-	inject_exception(X86_TRAP_DB, false, 0);
+	queue_db(vcpu, payload);
 	return 1;
 }
 
@@ -235,6 +274,8 @@ static int handle_nmi_or_exception(struct kvmini_vcpu *vcpu)
 		return handle_db(vcpu);
 	if (vector == X86_TRAP_AC)
 		return handle_ac(vcpu);
+	if (vector == X86_TRAP_UD)
+		return vmx_handle_ud(vcpu);
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 				  "exception exit without an intercepted exception");
 }
@@ -274,8 +315,10 @@ static int handle_hlt(struct kvmini_vcpu *vcpu)
 {
 	vcpu->stats.halt_exits++;
 	vmx_skip_instruction(vcpu);
+	/* A single step trapped after HLT ends the halt at once, as in KVM. */
 	if (vcpu->apic) {
-		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		if (!exception_queued())
+			vcpu->mp_state = KVM_MP_STATE_HALTED;
 		return 1;
 	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;

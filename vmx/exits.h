@@ -17,6 +17,7 @@ const char *vmx_exit_name(u32 reason);
 
 /* Helpers the handlers share (exits.c). */
 void vmx_skip_instruction(struct kvmini_vcpu *vcpu);
+void vmx_queue_single_step(struct kvmini_vcpu *vcpu);
 void vmx_inject_ud(struct kvmini_vcpu *vcpu);
 void vmx_inject_gp(struct kvmini_vcpu *vcpu);
 int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why);

@@ -290,6 +290,25 @@ static void setup_host_state(void)
 	vmcs_write64(HOST_IA32_PAT, val);
 }
 
+/**
+ * vmx_update_exception_bitmap - the exceptions that exit, from the CPUID
+ * @vcpu: the vCPU, its VMCS current
+ *
+ * #AC and #DB can be raised by their own delivery (CVE-2015-5307,
+ * CVE-2015-8104) and loop in the CPU forever: they exit, and are
+ * reflected.  A machine check is the host's (exits.c).  #UD exits only
+ * for a guest told it runs on AMD, whose SYSCALL kvmini carries out
+ * where Intel's CPU refuses it (syscall.c).
+ */
+void vmx_update_exception_bitmap(struct kvmini_vcpu *vcpu)
+{
+	u32 eb = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC);
+
+	if (vcpu->cpuid_caps & VCPU_CPUID_SYSCALL_LEGACY)
+		eb |= BIT(X86_TRAP_UD);
+	vmcs_write32(EXCEPTION_BITMAP, eb);
+}
+
 static void setup_controls(struct kvmini_vcpu *vcpu)
 {
 	const struct vmx_caps *c = &kvmini_caps;
@@ -300,12 +319,7 @@ static void setup_controls(struct kvmini_vcpu *vcpu)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, c->proc2_ctls);
 	vmcs_write32(VM_EXIT_CONTROLS, c->exit_ctls);
 	vmcs_write32(VM_ENTRY_CONTROLS, c->entry_ctls);
-	/*
-	 * #AC and #DB can be raised by their own delivery (CVE-2015-5307,
-	 * CVE-2015-8104) and loop in the CPU forever: they exit, and are
-	 * reflected.  A machine check is the host's (exits.c).
-	 */
-	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
+	vmx_update_exception_bitmap(vcpu);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

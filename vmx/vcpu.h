@@ -124,6 +124,7 @@ struct vcpu_msr_banks {
 #define VCPU_CPUID_X2APIC	BIT(2)
 #define VCPU_CPUID_TSC_DEADLINE	BIT(3)
 #define VCPU_CPUID_TSC_AUX	BIT(4)	/* RDTSCP or RDPID */
+#define VCPU_CPUID_SYSCALL_LEGACY BIT(5)	/* AMD vendor: SYSCALL outside 64-bit mode */
 
 struct kvmini_vcpu {
 	struct kvmini_vm *vm;
@@ -216,6 +217,7 @@ int vmx_get_sregs(struct kvmini_vcpu *vcpu, struct kvm_sregs *sregs);
 int vmx_set_sregs(struct kvmini_vcpu *vcpu, const struct kvm_sregs *sregs,
 		  const u64 *pdptes);
 void vmx_vcpu_reset(struct kvmini_vcpu *vcpu);
+void vmx_update_exception_bitmap(struct kvmini_vcpu *vcpu);
 void vmx_vcpu_preempt_init(struct kvmini_vcpu *vcpu);
 
 /* Registers and control registers as the guest sees them (cr.c). */

@@ -8,7 +8,8 @@
 # the vCPU's debugfs must count the exits that took it back: PAUSE exits
 # with the timer off, PREEMPTION_TIMER exits with preemption_timer_us on.
 # In Bochs, where nothing else takes such a guest back, KVM's run of the
-# loops is skipped.
+# loops is skipped.  syscall_test: SYSCALL in 32-bit code for a guest
+# whose CPUID vendor is AMD (carried out) or Intel (#UD), on both devices.
 T=cpumodel
 . /kvmini/tests/vm/lib.sh
 
@@ -28,6 +29,7 @@ spin_run() { # NAME ARGS...
 kvmini_load || { fail load "insmod failed"; finish; }
 before=$(kvmini_memory)
 cpumodel_test /dev/kvmini cpumodel.kvmini || FAILED=1
+syscall_test /dev/kvmini syscall.kvmini || FAILED=1
 P=/sys/module/kvmini/parameters/preemption_timer_us
 if [ -w "$P" ]; then
 	# Timer off: only PAUSE-loop exiting takes the PAUSE loop back.
@@ -50,6 +52,7 @@ kvmini_leftovers "$before" memory_back vms_zero unload
 
 if kvm_load; then
 	cpumodel_test /dev/kvm cpumodel.kvm || FAILED=1
+	syscall_test /dev/kvm syscall.kvm || FAILED=1
 	# KVM's own timer serves its APIC only: in Bochs, `cli; jmp .` would never end.
 	if grep -qw "kvmini.machine=bochs" /proc/cmdline; then
 		skip kvm_spin "Bochs makes no exit from a KVM guest spinning with IF=0"

@@ -4,7 +4,8 @@
 # and the statistics (KVM_GET_STATS_FD, debugfs): event_test on
 # /dev/kvmini, then the same program on /dev/kvm; vcpu_state_test, the
 # events as state (KVM_GET/SET_VCPU_EVENTS, KVM_CAP_SYNC_REGS), likewise;
-# debugreg_test, the guest's hardware breakpoints, and sigmask_test,
+# debugreg_test, the guest's hardware breakpoints, singlestep_test,
+# RFLAGS.TF over the instructions kvmini runs, and sigmask_test,
 # KVM_SET_SIGNAL_MASK, likewise.
 T=events
 . /kvmini/tests/vm/lib.sh
@@ -14,6 +15,7 @@ before=$(kvmini_memory)
 event_test /dev/kvmini events.kvmini || FAILED=1
 vcpu_state_test /dev/kvmini vcpu_state.kvmini || FAILED=1
 debugreg_test /dev/kvmini debugreg.kvmini || FAILED=1
+singlestep_test /dev/kvmini singlestep.kvmini || FAILED=1
 sigmask_test /dev/kvmini sigmask.kvmini || FAILED=1
 kvmini_leftovers "$before" memory_back debugfs_clean
 
@@ -42,6 +44,7 @@ if kvm_load; then
 	event_test /dev/kvm events.kvm || FAILED=1
 	vcpu_state_test /dev/kvm vcpu_state.kvm || FAILED=1
 	debugreg_test /dev/kvm debugreg.kvm || FAILED=1
+	singlestep_test /dev/kvm singlestep.kvm || FAILED=1
 	sigmask_test /dev/kvm sigmask.kvm || FAILED=1
 	kvm_unload
 else
