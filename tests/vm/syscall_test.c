@@ -13,7 +13,8 @@
  *   amd_syscall     AMD: OUT 0x10, ECX the next EIP, CS 0x18 and SS 0x20
  *                   flat 32-bit at DPL 0, IF cleared, TF kept
  *   amd_no_sce      AMD with EFER.SCE clear: #UD
- *   amd_single_step AMD with TF set: the #DB comes after SYSCALL, at 0x1010
+ *   amd_single_step AMD, TF set by POPF just before: the #DB comes after
+ *                   SYSCALL, at 0x1010 (legacy mode keeps TF)
  *   intel_ud        Intel: #UD, nothing changed (EIP 0x1000 pushed)
  */
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include "rmvm.h"
 
 #define ENTRY		0x1000
+#define ENTRY_TF	0x1040	/* PUSHF; OR TF; POPF; SYSCALL */
 #define TARGET		0x1010
 #define GDT_GPA		0x500
 #define IDT_GPA		0x800
@@ -30,7 +32,6 @@
 #define STAR_CS		0x18
 #define EFER_SCE	1ULL
 #define MSR_STAR	0xc0000081
-#define EFLAGS_TF	0x100
 #define EFLAGS_IF	0x200
 
 /* See the top of this file; assembled from AT&T .code32, at 0x1000. */
@@ -39,7 +40,9 @@ static const unsigned char guest[] = {
 	0x00, 0x00, 0x00, 0x00, 0xe6, 0x10, 0xf4, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xe6, 0x11, 0xf4, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0xe6, 0x12, 0xf4,
+	0xe6, 0x12, 0xf4, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x9c, 0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x00,
+	0x9d, 0x0f, 0x05, 0xf4,
 };
 
 static int set_vendor(struct onevm *v, const char *vendor)
@@ -82,7 +85,7 @@ static void gate(struct onevm *v, int vector, uint32_t handler)
 
 /* Runs the guest to its first OUT; returns the port, or -1 (failure reported). */
 static int run(const char *dev, const char *name, const char *vendor, uint64_t efer,
-	       uint64_t rflags, struct onevm *v, struct kvm_regs *regs, struct kvm_sregs *s)
+	       uint64_t entry, struct onevm *v, struct kvm_regs *regs, struct kvm_sregs *s)
 {
 	struct kvm_segment flat = {
 		.limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
@@ -93,7 +96,8 @@ static int run(const char *dev, const char *name, const char *vendor, uint64_t e
 		struct kvm_msr_entry e;
 	} star = { .h.nmsrs = 1, .e.index = MSR_STAR, .e.data = (uint64_t)STAR_CS << 32 | TARGET };
 
-	*regs = (struct kvm_regs){ .rip = ENTRY, .rsp = STACK, .rflags = rflags };
+	/* IF on, to see SYSCALL clear it. */
+	*regs = (struct kvm_regs){ .rip = entry, .rsp = STACK, .rflags = 0x202 };
 	if (onevm_create(v, dev, RMVM_MEM, guest, sizeof(guest), ENTRY) ||
 	    set_vendor(v, vendor) || ioctl(v->vcpu, KVM_GET_SREGS, s)) {
 		ktest_fail(name, "VM: %s", strerror(errno));
@@ -150,7 +154,7 @@ int main(int argc, char **argv)
 	if (!dev)
 		return 2;
 
-	port = run(dev, "amd_syscall", "AuthenticAMD", EFER_SCE, 0x202, &v, &r, &s);
+	port = run(dev, "amd_syscall", "AuthenticAMD", EFER_SCE, ENTRY, &v, &r, &s);
 	if (port >= 0) {
 		if (port == 0x10 && r.rcx == ENTRY + 2 && s.cs.selector == STAR_CS &&
 		    s.cs.db && !s.cs.l && !s.cs.dpl && s.cs.type == 0xb && s.cs.base == 0 &&
@@ -165,7 +169,7 @@ int main(int argc, char **argv)
 	}
 	onevm_destroy(&v);
 
-	port = run(dev, "amd_no_sce", "AuthenticAMD", 0, 2, &v, &r, &s);
+	port = run(dev, "amd_no_sce", "AuthenticAMD", 0, ENTRY, &v, &r, &s);
 	if (port >= 0) {
 		if (port == 0x12 && pushed_eip(&v, &r) == ENTRY)
 			ktest_pass("amd_no_sce");
@@ -175,7 +179,7 @@ int main(int argc, char **argv)
 	}
 	onevm_destroy(&v);
 
-	port = run(dev, "amd_single_step", "AuthenticAMD", EFER_SCE, 0x102, &v, &r, &s);
+	port = run(dev, "amd_single_step", "AuthenticAMD", EFER_SCE, ENTRY_TF, &v, &r, &s);
 	if (port >= 0) {
 		if (port == 0x11 && pushed_eip(&v, &r) == TARGET)
 			ktest_pass("amd_single_step");
@@ -185,7 +189,7 @@ int main(int argc, char **argv)
 	}
 	onevm_destroy(&v);
 
-	port = run(dev, "intel_ud", "GenuineIntel", EFER_SCE, 2, &v, &r, &s);
+	port = run(dev, "intel_ud", "GenuineIntel", EFER_SCE, ENTRY, &v, &r, &s);
 	if (port >= 0) {
 		if (port == 0x12 && pushed_eip(&v, &r) == ENTRY && s.cs.selector == 8)
 			ktest_pass("intel_ud");
