@@ -76,6 +76,13 @@ tests/unit/test_msr_rules: tests/unit/test_msr_rules.c vmx/msr_rules.c vmx/msr_r
 tests/unit/test_lapic: tests/unit/test_lapic.c lapic/lapic.c lapic/lapic.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_lapic.c lapic/lapic.c
 
+EMUL_SRCS := $(wildcard emul/*.c)
+tests/unit/test_emul: tests/unit/test_emul.c $(EMUL_SRCS) $(wildcard emul/*.h) tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_emul.c $(EMUL_SRCS)
+
+tests/unit/test_alu: tests/unit/test_alu.c emul/alu.c emul/alu.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_alu.c emul/alu.c
+
 tests/unit/test_vmstats: tests/unit/test_vmstats.c user/vmstats.c user/util.c user/vmstats.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -D_GNU_SOURCE -o $@ tests/unit/test_vmstats.c user/vmstats.c user/util.c
 tests/unit/test_util: tests/unit/test_util.c user/util.c user/kvmini.h tests/unit/unit.h

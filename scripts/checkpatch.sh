@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: scripts/checkpatch.sh [FILES...]   (default: *.c *.h under vm/ vmx/ ept/ ioctl/ lapic/)
+# Usage: scripts/checkpatch.sh [FILES...]   (default: *.c *.h under vm/ vmx/ emul/ ept/ ioctl/ lapic/)
 # Runs the kernel's checkpatch.pl (--strict) on kvmini's sources. Debian ships
 # checkpatch.pl only inside the big linux-source-6.1 package, so the first run
 # downloads that once and keeps just the files checkpatch needs in
@@ -39,10 +39,10 @@ exec 9>&-
 
 if [ $# -eq 0 ]; then
 	cd "$top"
-	mapfile -t files < <(find vm vmx ept ioctl lapic include \( -name '*.c' -o -name '*.h' \) \
+	mapfile -t files < <(find vm vmx emul ept ioctl lapic include \( -name '*.c' -o -name '*.h' \) \
 		-type f 2>/dev/null | sort)
 	if [ ${#files[@]} -eq 0 ]; then
-		echo "checkpatch.sh: no *.c or *.h under vm/ vmx/ ept/ ioctl/ lapic/"
+		echo "checkpatch.sh: no *.c or *.h under vm/ vmx/ emul/ ept/ ioctl/ lapic/"
 		exit 0
 	fi
 	set -- "${files[@]}"

@@ -13,7 +13,7 @@ build_machine() {
 	eval "$(scripts/kernel.sh "$line")"
 	rm -rf "$dir"
 	mkdir -p "$dir/src"
-	cp -a Makefile Kbuild include vm vmx ept ioctl lapic user tests "$dir/src/"
+	cp -a Makefile Kbuild include vm vmx emul ept ioctl lapic user tests "$dir/src/"
 	make -C "$dir/src" -s KDIR="$KDIR" module >"$dir/build.log" 2>&1 ||
 		die "module build failed: see $dir/build.log"
 	make -C "$dir/src" -s KDIR="$KDIR" payload PAYLOAD="$dir/payload" >>"$dir/build.log" 2>&1 ||

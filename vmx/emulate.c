@@ -1,273 +1,423 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MMIO: a guest access to a guest-physical address with no memory behind
- * it (or a write to a read-only slot) is decoded here and handed to
- * userspace as KVM_EXIT_MMIO.  Only the MOV forms compilers emit for
- * device registers are decoded: MOV r/m,r and r,r/m (88, 89, 8A, 8B),
- * MOV r/m,imm (C6, C7), MOV with a memory offset (A0-A3), MOVZX and MOVSX
- * (0F B6, B7, BE, BF), MOVSXD (63).  Anything else stops the vCPU with
- * KVM_EXIT_INTERNAL_ERROR (KVM_INTERNAL_ERROR_EMULATION).
+ * MMIO: an instruction that touched a guest-physical address with no RAM
+ * behind it (or wrote to a read-only slot) is carried out here by the
+ * instruction emulator (emul/), as KVM's x86_emulate_instruction() does.
+ * This file is the emulator's view of the vCPU: registers from and back
+ * to the VMCS, guest memory through the guest's page tables, and MMIO
+ * through the in-kernel APIC or KVM_EXIT_MMIO.
+ *
+ * A read userspace must answer ends the exit with KVM_EXIT_MMIO; the
+ * next KVM_RUN keeps the answer in the kernel and runs the instruction
+ * again from its first byte, now served from what userspace answered
+ * (KVM's read cache).  Writes are collected while it runs and go out
+ * when it is done: to RAM at once, to userspace one KVM_EXIT_MMIO of at
+ * most 8 bytes each.  Anything the emulator does not carry out stops the
+ * vCPU with KVM_EXIT_INTERNAL_ERROR (KVM_INTERNAL_ERROR_EMULATION).
  */
 #include <linux/kvm.h>
 #include <linux/mm.h>
 
 #include "emulate.h"
 #include "exits.h"
+#include "fpu.h"
 #include "guest_mem.h"
+#include "segment.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
+#include "../emul/emul.h"
 #include "../lapic/vlapic.h"
 
-#define MAX_INSN_LEN	15
+#define PF_VECTOR	14
+#define PFERR_WRITE	BIT(1)
+#define PFERR_USER	BIT(2)
+#define GUEST_INTR_MOV_SS	BIT(1)
 
-/* Operand and address sizes of the code segment: 2, 4 or 8 bytes. */
-static void code_sizes(bool lma, u32 cs_ar, unsigned int *op, unsigned int *addr)
+/* One run of the emulator over the vCPU: what it has read and would write. */
+struct emu_glue {
+	struct emu_ctxt c;
+	struct kvmini_vcpu *vcpu;
+	unsigned int next_read;		/* of vcpu->emu.reads, in order */
+	unsigned int nwrites;
+	struct emu_piece writes[EMU_MAX_PIECES];
+	bool write_ram[EMU_MAX_PIECES];
+	const char *error;		/* why EMU_UNHANDLED, if not the instruction */
+};
+
+static unsigned long linear_rip(void)
 {
-	if (lma && (cs_ar & BIT(13))) {
-		*op = 4;
-		*addr = 8;
-	} else if (cs_ar & BIT(14)) {
-		*op = 4;
-		*addr = 4;
-	} else {
-		*op = 2;
-		*addr = 2;
-	}
+	if (vmx_guest_64bit_code())
+		return vmcs_readl(GUEST_RIP);
+	return (u32)(vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP));
 }
 
-/* Bytes of ModRM, SIB and displacement at @b; 0 for a register operand. */
-static unsigned int modrm_len(const u8 *b, unsigned int addr)
+static int translate(struct emu_glue *g, u64 gla, bool write, u64 *gpa)
 {
-	unsigned int mod = b[0] >> 6, rm = b[0] & 7, len = 1;
+	int err = guest_linear_to_phys(g->vcpu, gla, gpa);
 
-	if (mod == 3)
-		return 0;
-	if (addr == 2) {
-		if (mod == 1)
-			return len + 1;
-		if (mod == 2 || (mod == 0 && rm == 6))
-			return len + 2;
-		return len;
+	if (err == -ENOENT) {
+		g->c.fault = (struct emu_fault){
+			.vector = PF_VECTOR, .has_code = true, .addr = gla,
+			.code = (write ? PFERR_WRITE : 0) | (g->c.cpl == 3 ? PFERR_USER : 0),
+		};
+		return EMU_FAULT;
 	}
-	if (rm == 4) {
-		len++;
-		if (mod == 0 && (b[1] & 7) == 5)
-			return len + 4;
+	if (err) {
+		g->error = "guest page tables outside guest RAM";
+		return EMU_UNHANDLED;
 	}
-	if (mod == 1)
-		return len + 1;
-	if (mod == 2 || (mod == 0 && rm == 5))
-		return len + 4;
-	return len;
+	return EMU_DONE;
 }
 
-/**
- * mmio_decode - decode one MOV to or from memory
- * @b: the instruction bytes
- * @avail: how many of them could be read
- * @lma: the guest is in IA-32e mode
- * @cs_ar: the guest's CS access rights (L and D/B bits)
- * @m: the result
- *
- * Pure: the host-side unit tests call it too.
- * Return: 0, or -EINVAL for an instruction it does not decode.
- */
-int mmio_decode(const u8 *b, unsigned int avail, bool lma, u32 cs_ar, struct mmio_insn *m)
+/* A piece of at most 8 bytes within one page, from the APIC or userspace. */
+static int mmio_read(struct emu_glue *g, u64 gpa, u8 *buf, unsigned int len)
 {
-	unsigned int op, addr, i = 0, rex = 0, n;
-	bool long64;
-
-	code_sizes(lma, cs_ar, &op, &addr);
-	long64 = addr == 8;
-	memset(m, 0, sizeof(*m));
-
-	for (; i < avail && i < MAX_INSN_LEN; i++) {
-		if (b[i] == 0x66)
-			op = op == 2 ? 4 : 2;
-		else if (b[i] == 0x67)
-			addr = addr == 4 ? 2 : (addr == 2 ? 4 : 4);
-		else if (b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
-			 b[i] == 0x64 || b[i] == 0x65 || b[i] == 0xf0)
-			continue;
-		else
-			break;
-	}
-	if (long64 && i < avail && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
-	if (rex & 8)
-		op = 8;
-	if (i >= avail)
-		return -EINVAL;
-
-	m->reg = GPR_RAX;
-	switch (b[i]) {
-	case 0x88: case 0x89: case 0x8a: case 0x8b:
-		m->write = b[i] <= 0x89;
-		m->size = (b[i] & 1) ? op : 1;
-		m->dst_size = m->size;
-		i++;
-		break;
-	case 0xc6: case 0xc7:
-		m->write = true;
-		m->has_imm = true;
-		m->size = b[i] == 0xc6 ? 1 : op;
-		i++;
-		break;
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
-		m->write = b[i] >= 0xa2;
-		m->size = (b[i] & 1) ? op : 1;
-		m->dst_size = m->size;
-		m->len = i + 1 + addr;
-		return m->len <= avail ? 0 : -EINVAL;
-	case 0x63:
-		m->size = 4;
-		m->dst_size = op;
-		m->sign_extend = true;
-		i++;
-		break;
-	case 0x0f:
-		if (i + 1 >= avail)
-			return -EINVAL;
-		i++;
-		if (b[i] != 0xb6 && b[i] != 0xb7 && b[i] != 0xbe && b[i] != 0xbf)
-			return -EINVAL;
-		m->size = (b[i] & 1) ? 2 : 1;
-		m->dst_size = op;
-		m->sign_extend = b[i] >= 0xbe;
-		i++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (i >= avail)
-		return -EINVAL;
-	m->reg = ((b[i] >> 3) & 7) | ((rex & 4) ? 8 : 0);
-	/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
-	if (m->size == 1 && !rex && m->reg >= 4 && (b[i - 1] & 0xfe) != 0xb6 &&
-	    (b[i - 1] & 0xfe) != 0xbe) {
-		m->high_byte = true;
-		m->reg -= 4;
-	}
-	if (m->has_imm && ((b[i] >> 3) & 7) != 0)
-		return -EINVAL;
-	n = modrm_len(&b[i], addr);
-	if (!n)
-		return -EINVAL;
-	i += n;
-	if (m->has_imm) {
-		unsigned int isz = m->size == 8 ? 4 : m->size;
-
-		if (i + isz > avail)
-			return -EINVAL;
-		memcpy(&m->imm, &b[i], isz);
-		/* An imm32 stored to 64 bits is sign-extended. */
-		if (m->size == 8)
-			m->imm = (u64)(s64)(s32)m->imm;
-		i += isz;
-	}
-	m->len = i;
-	return i <= avail ? 0 : -EINVAL;
-}
-
-/* A load's value into its register, as the instruction writes it. */
-static void mmio_load_result(struct kvmini_vcpu *vcpu, const struct mmio_insn *m, u64 val)
-{
-	u64 old = vcpu_read_gpr(vcpu, m->reg);
-
-	if (m->sign_extend)
-		val = m->size == 1 ? (u64)(s64)(s8)val :
-		      m->size == 2 ? (u64)(s64)(s16)val : (u64)(s64)(s32)val;
-	if (m->high_byte)
-		val = (old & ~0xff00UL) | ((val & 0xff) << 8);
-	else if (m->dst_size == 1)
-		val = (old & ~0xffUL) | (val & 0xff);
-	else if (m->dst_size == 2)
-		val = (old & ~0xffffUL) | (val & 0xffff);
-	else if (m->dst_size == 4)
-		val = (u32)val;
-	vcpu_write_gpr(vcpu, m->reg, val);
-}
-
-static u64 mmio_store_value(struct kvmini_vcpu *vcpu, const struct mmio_insn *m)
-{
-	u64 val = m->has_imm ? m->imm : vcpu_read_gpr(vcpu, m->reg);
-
-	return m->high_byte ? val >> 8 : val;
-}
-
-/*
- * The in-kernel APIC's page is served here, as KVM serves it before its
- * MMIO bus: the instruction completes without leaving the kernel.
- */
-static bool mmio_in_kernel(struct kvmini_vcpu *vcpu, u64 gpa, struct mmio_insn *m)
-{
+	struct kvmini_vcpu *vcpu = g->vcpu;
+	struct emu_state *emu = &vcpu->emu;
+	struct emu_piece *p;
 	u64 val = 0;
 
-	if (!vcpu->apic)
-		return false;
-	if (m->write)
-		val = mmio_store_value(vcpu, m);
-	if (!vlapic_mmio(vcpu, gpa, m->size, m->write, &val))
-		return false;
-	if (!m->write)
-		mmio_load_result(vcpu, m, val);
-	vcpu->exit_instr_len = m->len;
-	vmx_skip_instruction(vcpu);
-	return true;
+	if (vcpu->apic && vlapic_mmio(vcpu, gpa, len, false, &val)) {
+		memcpy(buf, &val, len);
+		return EMU_DONE;
+	}
+	if (g->next_read >= EMU_MAX_PIECES) {
+		g->error = "too many MMIO reads for one instruction";
+		return EMU_UNHANDLED;
+	}
+	p = &emu->reads[g->next_read++];
+	if (g->next_read > emu->nreads) {
+		emu->nreads = g->next_read;
+		p->gpa = gpa;
+		p->len = len;
+		return EMU_IO;
+	}
+	if (p->gpa != gpa || p->len != len) {
+		g->error = "the instruction's MMIO reads changed while userspace answered them";
+		return EMU_UNHANDLED;
+	}
+	memcpy(buf, p->data, len);
+	return EMU_DONE;
 }
 
-int vmx_emulate_mmio(struct kvmini_vcpu *vcpu, u64 gpa)
+static int glue_read(struct emu_ctxt *c, u64 gla, void *buf, unsigned int len, bool stack)
 {
-	unsigned long rip = vmcs_readl(GUEST_RIP), cs_base = vmcs_readl(GUEST_CS_BASE);
-	bool lma = vmx_guest_long_mode();
-	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-	unsigned long gla = (lma && (cs_ar & BIT(13))) ? rip : (u32)(cs_base + rip);
-	unsigned int avail = MAX_INSN_LEN;
-	struct kvm_run *run = vcpu->run;
-	struct mmio_insn m;
-	u8 b[MAX_INSN_LEN];
+	struct emu_glue *g = container_of(c, struct emu_glue, c);
+	u8 *out = buf;
 
-	if (guest_linear_read(vcpu, gla, b, avail)) {
-		avail = PAGE_SIZE - offset_in_page(gla);
-		if (avail > MAX_INSN_LEN || guest_linear_read(vcpu, gla, b, avail))
-			return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						  "cannot fetch the instruction that touched MMIO");
+	while (len) {
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gla));
+		unsigned int done;
+		u64 gpa;
+		int r = translate(g, gla, false, &gpa);
+
+		if (r)
+			return r;
+		if (guest_phys_is_ram(g->vcpu, gpa, false)) {
+			if (guest_phys_read(g->vcpu, gpa, out, n)) {
+				g->error = "guest RAM the VMM cannot read";
+				return EMU_UNHANDLED;
+			}
+		} else {
+			for (done = 0; done < n; done += 8) {
+				r = mmio_read(g, gpa + done, out + done, min(n - done, 8U));
+				if (r)
+					return r;
+			}
+		}
+		gla += n;
+		out += n;
+		len -= n;
 	}
-	if (mmio_decode(b, avail, lma, cs_ar, &m))
-		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					  "MMIO by an instruction kvmini does not decode");
-	if (mmio_in_kernel(vcpu, gpa, &m))
-		return 1;
+	return EMU_DONE;
+}
+
+/* Writes are kept, page and 8-byte pieces, until the instruction is done. */
+static int glue_write(struct emu_ctxt *c, u64 gla, const void *buf, unsigned int len,
+		      bool stack)
+{
+	struct emu_glue *g = container_of(c, struct emu_glue, c);
+	const u8 *in = buf;
+
+	while (len) {
+		unsigned int n = min3(len, 8U, (unsigned int)(PAGE_SIZE - offset_in_page(gla)));
+		struct emu_piece *p;
+		u64 gpa;
+		int r = translate(g, gla, true, &gpa);
+
+		if (r)
+			return r;
+		if (g->nwrites >= EMU_MAX_PIECES) {
+			g->error = "too many writes for one instruction";
+			return EMU_UNHANDLED;
+		}
+		g->write_ram[g->nwrites] = guest_phys_is_ram(g->vcpu, gpa, true);
+		p = &g->writes[g->nwrites++];
+		p->gpa = gpa;
+		p->len = n;
+		memcpy(p->data, in, n);
+		gla += n;
+		in += n;
+		len -= n;
+	}
+	return EMU_DONE;
+}
+
+static void glue_get_vec(struct emu_ctxt *c, unsigned int reg, bool mmx, void *buf)
+{
+	vmx_guest_vec_read(reg, mmx, buf);
+}
+
+static int glue_load_seg(struct emu_ctxt *c, unsigned int seg, u16 sel)
+{
+	struct emu_glue *g = container_of(c, struct emu_glue, c);
+	int r = vmx_load_segment(g->vcpu, c, seg, sel);
+
+	if (r == EMU_UNHANDLED)
+		g->error = "a descriptor table outside guest RAM";
+	return r;
+}
+
+static const struct emu_ops glue_ops = {
+	.read = glue_read,
+	.write = glue_write,
+	.get_vec = glue_get_vec,
+	.load_seg = glue_load_seg,
+};
+
+static void load_context(struct kvmini_vcpu *vcpu, struct emu_ctxt *c)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	int i;
+
+	c->ops = &glue_ops;
+	for (i = 0; i < NR_GPRS; i++)
+		c->regs[i] = vcpu_read_gpr(vcpu, i);
+	c->rip = vmcs_readl(GUEST_RIP);
+	c->rflags = vmcs_readl(GUEST_RFLAGS);
+	for (i = 0; i < NR_EMU_SEGS; i++) {
+		c->seg_base[i] = vmcs_readl(GUEST_ES_BASE + 2 * i);
+		c->seg_sel[i] = vmcs_read16(GUEST_ES_SELECTOR + 2 * i);
+	}
+	c->cr0 = vcpu_cr0();
+	c->long64 = vmx_guest_64bit_code();
+	c->code32 = (vmcs_readl(GUEST_CR0) & X86_CR0_PE) && (cs_ar & BIT(14));
+	c->stack32 = (vmcs_readl(GUEST_CR0) & X86_CR0_PE) &&
+		     (vmcs_read32(GUEST_SS_AR_BYTES) & BIT(14));
+	c->cpl = vmx_guest_cpl();
+}
+
+/* Up to 15 bytes at RIP, fewer where the page after RIP's cannot be read. */
+static int fetch(struct kvmini_vcpu *vcpu, u8 *b, unsigned int *avail)
+{
+	unsigned long gla = linear_rip();
+
+	*avail = EMU_MAX_INSN;
+	if (!guest_linear_read(vcpu, gla, b, *avail))
+		return 0;
+	*avail = PAGE_SIZE - offset_in_page(gla);
+	if (*avail < EMU_MAX_INSN && !guest_linear_read(vcpu, gla, b, *avail))
+		return 0;
+	return -EFAULT;
+}
+
+static int mmio_write_exit(struct kvmini_vcpu *vcpu)
+{
+	struct emu_state *emu = &vcpu->emu;
+	struct emu_piece *p = &emu->writes[emu->next_write++];
+	struct kvm_run *run = vcpu->run;
 
 	vcpu->stats.mmio_exits++;
 	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = m.size;
-	run->mmio.is_write = m.write;
+	run->mmio.phys_addr = p->gpa;
+	run->mmio.len = p->len;
+	run->mmio.is_write = 1;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (m.write) {
-		u64 val = mmio_store_value(vcpu, &m);
+	memcpy(run->mmio.data, p->data, p->len);
+	vcpu->pending = PENDING_MMIO_WRITE;
+	return 0;
+}
 
-		memcpy(run->mmio.data, &val, m.size);
-	}
-	vcpu->exit_instr_len = m.len;
-	vcpu->mmio = m;
+static int mmio_read_exit(struct kvmini_vcpu *vcpu)
+{
+	struct emu_piece *p = &vcpu->emu.reads[vcpu->emu.nreads - 1];
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->stats.mmio_exits++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = p->gpa;
+	run->mmio.len = p->len;
+	run->mmio.is_write = 0;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	vcpu->pending = PENDING_MMIO;
 	return 0;
 }
 
-/* KVM_RUN after KVM_EXIT_MMIO: a read takes its data, then RIP moves on. */
-int vmx_complete_mmio(struct kvmini_vcpu *vcpu)
+/*
+ * Writes go out in the order the instruction made them: RAM at once (the
+ * only ones that can still fail, so they go first), the APIC's in the
+ * kernel, the rest kept for userspace, a KVM_EXIT_MMIO each.
+ */
+static int stage_writes(struct emu_glue *g)
 {
-	struct mmio_insn *m = &vcpu->mmio;
+	struct kvmini_vcpu *vcpu = g->vcpu;
+	struct emu_state *emu = &vcpu->emu;
+	unsigned int i;
 
-	if (!m->write) {
+	for (i = 0; i < g->nwrites; i++)
+		if (g->write_ram[i] &&
+		    guest_phys_write(vcpu, g->writes[i].gpa, g->writes[i].data, g->writes[i].len))
+			return -EFAULT;
+	emu->nwrites = 0;
+	emu->next_write = 0;
+	for (i = 0; i < g->nwrites; i++) {
 		u64 val = 0;
 
-		memcpy(&val, vcpu->run->mmio.data, m->size);
-		mmio_load_result(vcpu, m, val);
+		if (g->write_ram[i])
+			continue;
+		memcpy(&val, g->writes[i].data, g->writes[i].len);
+		if (vcpu->apic &&
+		    vlapic_mmio(vcpu, g->writes[i].gpa, g->writes[i].len, true, &val))
+			continue;
+		emu->writes[emu->nwrites++] = g->writes[i];
 	}
-	vmx_skip_instruction(vcpu);
+	return 0;
+}
+
+/* After stage_writes(): the first write for userspace, if there is one. */
+static int hand_out_writes(struct kvmini_vcpu *vcpu)
+{
+	return vcpu->emu.nwrites ? mmio_write_exit(vcpu) : 1;
+}
+
+/* The instruction is done (or one element of a REP): memory, then registers. */
+static int commit(struct emu_glue *g, bool done)
+{
+	struct kvmini_vcpu *vcpu = g->vcpu;
+	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
+	unsigned int i;
+
+	if (stage_writes(g))
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					  "guest RAM the VMM cannot write");
+	for (i = 0; i < NR_GPRS; i++)
+		vcpu_write_gpr(vcpu, i, g->c.regs[i]);
+	vmcs_writel(GUEST_RFLAGS, (rflags & ~EFL_ARITH) | (g->c.rflags & EFL_ARITH));
+	if (g->c.vec_load)
+		vmx_guest_vec_write(g->c.vec_reg, g->c.vec_mmx, g->c.vec);
+	if (done) {
+		vmcs_writel(GUEST_RIP, g->c.rip);
+		vcpu->exit_instr_len = 0;
+		vmx_skip_instruction(vcpu);
+	}
+	if (g->c.mov_ss)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_MOV_SS);
+	return hand_out_writes(vcpu);
+}
+
+static void inject_fault(struct kvmini_vcpu *vcpu, const struct emu_fault *f)
+{
+	if (f->vector == PF_VECTOR)
+		vcpu->cr2 = f->addr;
+	vmx_inject_exception(vcpu, f->vector, f->has_code, f->code);
+}
+
+/**
+ * vmx_emulate_store - store what a string IN read to guest memory that may be MMIO
+ * @vcpu: the vCPU, loaded
+ * @gla: where, a guest linear address
+ * @data: the bytes
+ * @len: how many
+ *
+ * @ret: if not stored, what the exit handler returns: 1 with a fault
+ *	injected, 0 with KVM_EXIT_INTERNAL_ERROR filled in
+ *
+ * RAM is written at once; MMIO is kept for vmx_emulate_hand_out().
+ * Return: whether it was stored.
+ */
+bool vmx_emulate_store(struct kvmini_vcpu *vcpu, unsigned long gla, const void *data,
+		       unsigned int len, int *ret)
+{
+	struct emu_glue g = { .vcpu = vcpu, .c.cpl = vmx_guest_cpl() };
+	int r = glue_write(&g.c, gla, data, len, false);
+
+	if (r == EMU_FAULT)
+		inject_fault(vcpu, &g.c.fault);
+	if (r == EMU_DONE && stage_writes(&g))
+		r = EMU_UNHANDLED;
+	if (r == EMU_UNHANDLED)
+		*ret = vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					  "INS to memory that is neither RAM nor MMIO");
+	else
+		*ret = 1;
+	return r == EMU_DONE;
+}
+
+int vmx_emulate_hand_out(struct kvmini_vcpu *vcpu)
+{
+	return hand_out_writes(vcpu);
+}
+
+static int emulate(struct kvmini_vcpu *vcpu)
+{
+	struct emu_glue g = { .vcpu = vcpu };
+	unsigned int avail;
+	u8 b[EMU_MAX_INSN];
+	int r;
+
+	if (fetch(vcpu, b, &avail))
+		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					  "cannot fetch the instruction that touched MMIO");
+	load_context(vcpu, &g.c);
+	r = emu_run(&g.c, b, avail);
+	switch (r) {
+	case EMU_DONE:
+	case EMU_AGAIN:
+		return commit(&g, r == EMU_DONE);
+	case EMU_IO:
+		vcpu->emu.linear_rip = linear_rip();
+		return mmio_read_exit(vcpu);
+	case EMU_FAULT:
+		inject_fault(vcpu, &g.c.fault);
+		return 1;
+	}
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				  g.error ?: "MMIO by an instruction kvmini does not carry out");
+}
+
+/* An EPT violation on MMIO: a new instruction, nothing answered yet. */
+int vmx_emulate_mmio(struct kvmini_vcpu *vcpu)
+{
+	vcpu->emu.nreads = 0;
+	return emulate(vcpu);
+}
+
+/*
+ * KVM_RUN after a KVM_EXIT_MMIO read: its data, no more than was asked
+ * for, is kept in the kernel and the instruction runs again.  If
+ * userspace moved the vCPU meanwhile (KVM_SET_REGS), the instruction is
+ * abandoned, as an I/O instruction is (io.c).
+ */
+int vmx_complete_mmio(struct kvmini_vcpu *vcpu)
+{
+	struct emu_state *emu = &vcpu->emu;
+	struct emu_piece *p;
+
+	if (!emu->nreads || linear_rip() != emu->linear_rip)
+		return 1;
+	p = &emu->reads[emu->nreads - 1];
+	memcpy(p->data, vcpu->run->mmio.data, p->len);
+	return emulate(vcpu);
+}
+
+/* KVM_RUN after a KVM_EXIT_MMIO write: the next piece, if any. */
+int vmx_complete_mmio_write(struct kvmini_vcpu *vcpu)
+{
+	struct emu_state *emu = &vcpu->emu;
+
+	if (emu->next_write < emu->nwrites)
+		return mmio_write_exit(vcpu);
 	return 1;
 }

@@ -45,7 +45,7 @@ int handle_ept_violation(struct kvmini_vcpu *vcpu)
 	if (vcpu->exit_qual & EPT_QUAL_FETCH)
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					  "instruction fetch from a guest-physical address with no RAM");
-	return vmx_emulate_mmio(vcpu, gpa);
+	return vmx_emulate_mmio(vcpu);
 }
 
 /* kvmini never writes a misconfigured entry: if the CPU finds one, it is a bug. */

@@ -112,6 +112,11 @@ void vmx_inject_gp(struct kvmini_vcpu *vcpu)
 	inject_exception(GP_VECTOR_NR, true, 0);
 }
 
+void vmx_inject_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_code, u32 code)
+{
+	inject_exception(vector, has_code, code);
+}
+
 bool vmx_guest_long_mode(void)
 {
 	return vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
@@ -532,6 +537,8 @@ int vmx_complete_userspace_exit(struct kvmini_vcpu *vcpu)
 		return vmx_complete_io(vcpu);
 	case PENDING_MMIO:
 		return vmx_complete_mmio(vcpu);
+	case PENDING_MMIO_WRITE:
+		return vmx_complete_mmio_write(vcpu);
 	default:
 		return 1;
 	}

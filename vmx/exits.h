@@ -20,6 +20,7 @@ void vmx_skip_instruction(struct kvmini_vcpu *vcpu);
 void vmx_queue_single_step(struct kvmini_vcpu *vcpu);
 void vmx_inject_ud(struct kvmini_vcpu *vcpu);
 void vmx_inject_gp(struct kvmini_vcpu *vcpu);
+void vmx_inject_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_code, u32 code);
 int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why);
 bool vmx_guest_long_mode(void);
 bool vmx_guest_64bit_code(void);
@@ -40,6 +41,5 @@ int handle_interrupt_window(struct kvmini_vcpu *vcpu);
 int handle_nmi_window(struct kvmini_vcpu *vcpu);
 
 int vmx_complete_io(struct kvmini_vcpu *vcpu);
-int vmx_complete_mmio(struct kvmini_vcpu *vcpu);
 
 #endif /* KVMINI_VMX_EXITS_H */

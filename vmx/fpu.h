@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* KVM_GET/SET_XSAVE, _XCRS and _DEBUGREGS (fpu.c). */
+/* KVM_GET/SET_XSAVE, _XCRS and _DEBUGREGS (fpu.c); the vector registers (fpu_regs.c). */
 #ifndef KVMINI_VMX_FPU_H
 #define KVMINI_VMX_FPU_H
 
@@ -13,5 +13,9 @@ void vmx_get_xcrs(struct kvmini_vcpu *vcpu, struct kvm_xcrs *x);
 int vmx_set_xcrs(struct kvmini_vcpu *vcpu, const struct kvm_xcrs *x);
 void vmx_get_debugregs(struct kvmini_vcpu *vcpu, struct kvm_debugregs *d);
 int vmx_set_debugregs(struct kvmini_vcpu *vcpu, const struct kvm_debugregs *d);
+
+/* Inside KVM_RUN (fpu_regs.c). */
+void vmx_guest_vec_read(unsigned int reg, bool mmx, void *buf);
+void vmx_guest_vec_write(unsigned int reg, bool mmx, const void *buf);
 
 #endif /* KVMINI_VMX_FPU_H */

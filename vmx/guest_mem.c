@@ -66,6 +66,20 @@ static int guest_phys_rw(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned 
 	return 0;
 }
 
+/* Whether @gpa is guest RAM for this access; if not, it is MMIO. */
+bool guest_phys_is_ram(struct kvmini_vcpu *vcpu, u64 gpa, bool write)
+{
+	struct kvmini_vm *vm = vcpu->vm;
+	struct kvmini_slot *s;
+	bool ram;
+
+	spin_lock(&vm->mmu_lock);
+	s = kvmini_find_slot(vm, gpa);
+	ram = s && !(write && (s->flags & KVM_MEM_READONLY));
+	spin_unlock(&vm->mmu_lock);
+	return ram;
+}
+
 int guest_phys_read(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned int len)
 {
 	return guest_phys_rw(vcpu, gpa, buf, len, false);

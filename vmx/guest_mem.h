@@ -7,6 +7,7 @@
 
 struct kvmini_vcpu;
 
+bool guest_phys_is_ram(struct kvmini_vcpu *vcpu, u64 gpa, bool write);
 int guest_phys_read(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned int len);
 int guest_phys_write(struct kvmini_vcpu *vcpu, u64 gpa, const void *buf, unsigned int len);
 int guest_linear_to_phys(struct kvmini_vcpu *vcpu, unsigned long gla, u64 *gpa);

@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 #include <linux/mm.h>
 
+#include "emulate.h"
 #include "exits.h"
 #include "guest_mem.h"
 #include "vcpu.h"
@@ -84,6 +85,15 @@ static unsigned long linear_rip(void)
 	return (u32)(vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP));
 }
 
+/* An INS to MMIO, or to a page not present yet, goes through the emulator's stores. */
+static bool dest_is_ram(struct kvmini_vcpu *vcpu, unsigned long gla)
+{
+	u64 gpa;
+
+	return !guest_linear_to_phys(vcpu, gla, &gpa) && guest_phys_is_ram(vcpu, gpa, true) &&
+	       !guest_linear_to_phys(vcpu, gla + 3, &gpa) && guest_phys_is_ram(vcpu, gpa, true);
+}
+
 /*
  * Everything the completion needs is recorded here, at the exit: the
  * kvm_run page is userspace's and may say anything by the next KVM_RUN.
@@ -113,6 +123,10 @@ int handle_io(struct kvmini_vcpu *vcpu)
 			return 1;
 		}
 		p->count = string_count(vcpu, p->gla, p->size, p->down, p->mask);
+		if (p->in && !dest_is_ram(vcpu, p->gla)) {
+			p->mmio = true;
+			p->count = 1;
+		}
 		if (!p->in) {
 			if (guest_linear_read(vcpu, string_start(p), vcpu->pio_data,
 					      p->count * p->size))
@@ -201,7 +215,12 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 		if (left < p->count)
 			p->count = left;
 	}
-	if (p->in) {
+	if (p->in && p->mmio) {
+		int r;
+
+		if (!vmx_emulate_store(vcpu, p->gla, vcpu->pio_data, p->size, &r))
+			return r;
+	} else if (p->in) {
 		if (p->down)
 			reverse_elements(vcpu->pio_data, p->count, p->size);
 		if (guest_linear_write(vcpu, string_start(p), vcpu->pio_data,
@@ -213,5 +232,5 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 	/* A REP with elements left runs the instruction again. */
 	if (!p->rep || !(vcpu->regs[GPR_RCX] & p->mask))
 		vmx_skip_instruction(vcpu);
-	return 1;
+	return p->mmio ? vmx_emulate_hand_out(vcpu) : 1;
 }

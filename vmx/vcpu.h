@@ -37,7 +37,8 @@ enum vcpu_pending {
 	PENDING_NONE,
 	PENDING_PIO_IN,		/* copy run's I/O data into RAX, skip the IN */
 	PENDING_PIO_OUT,	/* skip the OUT */
-	PENDING_MMIO,		/* a read: copy run->mmio.data into a register */
+	PENDING_MMIO,		/* a read: keep run->mmio.data, run the instruction again */
+	PENDING_MMIO_WRITE,	/* a write: hand out the next piece, if any */
 };
 
 /*
@@ -75,6 +76,7 @@ struct pio_insn {
 	u16 port;
 	u8 size;		/* 1, 2 or 4 */
 	bool in, string, rep, down;
+	bool mmio;		/* string IN to what is not RAM: one element, emulated */
 };
 
 /* An event to deliver at entry: VM-entry interruption information. */
@@ -175,7 +177,7 @@ struct kvmini_vcpu {
 	enum vcpu_pending pending;
 	unsigned int pending_len;	/* instruction to skip on completion */
 	struct pio_insn pio;		/* the pending port I/O */
-	struct mmio_insn mmio;		/* the pending MMIO access */
+	struct emu_state emu;		/* the instruction MMIO interrupted */
 
 	/*
 	 * KVM_CREATE_IRQCHIP's local APIC (lapic/), or NULL: then userspace

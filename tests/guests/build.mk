@@ -30,6 +30,7 @@ GUEST_MODE_triple := long
 GUEST_MODE_pio := protected
 GUEST_MODE_cpuid := protected
 GUEST_MODE_mmio := long
+GUEST_MODE_emul := long
 GUEST_MODE_msr := long
 GUEST_MODE_walk := long
 GUEST_MODE_clobber := long
@@ -47,7 +48,7 @@ GUEST_MODE_mboot := protected
 
 GUEST_FLAT := hello-real uart loop sti-hlt
 GUEST_ELF32 := hello-protected hello-paged pio cpuid hcall-paged mboot
-GUEST_ELF64 := hello-long triple mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager \
+GUEST_ELF64 := hello-long triple mmio emul msr walk clobber clobber-sse hcall ticks hcost fill balloon pager \
 	antfarm
 GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 	$(GUEST_ELF64:%=$(GB)/%.elf)
@@ -95,7 +96,7 @@ $(GO)/32/hcall-paged.o: $(GD)/hcall.c $(GUEST_DEPS) $(HCALL_DEPS)
 
 # What each ELF guest is made of, besides its own object.
 GUEST_C32 := pio cpuid hcall-paged
-GUEST_C64 := mmio msr walk clobber clobber-sse hcall ticks hcost fill balloon pager antfarm
+GUEST_C64 := mmio emul msr walk clobber clobber-sse hcall ticks hcost fill balloon pager antfarm
 GUEST_EXTRA_msr := idt
 GUEST_EXTRA_ticks := idt ticks_irq
 GUEST_EXTRA_pager := idt pager_pf

@@ -34,6 +34,7 @@ uart.bin            real       0 -                   uart: ok
 pio.elf             protected  0 -                   pio: ok
 cpuid.elf           protected  0 -                   cpuid: ok
 mmio.elf            long       0 -                   mmio: ok
+emul.elf            long       0 -                   emul: ok
 msr.elf             long       0 -                   msr: ok
 walk.elf            long       0 --mem=80M,--timeout=300 walk: ok 16384 pages
 fill.elf            long       0 --mem=5M,--timeout=300 fill: ok 512 pages
