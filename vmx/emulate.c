@@ -222,36 +222,31 @@ static int fetch(struct kvmini_vcpu *vcpu, u8 *b, unsigned int *avail)
 	return -EFAULT;
 }
 
-static int mmio_write_exit(struct kvmini_vcpu *vcpu)
+/* One piece to userspace; the data of a write is the kernel's copy. */
+static int mmio_exit(struct kvmini_vcpu *vcpu, const struct emu_piece *p, bool write)
 {
-	struct emu_state *emu = &vcpu->emu;
-	struct emu_piece *p = &emu->writes[emu->next_write++];
 	struct kvm_run *run = vcpu->run;
 
 	vcpu->stats.mmio_exits++;
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = p->gpa;
 	run->mmio.len = p->len;
-	run->mmio.is_write = 1;
+	run->mmio.is_write = write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	memcpy(run->mmio.data, p->data, p->len);
-	vcpu->pending = PENDING_MMIO_WRITE;
+	if (write)
+		memcpy(run->mmio.data, p->data, p->len);
+	vcpu->pending = write ? PENDING_MMIO_WRITE : PENDING_MMIO;
 	return 0;
+}
+
+static int mmio_write_exit(struct kvmini_vcpu *vcpu)
+{
+	return mmio_exit(vcpu, &vcpu->emu.writes[vcpu->emu.next_write++], true);
 }
 
 static int mmio_read_exit(struct kvmini_vcpu *vcpu)
 {
-	struct emu_piece *p = &vcpu->emu.reads[vcpu->emu.nreads - 1];
-	struct kvm_run *run = vcpu->run;
-
-	vcpu->stats.mmio_exits++;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = p->gpa;
-	run->mmio.len = p->len;
-	run->mmio.is_write = 0;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	vcpu->pending = PENDING_MMIO;
-	return 0;
+	return mmio_exit(vcpu, &vcpu->emu.reads[vcpu->emu.nreads - 1], false);
 }
 
 /*
