@@ -61,6 +61,14 @@ static int read_vmx_msrs(struct vmx_msrs *m)
 		err = read_msr(MSR_IA32_VMX_PROCBASED_CTLS2, &m->proc2_ctls);
 		if (err)
 			return err;
+		/*
+		 * Enabling RDTSCP means switching IA32_TSC_AUX around the
+		 * guest: a host without the MSR (a nested or emulated CPU that
+		 * offers the control anyway) must not get the control, as
+		 * KVM checks the host's RDTSCP/RDPID.  Found by review.
+		 */
+		if (!boot_cpu_has(X86_FEATURE_RDTSCP) && !boot_cpu_has(X86_FEATURE_RDPID))
+			m->proc2_ctls &= ~((u64)PROC2_ENABLE_RDTSCP << 32);
 	}
 	if ((m->proc2_ctls >> 32) & (PROC2_ENABLE_EPT | PROC2_ENABLE_VPID))
 		return read_msr(MSR_IA32_VMX_EPT_VPID_CAP, &m->ept_vpid);

@@ -85,6 +85,18 @@ bool vmx_nmi_waiting(struct kvmini_vcpu *vcpu)
 	return test_bit(0, &vcpu->nmi_queued);
 }
 
+/*
+ * An NMI wakes a halted vCPU only if NMIs are not blocked: inside its NMI
+ * handler the vCPU would run its HLT again at once, and again, a busy
+ * loop instead of a sleep (KVM's kvm_vcpu_has_events() asks nmi_allowed()).
+ * Found by review.
+ */
+bool vmx_nmi_can_wake(struct kvmini_vcpu *vcpu)
+{
+	return vmx_nmi_waiting(vcpu) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_NMI);
+}
+
 static bool nmi_injectable(void)
 {
 	return !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
@@ -265,13 +277,21 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
  */
 void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
 {
-	bool waiting;
+	bool waiting, nmi, sti;
 
 	if (!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID))
 		write_entry_event(vcpu);
 	waiting = vcpu->irq_queued || (vcpu->apic && vlapic_pending(vcpu) >= 0);
-	set_intr_window_exiting(vcpu, waiting || window_requested);
-	set_nmi_window_exiting(vcpu, vmx_nmi_waiting(vcpu));
+	nmi = vmx_nmi_waiting(vcpu);
+	/*
+	 * The NMI window ignores STI blocking (SDM Vol. 3C 26.7.6): armed in
+	 * an STI shadow it would exit before every instruction, for good.
+	 * The interrupt window opens when the shadow ends, as KVM's
+	 * vmx_enable_nmi_window() uses it.  Found by review.
+	 */
+	sti = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STI;
+	set_intr_window_exiting(vcpu, waiting || window_requested || (nmi && sti));
+	set_nmi_window_exiting(vcpu, nmi && !sti);
 }
 
 /**

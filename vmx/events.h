@@ -17,6 +17,7 @@ int vmx_queue_interrupt(struct kvmini_vcpu *vcpu, u32 irq);
 void vmx_cancel_injection(struct kvmini_vcpu *vcpu);
 void vmx_queue_nmi(struct kvmini_vcpu *vcpu);
 bool vmx_nmi_waiting(struct kvmini_vcpu *vcpu);
+bool vmx_nmi_can_wake(struct kvmini_vcpu *vcpu);
 void vmx_get_vcpu_events(struct kvmini_vcpu *vcpu, struct kvm_vcpu_events *ev);
 int vmx_set_vcpu_events(struct kvmini_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 

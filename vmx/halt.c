@@ -43,13 +43,13 @@ void vmx_vcpu_kick(struct kvmini_vcpu *vcpu)
 
 /*
  * A halted vCPU wakes for an interrupt it can take (IF set, above PPR)
- * and for an NMI.  As KVM 6.1, not for an event KVM_SET_VCPU_EVENTS put
- * in delivery.
+ * and for an NMI it can take.  As KVM 6.1, not for an event
+ * KVM_SET_VCPU_EVENTS put in delivery.
  */
 static bool halt_ends(struct kvmini_vcpu *vcpu)
 {
 	return ((vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) && vlapic_pending(vcpu) >= 0) ||
-	       vmx_nmi_waiting(vcpu);
+	       vmx_nmi_can_wake(vcpu);
 }
 
 /**

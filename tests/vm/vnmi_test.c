@@ -24,6 +24,11 @@
  *                      runs at the next entry, and KVM_RUN returns at the
  *                      guest's OUT (review: the kick's request bit, left
  *                      set without an APIC, ended every entry before it)
+ *   nmi_in_sti_shadow  an NMI pending while the guest is in an STI shadow
+ *                      (KVM_SET_VCPU_EVENTS) is taken after the shadow's
+ *                      one instruction (review: kvmini armed NMI-window
+ *                      exiting, which ignores STI blocking, and exited
+ *                      before every instruction for good)
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -108,6 +113,36 @@ static void test_no_irqchip(const char *dev)
 	onevm_destroy(&v);
 }
 
+static void test_sti_shadow(const char *dev)
+{
+	struct kvm_regs regs = { .rip = ENTRY, .rsp = STACK, .rflags = 0x202 };
+	struct kvm_vcpu_events ev;
+	struct onevm v;
+	char log[64];
+
+	if (rmvm_create(&v, dev, plain, sizeof(plain), 0)) {
+		ktest_fail("nmi_in_sti_shadow", "VM: %s", strerror(errno));
+		onevm_destroy(&v);
+		return;
+	}
+	v.mem[8] = 0x10;	/* IVT[2] = 0:0x1010 */
+	v.mem[9] = 0x10;
+	memset(&ev, 0, sizeof(ev));
+	ev.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING;
+	ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	ev.nmi.pending = 1;
+	if (ioctl(v.vcpu, KVM_SET_REGS, &regs) || ioctl(v.vcpu, KVM_SET_VCPU_EVENTS, &ev))
+		ktest_fail("nmi_in_sti_shadow", "set: %s", strerror(errno));
+	else if (outs(&v, 0x11, log, sizeof(log)) && judged)
+		ktest_fail("nmi_in_sti_shadow", "KVM_RUN: %s, exit %u, after \"%s\"",
+			   strerror(errno), v.run->exit_reason, log);
+	else if (judged)
+		KTEST_CHECK("nmi_in_sti_shadow", !strncmp(log, "10:", 3) && strstr(log, " 11:"));
+	else
+		printf("KTEST INFO %snmi_in_sti_shadow: the guest's OUTs: %s\n", ktest_prefix, log);
+	onevm_destroy(&v);
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -176,5 +211,6 @@ int main(int argc, char **argv)
 	}
 	onevm_destroy(&v);
 	test_no_irqchip(dev);
+	test_sti_shadow(dev);
 	return ktest_exit();
 }
