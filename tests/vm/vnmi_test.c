@@ -26,14 +26,20 @@
  *                      set without an APIC, ended every entry before it)
  *   nmi_in_sti_shadow  an NMI pending while the guest is in an STI shadow
  *                      (KVM_SET_VCPU_EVENTS) is taken after the shadow's
- *                      one instruction (review: kvmini armed NMI-window
- *                      exiting, which ignores STI blocking, and exited
- *                      before every instruction for good)
+ *                      one instruction (a JMP), released by an
+ *                      interrupt-window exit (irq_window_exits), as on
+ *                      KVM.  Review:
+ *                      kvmini armed NMI-window exiting, which the SDM
+ *                      says ignores STI blocking: on such a CPU it exits
+ *                      before every instruction, for good.  Bochs's NMI
+ *                      window waits for the shadow, so there the old
+ *                      code took the NMI too, and only the counter tells.
  */
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kstats.h"
 #include "ktest.h"
 #include "rmvm.h"
 
@@ -115,10 +121,13 @@ static void test_no_irqchip(const char *dev)
 
 static void test_sti_shadow(const char *dev)
 {
-	struct kvm_regs regs = { .rip = ENTRY, .rsp = STACK, .rflags = 0x202 };
+	/* At the JMP: the shadow's instruction must not exit by itself. */
+	struct kvm_regs regs = { .rip = ENTRY + 2, .rsp = STACK, .rflags = 0x202 };
 	struct kvm_vcpu_events ev;
+	int64_t windows = -1;
 	struct onevm v;
 	char log[64];
+	int sfd = -1;
 
 	if (rmvm_create(&v, dev, plain, sizeof(plain), 0)) {
 		ktest_fail("nmi_in_sti_shadow", "VM: %s", strerror(errno));
@@ -131,15 +140,26 @@ static void test_sti_shadow(const char *dev)
 	ev.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING;
 	ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
 	ev.nmi.pending = 1;
+	sfd = ioctl(v.vcpu, KVM_GET_STATS_FD, NULL);
+	if (sfd >= 0)
+		windows = stat_value(sfd, "irq_window_exits");
 	if (ioctl(v.vcpu, KVM_SET_REGS, &regs) || ioctl(v.vcpu, KVM_SET_VCPU_EVENTS, &ev))
 		ktest_fail("nmi_in_sti_shadow", "set: %s", strerror(errno));
-	else if (outs(&v, 0x11, log, sizeof(log)) && judged)
+	else if (outs(&v, 0x10, log, sizeof(log)) && judged)
 		ktest_fail("nmi_in_sti_shadow", "KVM_RUN: %s, exit %u, after \"%s\"",
 			   strerror(errno), v.run->exit_reason, log);
-	else if (judged)
-		KTEST_CHECK("nmi_in_sti_shadow", !strncmp(log, "10:", 3) && strstr(log, " 11:"));
-	else
-		printf("KTEST INFO %snmi_in_sti_shadow: the guest's OUTs: %s\n", ktest_prefix, log);
+	else {
+		if (sfd >= 0 && windows >= 0)
+			windows = stat_value(sfd, "irq_window_exits") - windows;
+		if (judged)
+			KTEST_CHECK("nmi_in_sti_shadow", !strncmp(log, "11:", 3) &&
+				    strstr(log, " 10:") && windows >= 1);
+		else
+			printf("KTEST INFO %snmi_in_sti_shadow: the guest's OUTs: %s, irq_window_exits +%lld\n",
+			       ktest_prefix, log, (long long)windows);
+	}
+	if (sfd >= 0)
+		close(sfd);
 	onevm_destroy(&v);
 }
 
