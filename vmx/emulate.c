@@ -32,7 +32,6 @@
 #define PF_VECTOR	14
 #define PFERR_WRITE	BIT(1)
 #define PFERR_USER	BIT(2)
-#define GUEST_INTR_MOV_SS	BIT(1)
 
 /* One run of the emulator over the vCPU: what it has read and would write. */
 struct emu_glue {
@@ -304,11 +303,11 @@ static int commit(struct emu_glue *g, bool done)
 	if (done) {
 		vmcs_writel(GUEST_RIP, g->c.rip);
 		vcpu->exit_instr_len = 0;
-		vmx_skip_instruction(vcpu);
+		if (g->c.mov_ss)
+			vmx_skip_instruction_mov_ss(vcpu);
+		else
+			vmx_skip_instruction(vcpu);
 	}
-	if (g->c.mov_ss)
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_MOV_SS);
 	return hand_out_writes(vcpu);
 }
 

@@ -18,6 +18,7 @@ const char *vmx_exit_name(u32 reason);
 /* Helpers the handlers share (exits.c). */
 void vmx_skip_instruction(struct kvmini_vcpu *vcpu);
 void vmx_queue_single_step(struct kvmini_vcpu *vcpu);
+void vmx_skip_instruction_mov_ss(struct kvmini_vcpu *vcpu);
 void vmx_inject_ud(struct kvmini_vcpu *vcpu);
 void vmx_inject_gp(struct kvmini_vcpu *vcpu);
 void vmx_inject_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_code, u32 code);

@@ -174,16 +174,16 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 {
 	struct pio_insn *p = &vcpu->pio;
 
+	/*
+	 * As KVM (complete_fast_pio_in/out): if userspace moved RIP or CS
+	 * meanwhile (KVM_SET_REGS to run other code), the instruction is
+	 * abandoned, not finished at the new RIP, which would skip an
+	 * instruction there and, for an IN, load RAX with data meant for
+	 * another, or store an INS's data where the old RDI pointed.
+	 */
+	if (linear_rip() != p->linear_rip)
+		return 1;
 	if (!p->string) {
-		/*
-		 * As KVM (complete_fast_pio_in/out): if userspace moved RIP
-		 * or CS meanwhile (KVM_SET_REGS to run other code), the
-		 * instruction is abandoned, not finished at the new RIP,
-		 * which would skip an instruction there and, for an IN, load
-		 * RAX with data meant for another.
-		 */
-		if (linear_rip() != p->linear_rip)
-			return 1;
 		if (p->in) {
 			unsigned long rax = vcpu->regs[GPR_RAX];
 

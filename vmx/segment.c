@@ -24,6 +24,8 @@
 
 #define DESC_S		BIT_ULL(44)
 #define DESC_P		BIT_ULL(47)
+#define DESC_L		BIT_ULL(53)
+#define DESC_DB		BIT_ULL(54)
 #define DESC_TYPE(d)	(((d) >> 40) & 0xf)
 #define DESC_DPL(d)	(((d) >> 45) & 3)
 #define TYPE_CODE	BIT(3)
@@ -120,6 +122,9 @@ static int check_code(struct emu_ctxt *c, u16 sel, u64 desc)
 		return fault(c, GP_VECTOR, sel);
 	if ((type & TYPE_CONFORMING) ? dpl > c->cpl : ((sel & 3) > c->cpl || dpl != c->cpl))
 		return fault(c, GP_VECTOR, sel);
+	/* L and D together are reserved in IA-32e mode; VM entry refuses them too. */
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (desc & DESC_L) && (desc & DESC_DB))
+		return fault(c, GP_VECTOR, sel);
 	return (desc & DESC_P) ? EMU_DONE : fault(c, NP_VECTOR, sel);
 }
 
@@ -141,6 +146,9 @@ static int load_tr(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, u16 sel, u64 de
 		if (guest_linear_read(vcpu, where + 8, &high, 8))
 			return EMU_UNHANDLED;
 		base |= (u64)(u32)high << 32;
+		/* A non-canonical base is a #GP for LTR, and a failed VM entry otherwise. */
+		if ((u64)((s64)(base << 16) >> 16) != base)
+			return fault(c, GP_VECTOR, sel);
 	}
 	desc |= (u64)(TYPE_TSS_BUSY ^ TYPE_TSS_AVAIL) << 40;
 	if (guest_linear_write(vcpu, where, &desc, 8))
