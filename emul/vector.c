@@ -2,15 +2,20 @@
 /*
  * The SSE and MMX moves between a register and memory: MOVUPS, MOVUPD,
  * MOVAPS, MOVAPD, MOVDQU, MOVDQA and MMX's MOVQ (SDM Vol. 2B).  The CPU
- * checked CR0.EM, CR0.TS and CR4.OSFXSR before it touched the memory
- * that brought the instruction here; the alignment of the aligned forms
- * is checked again because the CPU need not have got that far.  The
- * registers themselves are the caller's: ops->get_vec reads one, and a
- * load is left in c->vec for the caller to commit with the rest.
+ * checked CR0.EM and CR0.TS before it touched the memory that brought an
+ * SSE move here, but the bytes at RIP are fetched again after the exit,
+ * and another vCPU may have changed them: both are checked again, as
+ * KVM's emulator does (#UD, #NM), and so is the aligned forms'
+ * alignment.  The registers themselves are the caller's: ops->get_vec
+ * reads one, and a load is left in c->vec for the caller to commit.
  */
 #include "emul.h"
 
+#define UD_VECTOR	6
+#define NM_VECTOR	7
 #define GP_VECTOR	13
+#define CR0_EM		BIT(2)
+#define CR0_TS		BIT(3)
 
 int emu_exec_vector(struct emu_ctxt *c)
 {
@@ -41,6 +46,10 @@ int emu_exec_vector(struct emu_ctxt *c)
 		if (mmx)
 			len = 8;
 	}
+	if (c->cr0 & CR0_EM)
+		return emu_fault(c, UD_VECTOR, false, 0);
+	if (c->cr0 & CR0_TS)
+		return emu_fault(c, NM_VECTOR, false, 0);
 	if (aligned && (emu_linear(c, d->seg, d->ea) & 15))
 		return emu_fault(c, GP_VECTOR, true, 0);
 	if (store) {

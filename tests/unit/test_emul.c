@@ -539,6 +539,13 @@ static void test_vector(void)
 	memset(h.xmm[2], 0x11, 16);
 	RUN(&c, 0x0f, 0x7f, 0x13);
 	CHECK(dev64(0) == 0x1111111111111111ULL && dev[8] == 0x5c, "movq mm2,(rbx): 8 bytes");
+	/* Review: the bytes are fetched again after the exit; CR0 decides again. */
+	c.cr0 = 0x8;
+	CHECK(RUN(&c, 0x0f, 0x29, 0x0b) == EMU_FAULT && c.fault.vector == 7,
+	      "movaps with CR0.TS: #NM");
+	c.cr0 = 0x4;
+	CHECK(RUN(&c, 0x0f, 0x7f, 0x13) == EMU_FAULT && c.fault.vector == 6,
+	      "movq mm with CR0.EM: #UD");
 }
 
 static void test_decode_and_faults(void)
