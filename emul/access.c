@@ -50,14 +50,16 @@ int emu_fault(struct emu_ctxt *c, u8 vector, bool has_code, u32 code)
 	return EMU_FAULT;
 }
 
+/* 48-bit linear addresses: bits 63:47 all equal (SDM Vol. 1 3.3.7.1). */
+bool emu_canonical(u64 va)
+{
+	return (u64)((s64)(va << 16) >> 16) == va;
+}
+
 /* A non-canonical address is #GP(0), or #SS(0) through SS (SDM Vol. 3A 6.15). */
 static int check_canonical(struct emu_ctxt *c, unsigned int seg, u64 la, unsigned int len)
 {
-	u64 last = la + len - 1;
-
-	if (!c->long64)
-		return 0;
-	if ((u64)((s64)(la << 16) >> 16) == la && (u64)((s64)(last << 16) >> 16) == last)
+	if (!c->long64 || (emu_canonical(la) && emu_canonical(la + len - 1)))
 		return 0;
 	return emu_fault(c, seg == SEG_SS ? 12 : 13, true, 0);
 }

@@ -122,6 +122,7 @@ int emu_mem_write(struct emu_ctxt *c, unsigned int seg, u64 ea, const void *buf,
 		  unsigned int len);
 int emu_fault(struct emu_ctxt *c, u8 vector, bool has_code, u32 code);
 u64 emu_size_mask(unsigned int size);
+bool emu_canonical(u64 va);
 int emu_exec_string(struct emu_ctxt *c);
 int emu_exec_stack(struct emu_ctxt *c);
 int emu_exec_vector(struct emu_ctxt *c);

@@ -43,16 +43,11 @@ static int pop(struct emu_ctxt *c, u64 *val, unsigned int size)
 	return r;
 }
 
-static bool canonical(u64 va)
-{
-	return (u64)((s64)(va << 16) >> 16) == va;
-}
-
 /* A near branch target: truncated outside 64-bit mode, #GP(0) if not canonical. */
 static int branch(struct emu_ctxt *c, u64 target, unsigned int size)
 {
 	target &= emu_size_mask(size);
-	if (c->long64 && !canonical(target))
+	if (c->long64 && !emu_canonical(target))
 		return emu_fault(c, GP_VECTOR, true, 0);
 	c->rip = target;
 	return EMU_DONE;

@@ -81,7 +81,7 @@ static int jmp_far(struct emu_ctxt *c)
 		r = emu_mem_read(c, d->seg, (d->ea + size) & emu_size_mask(d->addr_size), &sel, 2);
 	if (r)
 		return r;
-	if (c->long64 && (u64)((s64)(off << 16) >> 16) != off)
+	if (c->long64 && !emu_canonical(off))
 		return emu_fault(c, GP_VECTOR, true, 0);
 	r = c->ops->load_seg(c, SEG_CS, sel);
 	if (!r)

@@ -44,13 +44,6 @@ struct emu_glue {
 	const char *error;		/* why EMU_UNHANDLED, if not the instruction */
 };
 
-static unsigned long linear_rip(void)
-{
-	if (vmx_guest_64bit_code())
-		return vmcs_readl(GUEST_RIP);
-	return (u32)(vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP));
-}
-
 static int translate(struct emu_glue *g, u64 gla, bool write, u64 *gpa)
 {
 	int err = guest_linear_to_phys(g->vcpu, gla, gpa);
@@ -210,7 +203,7 @@ static void load_context(struct kvmini_vcpu *vcpu, struct emu_ctxt *c)
 /* Up to 15 bytes at RIP, fewer where the page after RIP's cannot be read. */
 static int fetch(struct kvmini_vcpu *vcpu, u8 *b, unsigned int *avail)
 {
-	unsigned long gla = linear_rip();
+	unsigned long gla = vmx_guest_linear_rip();
 
 	*avail = EMU_MAX_INSN;
 	if (!guest_linear_read(vcpu, gla, b, *avail))
@@ -371,7 +364,7 @@ static int emulate(struct kvmini_vcpu *vcpu)
 	case EMU_AGAIN:
 		return commit(&g, r == EMU_DONE);
 	case EMU_IO:
-		vcpu->emu.linear_rip = linear_rip();
+		vcpu->emu.linear_rip = vmx_guest_linear_rip();
 		return mmio_read_exit(vcpu);
 	case EMU_FAULT:
 		inject_fault(vcpu, &g.c.fault);
@@ -399,7 +392,7 @@ int vmx_complete_mmio(struct kvmini_vcpu *vcpu)
 	struct emu_state *emu = &vcpu->emu;
 	struct emu_piece *p;
 
-	if (!emu->nreads || linear_rip() != emu->linear_rip)
+	if (!emu->nreads || vmx_guest_linear_rip() != emu->linear_rip)
 		return 1;
 	p = &emu->reads[emu->nreads - 1];
 	memcpy(p->data, vcpu->run->mmio.data, p->len);

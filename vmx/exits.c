@@ -128,6 +128,14 @@ bool vmx_guest_64bit_code(void)
 	return vmx_guest_long_mode() && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
 }
 
+/* As KVM's kvm_get_linear_rip(): RIP in 64-bit mode, else CS.base + EIP. */
+unsigned long vmx_guest_linear_rip(void)
+{
+	if (vmx_guest_64bit_code())
+		return vmcs_readl(GUEST_RIP);
+	return (u32)(vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP));
+}
+
 unsigned int vmx_guest_cpl(void)
 {
 	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;

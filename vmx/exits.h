@@ -26,6 +26,7 @@ int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why);
 bool vmx_guest_long_mode(void);
 bool vmx_guest_64bit_code(void);
 unsigned int vmx_guest_cpl(void);
+unsigned long vmx_guest_linear_rip(void);
 
 int handle_cpuid(struct kvmini_vcpu *vcpu);
 int handle_io(struct kvmini_vcpu *vcpu);

@@ -77,14 +77,6 @@ static unsigned long string_start(const struct pio_insn *p)
 	return p->down ? p->gla - (p->count - 1) * p->size : p->gla;
 }
 
-/* As KVM's kvm_get_linear_rip(): RIP in 64-bit mode, else CS.base + EIP. */
-static unsigned long linear_rip(void)
-{
-	if (vmx_guest_64bit_code())
-		return vmcs_readl(GUEST_RIP);
-	return (u32)(vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP));
-}
-
 /* An INS to MMIO, or to a page not present yet, goes through the emulator's stores. */
 static bool dest_is_ram(struct kvmini_vcpu *vcpu, unsigned long gla)
 {
@@ -112,7 +104,7 @@ int handle_io(struct kvmini_vcpu *vcpu)
 		.string = q & IO_STRING,
 		.rep = q & IO_REP,
 		.count = 1,
-		.linear_rip = linear_rip(),
+		.linear_rip = vmx_guest_linear_rip(),
 	};
 	if (p->string) {
 		p->mask = addr_mask();
@@ -181,7 +173,7 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 	 * instruction there and, for an IN, load RAX with data meant for
 	 * another, or store an INS's data where the old RDI pointed.
 	 */
-	if (linear_rip() != p->linear_rip)
+	if (vmx_guest_linear_rip() != p->linear_rip)
 		return 1;
 	if (!p->string) {
 		if (p->in) {

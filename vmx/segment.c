@@ -147,7 +147,7 @@ static int load_tr(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, u16 sel, u64 de
 			return EMU_UNHANDLED;
 		base |= (u64)(u32)high << 32;
 		/* A non-canonical base is a #GP for LTR, and a failed VM entry otherwise. */
-		if ((u64)((s64)(base << 16) >> 16) != base)
+		if (!emu_canonical(base))
 			return fault(c, GP_VECTOR, sel);
 	}
 	desc |= (u64)(TYPE_TSS_BUSY ^ TYPE_TSS_AVAIL) << 40;
