@@ -80,6 +80,9 @@ EMUL_SRCS := $(wildcard emul/*.c)
 tests/unit/test_emul: tests/unit/test_emul.c $(EMUL_SRCS) $(wildcard emul/*.h) tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_emul.c $(EMUL_SRCS)
 
+tests/unit/test_paging: tests/unit/test_paging.c emul/paging.c emul/paging.h tests/unit/unit.h
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_paging.c emul/paging.c
+
 tests/unit/test_alu: tests/unit/test_alu.c emul/alu.c emul/alu.h tests/unit/unit.h
 	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_alu.c emul/alu.c
 

@@ -30,8 +30,6 @@
 #include "../lapic/vlapic.h"
 
 #define PF_VECTOR	14
-#define PFERR_WRITE	BIT(1)
-#define PFERR_USER	BIT(2)
 
 /* One run of the emulator over the vCPU: what it has read and would write. */
 struct emu_glue {
@@ -46,12 +44,13 @@ struct emu_glue {
 
 static int translate(struct emu_glue *g, u64 gla, bool write, u64 *gpa)
 {
-	int err = guest_linear_to_phys(g->vcpu, gla, gpa);
+	u32 access = (write ? EMU_PF_WRITE : 0) | (g->c.cpl == 3 ? EMU_PF_USER : 0);
+	u32 code;
+	int err = guest_linear_to_phys(g->vcpu, gla, access, gpa, &code);
 
 	if (err == -ENOENT) {
 		g->c.fault = (struct emu_fault){
-			.vector = PF_VECTOR, .has_code = true, .addr = gla,
-			.code = (write ? PFERR_WRITE : 0) | (g->c.cpl == 3 ? PFERR_USER : 0),
+			.vector = PF_VECTOR, .has_code = true, .addr = gla, .code = code,
 		};
 		return EMU_FAULT;
 	}
@@ -200,18 +199,24 @@ static void load_context(struct kvmini_vcpu *vcpu, struct emu_ctxt *c)
 	c->cpl = vmx_guest_cpl();
 }
 
-/* Up to 15 bytes at RIP, fewer where the page after RIP's cannot be read. */
-static int fetch(struct kvmini_vcpu *vcpu, u8 *b, unsigned int *avail)
+/*
+ * Up to 15 bytes at RIP, fewer where the page after RIP's cannot be
+ * read.  -ENOENT: the guest's tables refuse the fetch now (another vCPU
+ * changed them since the CPU fetched it), a #PF described in @pf.
+ */
+static int fetch(struct kvmini_vcpu *vcpu, u8 *b, unsigned int *avail, struct guest_pf *pf)
 {
 	unsigned long gla = vmx_guest_linear_rip();
+	u32 access = EMU_PF_FETCH | guest_cpl_access();
+	int err;
 
 	*avail = EMU_MAX_INSN;
-	if (!guest_linear_read(vcpu, gla, b, *avail))
-		return 0;
-	*avail = PAGE_SIZE - offset_in_page(gla);
-	if (*avail < EMU_MAX_INSN && !guest_linear_read(vcpu, gla, b, *avail))
-		return 0;
-	return -EFAULT;
+	err = guest_linear_read(vcpu, gla, b, *avail, access, pf);
+	if (err && PAGE_SIZE - offset_in_page(gla) < EMU_MAX_INSN) {
+		*avail = PAGE_SIZE - offset_in_page(gla);
+		err = guest_linear_read(vcpu, gla, b, *avail, access, pf);
+	}
+	return err;
 }
 
 /* One piece to userspace; the data of a write is the kernel's copy. */
@@ -307,8 +312,9 @@ static int commit(struct emu_glue *g, bool done)
 static void inject_fault(struct kvmini_vcpu *vcpu, const struct emu_fault *f)
 {
 	if (f->vector == PF_VECTOR)
-		vcpu->cr2 = f->addr;
-	vmx_inject_exception(vcpu, f->vector, f->has_code, f->code);
+		vmx_inject_page_fault(vcpu, f->addr, f->code);
+	else
+		vmx_inject_exception(vcpu, f->vector, f->has_code, f->code);
 }
 
 /**
@@ -350,11 +356,17 @@ int vmx_emulate_hand_out(struct kvmini_vcpu *vcpu)
 static int emulate(struct kvmini_vcpu *vcpu)
 {
 	struct emu_glue g = { .vcpu = vcpu };
+	struct guest_pf pf;
 	unsigned int avail;
 	u8 b[EMU_MAX_INSN];
 	int r;
 
-	if (fetch(vcpu, b, &avail))
+	r = fetch(vcpu, b, &avail, &pf);
+	if (r == -ENOENT) {
+		vmx_inject_page_fault(vcpu, pf.addr, pf.code);
+		return 1;
+	}
+	if (r)
 		return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					  "cannot fetch the instruction that touched MMIO");
 	load_context(vcpu, &g.c);

@@ -117,6 +117,13 @@ void vmx_inject_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_code, u3
 	inject_exception(vector, has_code, code);
 }
 
+/* A #PF: CR2 goes in at the next entry, with the guest's other registers. */
+void vmx_inject_page_fault(struct kvmini_vcpu *vcpu, unsigned long addr, u32 code)
+{
+	vcpu->cr2 = addr;
+	inject_exception(X86_TRAP_PF, true, code);
+}
+
 bool vmx_guest_long_mode(void)
 {
 	return vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;

@@ -22,6 +22,7 @@ void vmx_skip_instruction_mov_ss(struct kvmini_vcpu *vcpu);
 void vmx_inject_ud(struct kvmini_vcpu *vcpu);
 void vmx_inject_gp(struct kvmini_vcpu *vcpu);
 void vmx_inject_exception(struct kvmini_vcpu *vcpu, u8 vector, bool has_code, u32 code);
+void vmx_inject_page_fault(struct kvmini_vcpu *vcpu, unsigned long addr, u32 code);
 int vmx_internal_error(struct kvmini_vcpu *vcpu, u32 suberror, const char *why);
 bool vmx_guest_long_mode(void);
 bool vmx_guest_64bit_code(void);

@@ -2,21 +2,18 @@
 /*
  * Reading and writing guest memory from the vCPU thread, by guest
  * physical address (through the memslots to the VMM's own mapping) or by
- * guest linear address (through the guest's page tables: none, 32-bit,
- * PAE or 4-level, SDM Vol. 3A chapter 4).
+ * guest linear address (through the guest's page tables, with the rights
+ * of the access the guest made: emul/paging.c walks them).
  */
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <asm/processor-flags.h>
 
+#include "exits.h"
 #include "guest_mem.h"
 #include "vcpu.h"
 #include "vmcs.h"
 #include "../vm/vm.h"
-
-#define PTE_P		BIT_ULL(0)
-#define PTE_PS		BIT_ULL(7)
-#define PTE_ADDR	GENMASK_ULL(51, 12)
 
 /*
  * A dirty-logged slot counts the module's own writes, as KVM's
@@ -37,22 +34,29 @@ static void mark_written(struct kvmini_vm *vm, u64 gpa, unsigned int len)
 	spin_unlock(&vm->mmu_lock);
 }
 
+/* The VMM's address of @len bytes at @gpa, all in one slot (a writable one for @write). */
+static void __user *slot_hva(struct kvmini_vm *vm, u64 gpa, unsigned int len, bool write)
+{
+	struct kvmini_slot *s;
+	void __user *hva = NULL;
+
+	spin_lock(&vm->mmu_lock);
+	s = kvmini_find_slot(vm, gpa);
+	if (s && gpa + len - s->gpa <= s->size && !(write && (s->flags & KVM_MEM_READONLY)))
+		hva = (void __user *)(s->hva + (gpa - s->gpa));
+	spin_unlock(&vm->mmu_lock);
+	return hva;
+}
+
 static int guest_phys_rw(struct kvmini_vcpu *vcpu, u64 gpa, void *buf, unsigned int len,
 			 bool write)
 {
 	struct kvmini_vm *vm = vcpu->vm;
-	struct kvmini_slot *s;
+	void __user *hva = slot_hva(vm, gpa, len, write);
 	unsigned long left;
-	void __user *hva;
 
-	spin_lock(&vm->mmu_lock);
-	s = kvmini_find_slot(vm, gpa);
-	if (!s || gpa + len - s->gpa > s->size || (write && (s->flags & KVM_MEM_READONLY))) {
-		spin_unlock(&vm->mmu_lock);
+	if (!hva)
 		return -EFAULT;
-	}
-	hva = (void __user *)(s->hva + (gpa - s->gpa));
-	spin_unlock(&vm->mmu_lock);
 	/*
 	 * Not under mmu_lock: the copy may fault and reclaim, which calls the
 	 * MMU notifier.  If the slot goes meanwhile, this touches memory of
@@ -90,92 +94,146 @@ int guest_phys_write(struct kvmini_vcpu *vcpu, u64 gpa, const void *buf, unsigne
 	return guest_phys_rw(vcpu, gpa, (void *)buf, len, true);
 }
 
-static int read_pte(struct kvmini_vcpu *vcpu, u64 addr, bool wide, u64 *pte)
+/*
+ * One load, as the CPU reads an entry (KVM's __get_user in its walker):
+ * a copy in pieces could mix the halves of an entry and the one the
+ * guest writes over it.  Entries are aligned, so the load is too.
+ */
+static int gpt_read_pte(void *opaque, u64 gpa, bool wide, u64 *pte)
 {
+	struct kvmini_vcpu *vcpu = opaque;
+	void __user *hva = slot_hva(vcpu->vm, gpa, wide ? 8 : 4, false);
 	u32 narrow;
 
+	if (!hva)
+		return -EFAULT;
 	if (wide)
-		return guest_phys_read(vcpu, addr, pte, 8);
-	if (guest_phys_read(vcpu, addr, &narrow, 4))
+		return get_user(*pte, (u64 __user *)hva);
+	if (get_user(narrow, (u32 __user *)hva))
 		return -EFAULT;
 	*pte = narrow;
 	return 0;
 }
 
 /*
- * Walks from @table at @level down to the page of @gla; @shift is the
- * bit position of the top level's index, @bits its width.
+ * Accessed and dirty bits go in with a locked cmpxchg, as the CPU sets
+ * them, so that an entry another vCPU rewrites meanwhile is not lost
+ * (KVM's cmpxchg_gpte).  An entry that cannot be written (a read-only
+ * slot) keeps its bits, and the access goes on.
  */
-static int walk(struct kvmini_vcpu *vcpu, u64 table, int levels, unsigned long gla,
-		bool wide, u64 *gpa)
+static int gpt_set_pte(void *opaque, u64 gpa, bool wide, u64 old, u64 new)
 {
-	int shift = wide ? 12 + 9 * (levels - 1) : 22;
-	int bits = wide ? 9 : 10;
-	u64 pte;
+	struct kvmini_vcpu *vcpu = opaque;
+	struct kvmini_vm *vm = vcpu->vm;
+	void __user *hva = slot_hva(vm, gpa, wide ? 8 : 4, true);
+	int r;
 
-	for (; levels > 0; levels--, shift -= bits) {
-		u64 idx = (gla >> shift) & ((1ULL << bits) - 1);
+	if (!hva)
+		return 0;
+	if (wide) {
+		u64 __user *p = (u64 __user *)hva;
 
-		if (read_pte(vcpu, (table & PTE_ADDR) + idx * (wide ? 8 : 4), wide, &pte))
-			return -EFAULT;
-		if (!(pte & PTE_P))
-			return -ENOENT;
-		if (levels > 1 && (pte & PTE_PS)) {
-			u64 mask = (1ULL << shift) - 1;
-			u64 base = pte & PTE_ADDR & ~mask;
-
-			/* PSE-36: bits 20:13 of a 4 MiB PDE are address bits 39:32. */
-			if (!wide)
-				base = (pte & 0xffc00000ULL) | (((pte >> 13) & 0xff) << 32);
-			*gpa = base | (gla & mask);
+		if (!access_ok(p, sizeof(*p)))
 			return 0;
-		}
-		table = pte;
+		r = __try_cmpxchg_user(p, &old, new, fault_wide);
+	} else {
+		u32 __user *p = (u32 __user *)hva;
+		u32 narrow = old;
+
+		if (!access_ok(p, sizeof(*p)))
+			return 0;
+		r = __try_cmpxchg_user(p, &narrow, (u32)new, fault_narrow);
 	}
-	*gpa = (pte & PTE_ADDR) | (gla & 0xfff);
-	return 0;
+	if (r < 0)
+		return 0;
+	if (!r)
+		mark_written(vm, gpa, wide ? 8 : 4);
+	return r;
+}
+
+static const struct emu_walk_ops walk_ops = {
+	.read_pte = gpt_read_pte,
+	.set_pte = gpt_set_pte,
+};
+
+/* The registers the CPU's own walk would use, from the VMCS. */
+static void paging_regs(struct kvmini_vcpu *vcpu, struct emu_paging *m)
+{
+	unsigned long cr0 = vmcs_readl(GUEST_CR0), cr4 = vmcs_readl(GUEST_CR4);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	int i;
+
+	*m = (struct emu_paging){
+		.cr3 = vmcs_readl(GUEST_CR3),
+		.maxphyaddr = vcpu->maxphyaddr ? min_t(u8, vcpu->maxphyaddr, 52) : 52,
+		.pg = cr0 & X86_CR0_PG,
+		.wp = cr0 & X86_CR0_WP,
+		.pae = cr4 & X86_CR4_PAE,
+		.pse = cr4 & X86_CR4_PSE,
+		.smep = cr4 & X86_CR4_SMEP,
+		.smap = cr4 & X86_CR4_SMAP,
+		.lma = efer & EFER_LMA,
+		.nxe = efer & EFER_NX,
+		.ac = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_AC,
+	};
+	/* PAE: the four PDPTEs live in the VMCS (SDM Vol. 3C 27.3.4). */
+	if (m->pg && m->pae && !m->lma)
+		for (i = 0; i < 4; i++)
+			m->pdpte[i] = __vmcs_read(GUEST_PDPTE0 + 2 * i);
+}
+
+/* The access rights of the guest's current privilege level for a data access. */
+u32 guest_cpl_access(void)
+{
+	return vmx_guest_cpl() == 3 ? EMU_PF_USER : 0;
 }
 
 /**
- * guest_linear_to_phys - translate @gla with the guest's current paging mode
+ * guest_linear_to_phys - translate @gla as the guest's CPU would for @access
  * @vcpu: the vCPU, its VMCS current
  * @gla: a guest linear address
+ * @access: EMU_PF_WRITE, EMU_PF_USER, EMU_PF_FETCH, EMU_ACC_IMPLICIT
  * @gpa: the result
+ * @pf_code: if not NULL, the #PF error code on -ENOENT
  *
- * Only presence is checked: callers emulate an access the guest made.
- * Return: 0, -ENOENT for a not-present page, -EFAULT for page tables
- * outside guest RAM.
+ * Sets the accessed (and, for a write, dirty) bits of the entries used.
+ * May sleep.
+ * Return: 0; -ENOENT for a #PF the guest takes (not present, reserved
+ * bit or a right missing); -EFAULT for page tables outside guest RAM.
  */
-int guest_linear_to_phys(struct kvmini_vcpu *vcpu, unsigned long gla, u64 *gpa)
+int guest_linear_to_phys(struct kvmini_vcpu *vcpu, unsigned long gla, u32 access, u64 *gpa,
+			 u32 *pf_code)
 {
-	unsigned long cr0 = vmcs_readl(GUEST_CR0), cr4 = vmcs_readl(GUEST_CR4);
-	u64 cr3 = vmcs_readl(GUEST_CR3);
-	u64 pdpte;
+	struct emu_paging m;
+	u32 code;
 
-	if (!(cr0 & X86_CR0_PG)) {
-		*gpa = (u32)gla;
+	paging_regs(vcpu, &m);
+	switch (emu_walk(&m, &walk_ops, vcpu, gla, access, gpa, &code)) {
+	case EMU_WALK_OK:
 		return 0;
-	}
-	if (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)
-		return walk(vcpu, cr3, 4, gla, true, gpa);
-	if (!(cr4 & X86_CR4_PAE))
-		return walk(vcpu, cr3, 2, (u32)gla, false, gpa);
-	/* PAE: the four PDPTEs live in the VMCS (SDM Vol. 3C 27.3.4). */
-	pdpte = __vmcs_read(GUEST_PDPTE0 + 2 * (((u32)gla >> 30) & 3));
-	if (!(pdpte & PTE_P))
+	case EMU_WALK_FAULT:
+		if (pf_code)
+			*pf_code = code;
 		return -ENOENT;
-	return walk(vcpu, pdpte, 2, (u32)gla, true, gpa);
+	default:
+		return -EFAULT;
+	}
 }
 
 /* Page by page: consecutive linear pages need not be consecutive in RAM. */
 static int guest_linear_rw(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
-			   unsigned int len, bool write)
+			   unsigned int len, u32 access, struct guest_pf *pf)
 {
+	bool write = access & EMU_PF_WRITE;
+
 	while (len) {
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(gla));
 		u64 gpa;
-		int err = guest_linear_to_phys(vcpu, gla, &gpa);
+		u32 code;
+		int err = guest_linear_to_phys(vcpu, gla, access, &gpa, &code);
 
+		if (err == -ENOENT && pf)
+			*pf = (struct guest_pf){ .addr = gla, .code = code };
 		if (!err)
 			err = guest_phys_rw(vcpu, gpa, buf, n, write);
 		if (err)
@@ -187,16 +245,20 @@ static int guest_linear_rw(struct kvmini_vcpu *vcpu, unsigned long gla, void *bu
 	return 0;
 }
 
+/*
+ * Guest memory by linear address, with the rights of @access: 0, -ENOENT
+ * with *@pf (if not NULL) the #PF the guest takes, or -EFAULT.
+ */
 int guest_linear_read(struct kvmini_vcpu *vcpu, unsigned long gla, void *buf,
-		      unsigned int len)
+		      unsigned int len, u32 access, struct guest_pf *pf)
 {
-	return guest_linear_rw(vcpu, gla, buf, len, false);
+	return guest_linear_rw(vcpu, gla, buf, len, access & ~EMU_PF_WRITE, pf);
 }
 
 int guest_linear_write(struct kvmini_vcpu *vcpu, unsigned long gla, const void *buf,
-		       unsigned int len)
+		       unsigned int len, u32 access, struct guest_pf *pf)
 {
-	return guest_linear_rw(vcpu, gla, (void *)buf, len, true);
+	return guest_linear_rw(vcpu, gla, (void *)buf, len, access | EMU_PF_WRITE, pf);
 }
 
 /* The four PAE PDPTEs @cr3 points at; all zero (not present) outside RAM. */

@@ -78,12 +78,40 @@ static unsigned long string_start(const struct pio_insn *p)
 }
 
 /* An INS to MMIO, or to a page not present yet, goes through the emulator's stores. */
-static bool dest_is_ram(struct kvmini_vcpu *vcpu, unsigned long gla)
+static bool dest_is_ram(struct kvmini_vcpu *vcpu, unsigned long gla, unsigned int size)
 {
+	u32 access = EMU_PF_WRITE | guest_cpl_access();
 	u64 gpa;
 
-	return !guest_linear_to_phys(vcpu, gla, &gpa) && guest_phys_is_ram(vcpu, gpa, true) &&
-	       !guest_linear_to_phys(vcpu, gla + 3, &gpa) && guest_phys_is_ram(vcpu, gpa, true);
+	return !guest_linear_to_phys(vcpu, gla, access, &gpa, NULL) &&
+	       guest_phys_is_ram(vcpu, gpa, true) &&
+	       !guest_linear_to_phys(vcpu, gla + size - 1, access, &gpa, NULL) &&
+	       guest_phys_is_ram(vcpu, gpa, true);
+}
+
+/*
+ * The CPU checks the first element's memory before the port is touched:
+ * an INS to a page the guest may not write, or an OUTS from one it may
+ * not read (a user-mode program with I/O rights and its kernel's pages),
+ * is a #PF and no I/O.  All elements of one exit share that page.
+ */
+static bool string_faults(struct kvmini_vcpu *vcpu, const struct pio_insn *p)
+{
+	u32 access = (p->in ? EMU_PF_WRITE : 0) | guest_cpl_access();
+	unsigned long last = p->gla + p->size - 1;
+	u64 gpa;
+	u32 code;
+
+	if (guest_linear_to_phys(vcpu, p->gla, access, &gpa, &code) == -ENOENT) {
+		vmx_inject_page_fault(vcpu, p->gla, code);
+		return true;
+	}
+	if ((last & PAGE_MASK) != (p->gla & PAGE_MASK) &&
+	    guest_linear_to_phys(vcpu, last, access, &gpa, &code) == -ENOENT) {
+		vmx_inject_page_fault(vcpu, last & PAGE_MASK, code);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -115,13 +143,22 @@ int handle_io(struct kvmini_vcpu *vcpu)
 			return 1;
 		}
 		p->count = string_count(vcpu, p->gla, p->size, p->down, p->mask);
-		if (p->in && !dest_is_ram(vcpu, p->gla)) {
+		if (string_faults(vcpu, p))
+			return 1;
+		if (p->in && !dest_is_ram(vcpu, p->gla, p->size)) {
 			p->mmio = true;
 			p->count = 1;
 		}
 		if (!p->in) {
-			if (guest_linear_read(vcpu, string_start(p), vcpu->pio_data,
-					      p->count * p->size))
+			struct guest_pf pf;
+			int err = guest_linear_read(vcpu, string_start(p), vcpu->pio_data,
+						    p->count * p->size, guest_cpl_access(), &pf);
+
+			if (err == -ENOENT) {
+				vmx_inject_page_fault(vcpu, pf.addr, pf.code);
+				return 1;
+			}
+			if (err)
 				return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 							  "OUTS from memory that is not guest RAM");
 			if (p->down)
@@ -213,10 +250,19 @@ int vmx_complete_io(struct kvmini_vcpu *vcpu)
 		if (!vmx_emulate_store(vcpu, p->gla, vcpu->pio_data, p->size, &r))
 			return r;
 	} else if (p->in) {
+		struct guest_pf pf;
+		int err;
+
 		if (p->down)
 			reverse_elements(vcpu->pio_data, p->count, p->size);
-		if (guest_linear_write(vcpu, string_start(p), vcpu->pio_data,
-				       p->count * p->size))
+		err = guest_linear_write(vcpu, string_start(p), vcpu->pio_data,
+					 p->count * p->size, guest_cpl_access(), &pf);
+		/* The guest changed its page tables while userspace read the port. */
+		if (err == -ENOENT) {
+			vmx_inject_page_fault(vcpu, pf.addr, pf.code);
+			return 1;
+		}
+		if (err)
 			return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 						  "INS to memory that is not guest RAM");
 	}

@@ -9,6 +9,7 @@
  * gates, no task switches.
  */
 #include <linux/kvm.h>
+#include <asm/trapnr.h>
 
 #include "emulate.h"
 #include "exits.h"
@@ -41,6 +42,27 @@ static int fault(struct emu_ctxt *c, u8 vector, u16 sel)
 	return emu_fault(c, vector, true, sel & 0xfffc);
 }
 
+/*
+ * Eight bytes of a descriptor table, an implicit supervisor access
+ * whatever the CPL (SDM Vol. 3A 4.6): a page the walk refuses is the
+ * guest's #PF.
+ */
+static int desc_rw(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, unsigned long where,
+		   u64 *desc, bool write)
+{
+	struct guest_pf pf;
+	int err = write ? guest_linear_write(vcpu, where, desc, 8, EMU_ACC_IMPLICIT, &pf) :
+			  guest_linear_read(vcpu, where, desc, 8, EMU_ACC_IMPLICIT, &pf);
+
+	if (err == -ENOENT) {
+		c->fault = (struct emu_fault){
+			.vector = X86_TRAP_PF, .has_code = true, .addr = pf.addr, .code = pf.code,
+		};
+		return EMU_FAULT;
+	}
+	return err ? EMU_UNHANDLED : EMU_DONE;
+}
+
 /* The descriptor @sel names, and where it is, or a #GP(selector). */
 static int read_desc(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, u16 sel, u64 *desc,
 		     unsigned long *where)
@@ -59,9 +81,7 @@ static int read_desc(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, u16 sel, u64 
 	*where = base + (sel & ~7);
 	if (!c->long64)
 		*where = (u32)*where;
-	if (guest_linear_read(vcpu, *where, desc, 8))
-		return EMU_UNHANDLED;
-	return EMU_DONE;
+	return desc_rw(vcpu, c, *where, desc, false);
 }
 
 static void write_seg(unsigned int seg, u16 sel, u64 base, u64 desc)
@@ -132,6 +152,7 @@ static int load_tr(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, u16 sel, u64 de
 		   unsigned long where)
 {
 	u64 base = desc_base(desc), high = 0;
+	int r;
 
 	if (c->cpl)
 		return emu_fault(c, GP_VECTOR, true, 0);
@@ -143,16 +164,18 @@ static int load_tr(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, u16 sel, u64 de
 	if (c->long64 || (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA)) {
 		if ((sel | 15) > vmcs_read32(GUEST_GDTR_LIMIT))
 			return fault(c, GP_VECTOR, sel);
-		if (guest_linear_read(vcpu, where + 8, &high, 8))
-			return EMU_UNHANDLED;
+		r = desc_rw(vcpu, c, where + 8, &high, false);
+		if (r)
+			return r;
 		base |= (u64)(u32)high << 32;
 		/* A non-canonical base is a #GP for LTR, and a failed VM entry otherwise. */
 		if (!emu_canonical(base))
 			return fault(c, GP_VECTOR, sel);
 	}
 	desc |= (u64)(TYPE_TSS_BUSY ^ TYPE_TSS_AVAIL) << 40;
-	if (guest_linear_write(vcpu, where, &desc, 8))
-		return EMU_UNHANDLED;
+	r = desc_rw(vcpu, c, where, &desc, true);
+	if (r)
+		return r;
 	write_seg(EMU_SEG_TR, sel, base, desc);
 	return EMU_DONE;
 }
@@ -186,8 +209,9 @@ int vmx_load_segment(struct kvmini_vcpu *vcpu, struct emu_ctxt *c, unsigned int 
 		return r;
 	if (!(DESC_TYPE(desc) & TYPE_ACCESSED)) {
 		desc |= (u64)TYPE_ACCESSED << 40;
-		if (guest_linear_write(vcpu, where, &desc, 8))
-			return EMU_UNHANDLED;
+		r = desc_rw(vcpu, c, where, &desc, true);
+		if (r)
+			return r;
 	}
 	/* A far JMP keeps the CPL: CS.RPL becomes it. */
 	if (seg == SEG_CS)

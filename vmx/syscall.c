@@ -97,7 +97,8 @@ int vmx_handle_ud(struct kvmini_vcpu *vcpu)
 	if (!(vcpu->cpuid_caps & VCPU_CPUID_SYSCALL_LEGACY) || !(efer & EFER_SCE) ||
 	    !outside_64bit_protected())
 		goto reflect;
-	if (guest_linear_read(vcpu, rip, insn, sizeof(insn)) ||
+	if (guest_linear_read(vcpu, rip, insn, sizeof(insn), EMU_PF_FETCH | guest_cpl_access(),
+			      NULL) ||
 	    memcmp(insn, syscall_opcode, sizeof(insn)))
 		goto reflect;
 	if (vmx_get_msr(vcpu, MSR_STAR, &star, true))

@@ -55,7 +55,7 @@ GUEST_IMAGES := $(GUEST_FLAT:%=$(GB)/%.bin) $(GUEST_ELF32:%=$(GB)/%.elf) \
 
 user: $(GUEST_IMAGES)
 
-GUEST_DEPS := $(GD)/build.mk $(GD)/guest.h
+GUEST_DEPS := $(GD)/build.mk $(GD)/guest.h $(GD)/idt.h
 
 # Objects: obj/16 (flat, .code16 inside), obj/32, obj/64, from X.S or X.c.
 $(GO)/16/%.o: $(GD)/%.S $(GUEST_DEPS)
@@ -98,6 +98,7 @@ $(GO)/32/hcall-paged.o: $(GD)/hcall.c $(GUEST_DEPS) $(HCALL_DEPS)
 GUEST_C32 := pio cpuid hcall-paged
 GUEST_C64 := mmio emul msr walk clobber clobber-sse hcall ticks hcost fill balloon pager antfarm
 GUEST_EXTRA_msr := idt
+GUEST_EXTRA_emul := idt
 GUEST_EXTRA_ticks := idt ticks_irq
 GUEST_EXTRA_pager := idt pager_pf
 GUEST_EXTRA_clobber := clobber_regs

@@ -6,17 +6,28 @@
  * what was written): read-modify-write arithmetic and its flags, INC,
  * DEC, NEG, NOT, XCHG, XADD, CMPXCHG, BT*, BSF, BSR, IMUL, MUL, DIV,
  * shifts, SHLD, CMOVcc, SETcc, REP string instructions between MMIO and
- * RAM, and PUSH, POP, CALL and RET with the stack on MMIO.  The same
- * guest passes on KVM.  Prints "emul: FAIL <what> ..." per failure, or
+ * RAM, and PUSH, POP, CALL and RET with the stack on MMIO; and the
+ * guest's page rights on the RAM side of such an instruction (a #PF for
+ * a write to a read-only page, the dirty bit set).  The same guest
+ * passes on KVM.  Prints "emul: FAIL <what> ..." per failure, or
  * "emul: ok".
  */
 #include "guest.h"
+#include "idt.h"
 
 #define SCR	0xd0000000ULL
 #define CF	0x001ULL
 #define ZF	0x040ULL
 #define SF	0x080ULL
 #define OF	0x800ULL
+#define CR0_WP		0x10000ULL
+#define PTE_RW		0x2ULL
+#define PTE_A		0x20ULL
+#define PTE_D		0x40ULL
+#define PAGE_ADDR	0x000ffffffffff000ULL
+/* Two 2 MiB pages of RAM below 16 MiB, the tool's memory with several vCPUs. */
+#define RIGHTS_RO	0x800000ULL
+#define RIGHTS_RW	0xa00000ULL
 
 static int failures;
 
@@ -32,6 +43,12 @@ static void expect(const char *what, uint64_t got, uint64_t want)
 	puts(" want ");
 	puthex(want);
 	putc('\n');
+}
+
+void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip);
+void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip)
+{
+	report_exception("emul", vector, error, rip);
 }
 
 static volatile uint64_t *const scr = (volatile uint64_t *)SCR;
@@ -186,13 +203,83 @@ static void stack(void)
 	expect("pop of an immediate", w, (uint64_t)-7);
 }
 
+/*
+ * The PDE of the tool's identity map (2 MiB pages, `kvmini run --help`)
+ * for @va: its tables are in RAM that the same map makes reachable.
+ */
+static volatile uint64_t *pde_of(uint64_t va)
+{
+	uint64_t cr3, *pml4, *pdpt, *pd;
+
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	pml4 = (uint64_t *)(cr3 & PAGE_ADDR);
+	pdpt = (uint64_t *)(pml4[(va >> 39) & 511] & PAGE_ADDR);
+	pd = (uint64_t *)(pdpt[(va >> 30) & 511] & PAGE_ADDR);
+	return &pd[(va >> 21) & 511];
+}
+
+static void set_pde(volatile uint64_t *pde, uint64_t val, uint64_t va)
+{
+	*pde = val;
+	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/*
+ * An instruction the hypervisor carries out (MOVSQ from MMIO) writes RAM
+ * through the guest's page tables with the guest's rights: a write to a
+ * read-only page with CR0.WP set is the guest's #PF (P|W, CR2 the
+ * destination) and leaves the page alone; a permitted write sets the
+ * accessed and dirty bits, as the CPU does.  kvmini before emul/paging.c
+ * wrote the read-only page and set neither bit.
+ */
+static void page_rights(void)
+{
+	volatile uint64_t *pde = pde_of(RIGHTS_RW);
+	volatile uint64_t *ro = (volatile uint64_t *)RIGHTS_RO;
+	volatile uint64_t *rw = (volatile uint64_t *)RIGHTS_RW;
+	uint64_t old = *pde, bits, cr0, src, dst, faults = pf_count;
+
+	scr[0] = 0x5555;
+	/* Read the PDE before the page: the guest's own read would set A. */
+	set_pde(pde, old & ~(PTE_A | PTE_D), RIGHTS_RW);
+	src = SCR;
+	dst = RIGHTS_RW;
+	asm volatile("movsq" : "+S"(src), "+D"(dst) : : "memory");
+	bits = *pde & (PTE_A | PTE_D);
+	expect("MOVSQ from MMIO to a writable page", *rw, 0x5555);
+	expect("accessed and dirty set in its PDE", bits, PTE_A | PTE_D);
+
+	asm volatile("mov %%cr0, %0\n\tor %1, %0\n\tmov %0, %%cr0"
+		     : "=&r"(cr0) : "i"(CR0_WP));
+	*ro = 0x1111;
+	pde = pde_of(RIGHTS_RO);
+	old = *pde;
+	set_pde(pde, old & ~PTE_RW, RIGHTS_RO);
+	src = SCR;
+	dst = RIGHTS_RO;
+	pf_expected = 1;
+	asm volatile("movsq" : "+S"(src), "+D"(dst) : : "memory");
+	pf_expected = 0;
+	set_pde(pde, old, RIGHTS_RO);
+	expect("its error code: present, write, supervisor", pf_error, 3);
+	expect("its CR2: the destination", pf_cr2, RIGHTS_RO);
+	expect("RDI not advanced by the faulting MOVSQ", dst, RIGHTS_RO);
+	expect("the read-only page unchanged", *ro, 0x1111);
+	expect("MOVSQ from MMIO to a read-only page: one #PF", pf_count - faults, 1);
+}
+
 void guest_main(void)
 {
+	static struct idt_gate idt[32] __attribute__((aligned(16)));
+
+	idt_set_stubs(idt);
+	idt_load(idt, 32);
 	arithmetic();
 	exchanges();
 	bits();
 	strings();
 	stack();
+	page_rights();
 	if (!failures)
 		puts("emul: ok\n");
 }

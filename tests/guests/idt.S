@@ -2,7 +2,9 @@
  * A 64-bit IDT for the first 32 vectors.  A #GP raised while
  * gp_expected is set counts in gp_count, leaves the RFLAGS it pushed in
  * gp_rflags, and skips the 2-byte faulting instruction (RDMSR/WRMSR), so
- * a guest can probe for faults; anything
+ * a guest can probe for faults; a #PF while pf_expected is set counts in
+ * pf_count, leaves its error code and CR2 in pf_error and pf_cr2, and
+ * skips a 2-byte instruction (MOVSQ) the same way; anything
  * else goes to unexpected_exception(vector, error code, rip).
  */
 	.text
@@ -26,7 +28,21 @@ stub\n:
 
 /* Stack: vector, error code, then the CPU's rip, cs, rflags, rsp, ss. */
 common:
-	cmpq $13, (%rsp)
+	cmpq $14, (%rsp)
+	jne 3f
+	cmpb $0, pf_expected(%rip)
+	je 1f
+	incl pf_count(%rip)
+	push %rax
+	mov 16(%rsp), %rax
+	mov %rax, pf_error(%rip)
+	mov %cr2, %rax
+	mov %rax, pf_cr2(%rip)
+	pop %rax
+	addq $2, 16(%rsp)
+	add $16, %rsp
+	iretq
+3:	cmpq $13, (%rsp)
 	jne 1f
 	cmpb $0, gp_expected(%rip)
 	je 1f
@@ -56,9 +72,13 @@ idt_stubs:
 	.endr
 
 	.data
-	.globl gp_expected, gp_count, gp_rflags
+	.globl gp_expected, gp_count, gp_rflags, pf_expected, pf_count, pf_error, pf_cr2
 gp_expected:	.byte 0
+pf_expected:	.byte 0
 	.balign 4
 gp_count:	.long 0
+pf_count:	.long 0
 	.balign 8
 gp_rflags:	.quad 0
+pf_error:	.quad 0
+pf_cr2:		.quad 0

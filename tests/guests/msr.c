@@ -8,11 +8,7 @@
  * "msr: ok" when there was none.
  */
 #include "guest.h"
-
-extern const uint64_t idt_stubs[32];
-extern volatile uint8_t gp_expected;
-extern volatile uint32_t gp_count;
-extern volatile uint64_t gp_rflags;
+#include "idt.h"
 
 #define RFLAGS_RF		(1ULL << 16)
 
@@ -31,7 +27,7 @@ extern volatile uint64_t gp_rflags;
 #define MSR_KERNEL_GS_BASE	0xc0000102
 #define PAT_DEFAULT		0x0007040600070406ULL
 
-static struct { uint64_t lo, hi; } idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[32] __attribute__((aligned(16)));
 static int failures;
 
 void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip);
@@ -42,22 +38,8 @@ void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip)
 
 static void idt_install(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
-	uint16_t cs;
-	int i;
-
-	asm volatile("mov %%cs, %0" : "=r"(cs));
-	for (i = 0; i < 32; i++) {
-		uint64_t a = idt_stubs[i];
-
-		/* Present, DPL 0, 64-bit interrupt gate. */
-		idt[i].lo = (a & 0xffff) | (uint64_t)cs << 16 | 0x8eULL << 40 |
-			    ((a >> 16) & 0xffff) << 48;
-		idt[i].hi = a >> 32;
-	}
-	idtr.limit = sizeof(idt) - 1;
-	idtr.base = (uint64_t)idt;
-	asm volatile("lidt %0" : : "m"(idtr));
+	idt_set_stubs(idt);
+	idt_load(idt, 32);
 }
 
 /* RDMSR/WRMSR that report a #GP instead of dying of it. */

@@ -24,6 +24,7 @@
  * "pager: ok pageouts=N pageins=M".
  */
 #include "guest.h"
+#include "idt.h"
 #include "../../user/disk_abi.h"
 
 #define PAGE		4096ULL
@@ -42,12 +43,11 @@
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define PF_PRESENT	(1ULL << 0)
 
-extern const uint64_t idt_stubs[32];
 extern const char pf_entry[];
 void page_fault(uint64_t addr, uint64_t error);
 void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip);
 
-static struct { uint64_t lo, hi; } idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[32] __attribute__((aligned(16)));
 
 /* Pages and frames in use, from the disk's size. */
 static uint32_t vpages, frames;
@@ -183,22 +183,9 @@ void page_fault(uint64_t addr, uint64_t error)
 
 static void idt_install(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
-	uint16_t cs;
-	int i;
-
-	asm volatile("mov %%cs, %0" : "=r"(cs));
-	for (i = 0; i < 32; i++) {
-		uint64_t a = i == 14 ? (uint64_t)pf_entry : idt_stubs[i];
-
-		/* Present, DPL 0, 64-bit interrupt gate. */
-		idt[i].lo = (a & 0xffff) | (uint64_t)cs << 16 | 0x8eULL << 40 |
-			    ((a >> 16) & 0xffff) << 48;
-		idt[i].hi = a >> 32;
-	}
-	idtr.limit = sizeof(idt) - 1;
-	idtr.base = (uint64_t)idt;
-	asm volatile("lidt %0" : : "m"(idtr));
+	idt_set_stubs(idt);
+	idt_set_gate(&idt[14], (uint64_t)pf_entry);
+	idt_load(idt, 32);
 }
 
 /*

@@ -18,12 +18,12 @@
  * the ticks it waited for and checked (the window may take one more).
  */
 #include "guest.h"
+#include "idt.h"
 
 #define HLT_TICKS	10
 #define RUNNING_TICKS	3
 #define WINDOW_PERIODS	5
 
-extern const uint64_t idt_stubs[32];
 extern const char irq_stubs[], hlt_resume[], window_resume[], window_end[];
 extern const char spin_start[], spin_end[];
 void wait_hlt(void);
@@ -32,7 +32,7 @@ void spin_until(const volatile uint32_t *counter, uint32_t target);
 void tick(uint64_t vector, uint64_t rip);
 void unexpected_exception(uint64_t vector, uint64_t error, uint64_t rip);
 
-static struct { uint64_t lo, hi; } idt[256] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 static volatile uint32_t ticks, at_hlt, at_window, in_window, in_spin, elsewhere;
 static volatile uint64_t first_vector, bad_vector, bad_rip;
@@ -71,28 +71,14 @@ void tick(uint64_t vector, uint64_t rip)
 	}
 }
 
-static void gate(unsigned int n, uint64_t a, uint16_t cs)
-{
-	/* Present, DPL 0, 64-bit interrupt gate: IF off in the handler. */
-	idt[n].lo = (a & 0xffff) | (uint64_t)cs << 16 | 0x8eULL << 40 |
-		    ((a >> 16) & 0xffff) << 48;
-	idt[n].hi = a >> 32;
-}
-
 static void idt_install(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
-	uint16_t cs;
 	unsigned int i;
 
-	asm volatile("mov %%cs, %0" : "=r"(cs));
-	for (i = 0; i < 32; i++)
-		gate(i, idt_stubs[i], cs);
+	idt_set_stubs(idt);
 	for (i = 32; i < 256; i++)
-		gate(i, (uint64_t)irq_stubs + (i - 32) * 16, cs);
-	idtr.limit = sizeof(idt) - 1;
-	idtr.base = (uint64_t)idt;
-	asm volatile("lidt %0" : : "m"(idtr));
+		idt_set_gate(&idt[i], (uint64_t)irq_stubs + (i - 32) * 16);
+	idt_load(idt, 256);
 }
 
 static void expect(bool ok, const char *what, uint32_t got, uint32_t want)
