@@ -145,6 +145,21 @@ void vlapic_timer_restart(struct kvmini_lapic *apic, bool from_tmcct)
 	start_at(apic, first);
 }
 
+/**
+ * vlapic_timer_switch_mode - LVTT went from one-shot to periodic or back
+ * @apic: the APIC, its lock held (the hrtimer's callback takes it)
+ * @mode: the new mode
+ *
+ * The countdown goes on; when it runs out, the callback re-arms it only
+ * in periodic mode, no more often than VLAPIC_MIN_PERIOD_NS.
+ */
+void vlapic_timer_switch_mode(struct kvmini_lapic *apic, u32 mode)
+{
+	apic->armed_mode = mode;
+	if (mode == LAPIC_TIMER_PERIODIC && apic->period_ns)
+		apic->period_ns = max(apic->period_ns, VLAPIC_MIN_PERIOD_NS);
+}
+
 /*
  * TMCCT: what is left of the count, 0 once a one-shot count ran out
  * (SDM 10.5.4).  Read from the hrtimer, so nothing counts in between.

@@ -112,21 +112,28 @@ static int vlapic_write_reg(struct kvmini_vcpu *vcpu, unsigned int off, u32 val)
 {
 	struct kvmini_lapic *apic = vcpu->apic;
 	unsigned long flags;
-	u32 old_mode;
+	u32 old_mode, new_mode;
 	int what;
 
 	raw_spin_lock_irqsave(&apic->lock, flags);
 	old_mode = lapic_timer_mode(&apic->m);
 	what = lapic_write(&apic->m, off, val);
+	new_mode = lapic_timer_mode(&apic->m);
 	/*
-	 * As KVM, LVTT restarts nothing unless the mode changes, and SPIV
-	 * never: a masked timer keeps counting, only its interrupt is lost.
+	 * As KVM's apic_update_lvtt(), LVTT restarts nothing unless the
+	 * timer enters or leaves TSC-deadline mode, and SPIV never: a masked
+	 * timer keeps counting, only its interrupt is lost.  Between one-shot
+	 * and periodic the count goes on, and the new mode says what happens
+	 * when it runs out (kvm-unit-tests' apic "TMCCT should not be reset").
 	 */
 	if (what > 0 && (off == LAPIC_LVTT || off == LAPIC_SPIV) &&
-	    lapic_timer_mode(&apic->m) == old_mode)
+	    !((old_mode ^ new_mode) & LAPIC_TIMER_TSCDEADLINE)) {
 		what &= ~LAPIC_W_TIMER;
+		if (new_mode != old_mode)
+			vlapic_timer_switch_mode(apic, new_mode);
+	}
 	/* A new mode starts without a deadline, as KVM's apic_update_lvtt(). */
-	if (lapic_timer_mode(&apic->m) != old_mode)
+	if (new_mode != old_mode)
 		apic->tscdeadline = 0;
 	raw_spin_unlock_irqrestore(&apic->lock, flags);
 	if (what < 0)

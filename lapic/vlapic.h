@@ -69,6 +69,7 @@ bool vlapic_accept(struct kvmini_vcpu *vcpu, u8 vector, bool level);
 /* timer.c */
 void vlapic_timer_init(struct kvmini_lapic *apic);
 void vlapic_timer_restart(struct kvmini_lapic *apic, bool from_tmcct);
+void vlapic_timer_switch_mode(struct kvmini_lapic *apic, u32 mode);
 void vlapic_timer_cancel(struct kvmini_lapic *apic);
 u32 vlapic_timer_tmcct(struct kvmini_lapic *apic);
 void vlapic_set_tscdeadline(struct kvmini_lapic *apic, u64 deadline);

@@ -135,6 +135,31 @@ static void check_caps(int sys_fd, const char *device)
 #define KVM_FEATURE_ASYNC_PF_INT	14
 #endif
 
+/*
+ * The x2APIC ID is in EDX of leaf 0xB, whatever the subleaf.  A device
+ * that offers no topology (kvmini) has no entry for it: one with the ID
+ * alone (EBX 0: no levels described), as the leaf reads on a CPU whose
+ * topology is not enumerated, so a guest still finds its ID there.
+ */
+static struct kvm_cpuid2 *add_x2apic_id_leaf(struct kvm_cpuid2 *cpuid)
+{
+	unsigned int i, max_basic = 0;
+
+	for (i = 0; i < cpuid->nent; i++) {
+		if (cpuid->entries[i].function == 0xb)
+			return cpuid;
+		if (cpuid->entries[i].function == 0)
+			max_basic = cpuid->entries[i].eax;
+	}
+	if (max_basic < 0xb)
+		return cpuid;
+	cpuid = realloc(cpuid, sizeof(*cpuid) + (cpuid->nent + 1) * sizeof(cpuid->entries[0]));
+	if (!cpuid)
+		die("out of memory");
+	cpuid->entries[cpuid->nent++] = (struct kvm_cpuid_entry2){ .function = 0xb };
+	return cpuid;
+}
+
 static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
@@ -171,6 +196,7 @@ static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 		hide |= CPUID_1_ECX_X2APIC;
 		hide_edx |= CPUID_1_EDX_APIC;
 	}
+	cpuid = add_x2apic_id_leaf(cpuid);
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
@@ -183,7 +209,12 @@ static void set_cpuid(struct vm *vm, struct vcpu *vcpu)
 		if (e->function == 1) {
 			e->ecx = (e->ecx & ~hide) | CPUID_1_ECX_HYPERVISOR;
 			e->edx &= ~hide_edx;
+			/* The initial APIC ID is the vCPU's, as its APIC's (QEMU fills it too). */
+			e->ebx = (e->ebx & 0x00ffffffu) | vcpu->id << 24;
 		}
+		/* The x2APIC ID of the topology leaves, every subleaf. */
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = vcpu->id;
 		/*
 		 * KVM's paravirtual features that need its in-kernel local
 		 * APIC, which this VMM never creates (as QEMU with

@@ -204,6 +204,13 @@ void x86_setup(struct vcpu *vcpu, enum mode mode, uint64_t entry)
 	ldt.present = 0;
 	ldt.unusable = 1;
 	sregs.ldt = ldt;
+	/*
+	 * Without the device's irqchip there is no local APIC: IA32_APIC_BASE
+	 * disabled, so CPUID.1:EDX.APIC, which KVM and kvmini keep equal to
+	 * its enable bit, stays clear (QEMU's -cpu ...,-apic).
+	 */
+	if (!vcpu->vm->irqchip)
+		sregs.apic_base = 0;
 	sregs.cr2 = 0;
 	sregs.cr3 = 0;
 	sregs.cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;

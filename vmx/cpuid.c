@@ -201,6 +201,7 @@ static void runtime_state(struct kvmini_vcpu *vcpu, struct cpuid_runtime *rt)
 	rt->host_pku = boot_cpu_has(X86_FEATURE_PKU);
 	rt->cr4_osxsave = cr4 & X86_CR4_OSXSAVE;
 	rt->cr4_pke = cr4 & X86_CR4_PKE;
+	rt->apic_enabled = vmx_apic_base(vcpu) & MSR_IA32_APICBASE_ENABLE;
 	rt->xsave_size = xsave_size(vcpu->xcr0);
 	rt->xsave_size_compacted = xsave_area_size(xsave_layout, vcpu->xcr0, true);
 	rt->mwait_follows_misc = !vm_has_quirk(vcpu->vm, KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT);

@@ -14,6 +14,7 @@
 
 #define CPUID_1_ECX_MWAIT	F(3)
 #define CPUID_1_ECX_OSXSAVE	F(27)
+#define CPUID_1_EDX_APIC	F(9)
 #define CPUID_7_ECX_OSPKE	F(4)
 #define CPUID_D_1_EAX_XSAVEC	F(1)
 #define CPUID_D_1_EAX_XSAVES	F(3)
@@ -77,6 +78,9 @@ void cpuid_update_runtime(struct kvm_cpuid_entry2 *e, int n, const struct cpuid_
 		set_bit_to(&ent->ecx, CPUID_1_ECX_OSXSAVE, rt->cr4_osxsave);
 	if (ent && rt->mwait_follows_misc)
 		set_bit_to(&ent->ecx, CPUID_1_ECX_MWAIT, rt->misc_mwait);
+	/* A globally disabled APIC is gone from CPUID too, as on the CPU and KVM. */
+	if (ent)
+		set_bit_to(&ent->edx, CPUID_1_EDX_APIC, rt->apic_enabled);
 
 	ent = cpuid_lookup(e, n, 7, 0, false);
 	if (ent && rt->host_pku)

@@ -47,6 +47,7 @@ struct cpuid_runtime {
 	bool host_pku;
 	bool cr4_osxsave;
 	bool cr4_pke;
+	bool apic_enabled;		/* IA32_APIC_BASE.EN: CPUID.1:EDX.APIC follows it */
 	/*
 	 * KVM_X86_QUIRK_MISC_ENABLE_NO_MWAIT disabled: CPUID.1:ECX.MWAIT
 	 * follows IA32_MISC_ENABLE's ENABLE_MONITOR_FSM bit (@misc_mwait).

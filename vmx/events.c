@@ -67,22 +67,42 @@ static void set_proc_ctl(struct kvmini_vcpu *vcpu, u32 ctl, bool on)
  *
  * It waits until the guest may take it: no NMI in service (virtual-NMI
  * blocking, lifted by the handler's IRET) and no STI or MOV SS shadow,
- * then goes in with the next entry; NMI-window exiting says when.  NMIs
- * that come while one waits are one, as KVM keeps at most one pending
- * behind the one in service.  Without virtual NMIs the guest's blocking
- * cannot be known: nothing is queued (docs/api.md).
+ * then goes in with the next entry; NMI-window exiting says when.  How
+ * many wait is counted at entry (collect_nmis()).  Without virtual NMIs
+ * the guest's blocking cannot be known: nothing is queued (docs/api.md).
  */
 void vmx_queue_nmi(struct kvmini_vcpu *vcpu)
 {
 	if (!vnmi())
 		return;
-	set_bit(0, &vcpu->nmi_queued);
+	atomic_inc(&vcpu->nmi_queued);
 	vmx_vcpu_kick(vcpu);
 }
 
 bool vmx_nmi_waiting(struct kvmini_vcpu *vcpu)
 {
-	return test_bit(0, &vcpu->nmi_queued);
+	return vcpu->nmi_pending || atomic_read(&vcpu->nmi_queued);
+}
+
+/*
+ * NMIs sent since the last look join those waiting, as the CPU latches
+ * them (KVM's process_nmi()): with none in service or in delivery, two
+ * (one goes in now, the other waits for its IRET); otherwise one, behind
+ * the one in service.  Two NMIs that reach a vCPU before its next entry
+ * are both delivered: kvm-unit-tests' apic "multiple nmi" found them
+ * merged into one.
+ */
+static void collect_nmis(struct kvmini_vcpu *vcpu)
+{
+	u32 entry = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	unsigned int limit = 2, n;
+
+	if ((vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_NMI) ||
+	    (vcpu->reinject.info && (vcpu->reinject.info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) ||
+	    ((entry & INTR_INFO_VALID) && (entry & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI))
+		limit = 1;
+	n = vcpu->nmi_pending + atomic_xchg(&vcpu->nmi_queued, 0);
+	vcpu->nmi_pending = min(n, limit);
 }
 
 /*
@@ -246,9 +266,9 @@ static void write_entry_event(struct kvmini_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, ev->instr_len);
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, ev->info);
 		ev->info = 0;
-	} else if (vmx_nmi_waiting(vcpu) && nmi_injectable()) {
+	} else if (vcpu->nmi_pending && nmi_injectable()) {
 		/* Before interrupts, as the CPU ranks them; delivery blocks NMIs. */
-		clear_bit(0, &vcpu->nmi_queued);
+		vcpu->nmi_pending--;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD,
 			     INTR_INFO_VALID | INTR_TYPE_NMI | X86_TRAP_NMI);
 	} else if (vcpu->irq_queued && guest_interruptible()) {
@@ -279,6 +299,7 @@ void vmx_inject_events(struct kvmini_vcpu *vcpu, bool window_requested)
 {
 	bool waiting, nmi, sti;
 
+	collect_nmis(vcpu);
 	if (!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID))
 		write_entry_event(vcpu);
 	waiting = vcpu->irq_queued || (vcpu->apic && vlapic_pending(vcpu) >= 0);
@@ -398,7 +419,8 @@ void vmx_get_vcpu_events(struct kvmini_vcpu *vcpu, struct kvm_vcpu_events *ev)
 			       (intr & GUEST_INTR_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
 	/* Without virtual NMIs, bit 3 is the CPU's own blocking: never the guest's. */
 	ev->nmi.masked = vnmi() && (intr & GUEST_INTR_NMI);
-	ev->nmi.pending = vmx_nmi_waiting(vcpu);
+	collect_nmis(vcpu);
+	ev->nmi.pending = vcpu->nmi_pending != 0;
 	ev->smi.latched_init = vcpu->apic && vlapic_init_latched(vcpu);
 	ev->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
 		    KVM_VCPUEVENT_VALID_SMM;
@@ -485,11 +507,10 @@ int vmx_set_vcpu_events(struct kvmini_vcpu *vcpu, const struct kvm_vcpu_events *
 	if ((re->info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI && re->info)
 		intr &= ~(GUEST_INTR_NMI | GUEST_INTR_MOV_SS | GUEST_INTR_STI);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
+	/* As KVM: the pending NMI is counted again at the next entry. */
 	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) {
-		if (ev->nmi.pending)
-			set_bit(0, &vcpu->nmi_queued);
-		else
-			clear_bit(0, &vcpu->nmi_queued);
+		vcpu->nmi_pending = 0;
+		atomic_set(&vcpu->nmi_queued, ev->nmi.pending);
 	}
 	if (vcpu->apic && (ev->flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR))
 		WRITE_ONCE(vcpu->apic->sipi_vector, ev->sipi_vector);

@@ -433,7 +433,8 @@ static void reset_registers(struct kvmini_vcpu *vcpu)
 	vcpu->xcr0 = XFEATURE_MASK_FP;
 	vcpu->guest_msrs = (struct vcpu_syscall_msrs){ 0 };
 	/* INIT and RESET drop a waiting NMI, as KVM's kvm_vcpu_reset(). */
-	clear_bit(0, &vcpu->nmi_queued);
+	vcpu->nmi_pending = 0;
+	atomic_set(&vcpu->nmi_queued, 0);
 }
 
 /**

@@ -186,8 +186,9 @@ struct kvmini_vcpu {
 	struct kvmini_lapic *apic;
 	u32 mp_state;			/* KVM_MP_STATE_* */
 	unsigned long requests;		/* VCPU_REQ_* */
-	/* Bit 0: an NMI waits to be injected, set by any thread (events.c). */
-	unsigned long nmi_queued;
+	/* NMIs sent by any thread, not yet counted in nmi_pending (events.c). */
+	atomic_t nmi_queued;
+	u8 nmi_pending;			/* NMIs waiting for injection: 0 to 2 */
 	int guest_cpu;			/* the CPU it runs the guest on, or -1 */
 	struct rcuwait wait;		/* where it waits in HLT or for SIPI */
 

@@ -4,7 +4,8 @@
  * guest's state, which KVM_GET_CPUID2 returns and the CPUID exit answers
  * (issue 12).  Guards: MWAIT follows IA32_MISC_ENABLE only with KVM's
  * MISC_ENABLE_NO_MWAIT quirk off; OSXSAVE follows CR4 only on a host with XSAVE,
- * OSPKE only on one with PKU; leaf 0xD.0 EBX is the standard XSAVE size
+ * OSPKE only on one with PKU; APIC follows IA32_APIC_BASE.EN (kvm-unit-tests'
+ * apic "CPUID.1H:EDX.APIC[bit 9] is clear" once the guest disabled it); leaf 0xD.0 EBX is the standard XSAVE size
  * for XCR0, 0xD.1 EBX the compacted one only where XSAVEC or XSAVES is
  * in the table; the leaf 1 rule finds its entry whatever its index flag
  * says (as KVM's), the others match subleaves; nothing else changes;
@@ -105,7 +106,7 @@ static void table(struct kvm_cpuid_entry2 *t, u32 d1_eax)
 
 static const struct cpuid_runtime booted = {
 	.host_xsave = true, .host_pku = true, .cr4_osxsave = true, .cr4_pke = false,
-	.xsave_size = 832, .xsave_size_compacted = 800,
+	.apic_enabled = true, .xsave_size = 832, .xsave_size_compacted = 800,
 };
 
 static void test_update(void)
@@ -117,7 +118,7 @@ static void test_update(void)
 	memcpy(orig, t, sizeof(t));
 	cpuid_update_runtime(t, NR, &rt);
 	CHECK(t[L1].ecx == (orig[L1].ecx | B(27)), "OSXSAVE follows CR4.OSXSAVE, nothing else in ECX");
-	CHECK(t[L1].edx == orig[L1].edx, "leaf 1 EDX (the APIC bit too) as set");
+	CHECK(t[L1].edx == orig[L1].edx, "leaf 1 EDX as set, APIC (set) as IA32_APIC_BASE.EN");
 	CHECK(t[L1].eax == orig[L1].eax && t[L1].ebx == orig[L1].ebx, "leaf 1 EAX, EBX as set");
 	CHECK(t[L7].ecx == B(3), "OSPKE follows CR4.PKE (clear), the rest of 7.0 ECX kept");
 	CHECK(!memcmp(&t[L7_1], &orig[L7_1], sizeof(t[0])), "subleaf 7.1 untouched");
@@ -133,8 +134,13 @@ static void test_update(void)
 
 	rt.cr4_osxsave = false;
 	rt.cr4_pke = true;
+	rt.apic_enabled = false;
 	cpuid_update_runtime(t, NR, &rt);
 	CHECK(!(t[L1].ecx & B(27)), "CR4.OSXSAVE clear: OSXSAVE clear");
+	CHECK(t[L1].edx == (orig[L1].edx & ~B(9)), "APIC disabled in IA32_APIC_BASE: APIC clear, alone");
+	rt.apic_enabled = true;
+	cpuid_update_runtime(t, NR, &rt);
+	CHECK(t[L1].edx == orig[L1].edx, "APIC enabled again: the bit is back");
 	CHECK(t[L7].ecx & B(4), "CR4.PKE set: OSPKE set");
 
 	table(t, B(0) | B(2));

@@ -24,6 +24,11 @@
  *                          timer's interrupt (no KVM_EXIT_HLT)
  *   hlt_signal_*           a vCPU halted with IF=0 stays in the kernel
  *                          until a signal: EINTR, KVM_EXIT_INTR, HALTED
+ *   lvtt_mode_keeps_count  a one-shot countdown that a write of LVTT turns
+ *                          periodic goes on from where it was, as KVM's
+ *                          apic_update_lvtt(): kvmini restarted it from
+ *                          TMICT (kvm-unit-tests' apic "TMCCT should not
+ *                          be reset to TMICT value")
  * The guest runs in real mode with DS based at the APIC page (a segment
  * base KVM_SET_SREGS may give), so the xAPIC is at DS:0.
  */
@@ -48,6 +53,10 @@
 #define IPI_HANDLER	0x1800
 #define TIMER_HANDLER	0x1820
 
+#define LVTT_GUEST	0x3000
+#define LVTT_TMICT	0x7fffffffU	/* about 2.1 s at divide by 1 */
+#define PORT_LVTT_ARMED	0x14	/* not 0x20: the PIC KVM_CREATE_IRQCHIP gives KVM */
+#define PORT_LVTT_TMCCT	0x15
 #define PORT_VERSION	0x10
 #define PORT_IPIS	0x11
 #define PORT_TIMER	0x12
@@ -72,6 +81,18 @@ static const unsigned char guest[] = {
 	0x2e, 0xa1, (COUNTERS + 2) & 0xff, (COUNTERS + 2) >> 8,	/* mov ax, cs:[timer] */
 	0xe7, PORT_TIMER,					/* out PORT_TIMER, ax */
 	0xfa, 0xf4,						/* cli; hlt: for good */
+};
+
+/* TDCR 1; LVTT one-shot, masked; TMICT; out; LVTT periodic, masked; out TMCCT; cli; hlt */
+static const unsigned char lvtt_guest[] = {
+	0x66, 0xc7, 0x06, 0xe0, 0x03, 0x0b, 0x00, 0x00, 0x00,
+	0x66, 0xc7, 0x06, 0x20, 0x03, TIMER_VECTOR, 0x00, 0x01, 0x00,
+	0x66, 0xc7, 0x06, 0x80, 0x03, 0xff, 0xff, 0xff, 0x7f,
+	0xe6, PORT_LVTT_ARMED,
+	0x66, 0xc7, 0x06, 0x20, 0x03, TIMER_VECTOR, 0x00, 0x03, 0x00,
+	0x66, 0xa1, 0x90, 0x03,
+	0x66, 0xe7, PORT_LVTT_TMCCT,
+	0xfa, 0xf4,
 };
 
 /* inc word cs:[COUNTER]; EOI; iret */
@@ -256,6 +277,31 @@ static void test_guest(struct onevm *v)
 		    mp.mp_state == KVM_MP_STATE_HALTED);
 }
 
+/* The same vCPU, made runnable again at LVTT_GUEST; 200 ms pass between its OUTs. */
+static void test_lvtt_mode(struct onevm *v)
+{
+	struct kvm_regs regs = { .rip = LVTT_GUEST, .rsp = STACK, .rflags = 2 };
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	uint32_t val;
+
+	memcpy(v->mem + LVTT_GUEST, lvtt_guest, sizeof(lvtt_guest));
+	if (ioctl(v->vcpu, KVM_SET_MP_STATE, &mp) || ioctl(v->vcpu, KVM_SET_REGS, &regs)) {
+		ktest_fail("lvtt_mode_keeps_count", "setup: %s", strerrorname_np(errno));
+		return;
+	}
+	if (expect_out(v, "lvtt_mode_keeps_count", PORT_LVTT_ARMED) == ~0U)
+		return;
+	usleep(200000);
+	val = expect_out(v, "lvtt_mode_keeps_count", PORT_LVTT_TMCCT);
+	if (val == ~0U)
+		return;
+	if (val < LVTT_TMICT - 100000000U)
+		ktest_pass("lvtt_mode_keeps_count");
+	else
+		ktest_fail("lvtt_mode_keeps_count", "TMCCT %#x after 200 ms of a count from %#x",
+			   val, LVTT_TMICT);
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -308,6 +354,7 @@ int main(int argc, char **argv)
 	test_reset(&v, ap);
 	test_tpr(&v);
 	test_guest(&v);
+	test_lvtt_mode(&v);
 	close(ap);
 	onevm_destroy(&v);
 	return ktest_exit();
