@@ -136,11 +136,14 @@ static u32 fault_code(const struct emu_paging *m, u32 access, u32 why)
 	return code;
 }
 
-/* 0 once A (and D on a written leaf) are in every entry used; 1 if one changed meanwhile. */
+/*
+ * 0 once A (and D on a written leaf) are in every entry used; 1 if one
+ * changed meanwhile; negative if one cannot be reached.
+ */
 static int set_accessed(const struct emu_walk_ops *ops, void *opaque, const struct walk *w,
 			bool write)
 {
-	int i;
+	int i, r;
 
 	for (i = 0; i < w->n; i++) {
 		u64 want = w->pte[i] | PTE_A;
@@ -149,8 +152,9 @@ static int set_accessed(const struct emu_walk_ops *ops, void *opaque, const stru
 			want |= PTE_D;
 		if (want == w->pte[i])
 			continue;
-		if (ops->set_pte(opaque, w->pte_gpa[i], w->wide, w->pte[i], want))
-			return 1;
+		r = ops->set_pte(opaque, w->pte_gpa[i], w->wide, w->pte[i], want);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -183,7 +187,9 @@ int emu_walk(const struct emu_paging *m, const struct emu_walk_ops *ops, void *o
 	 * long as it takes, as KVM's walk_addr_generic(): an access that goes
 	 * on without its dirty bit would be a write the guest never sees.
 	 */
-	for (;;) {
+	for (;; ops->relax ? ops->relax(opaque) : (void)0) {
+		int r;
+
 		start(m, gla, &w);
 		if (m->pae && !m->lma && !(w.table & PTE_P))
 			goto not_present;
@@ -214,7 +220,10 @@ int emu_walk(const struct emu_paging *m, const struct emu_walk_ops *ops, void *o
 			*pf_code = fault_code(m, access, EMU_PF_PRESENT);
 			return EMU_WALK_FAULT;
 		}
-		if (!set_accessed(ops, opaque, &w, access & EMU_PF_WRITE))
+		r = set_accessed(ops, opaque, &w, access & EMU_PF_WRITE);
+		if (r < 0)
+			return EMU_WALK_NO_RAM;
+		if (!r)
 			break;
 	}
 	*gpa = leaf_gpa(&w, level, pte);

@@ -40,10 +40,12 @@ struct emu_walk_ops {
 	int (*read_pte)(void *opaque, u64 gpa, bool wide, u64 *pte);
 	/*
 	 * Replace @old by @new atomically, as the CPU sets A and D: 0 if
-	 * done (or the entry cannot be written, as in a read-only slot), 1
-	 * if the entry is no longer @old.
+	 * done (or the entry is in read-only memory, which keeps its bits),
+	 * 1 if the entry is no longer @old, negative if it cannot be reached.
 	 */
 	int (*set_pte)(void *opaque, u64 gpa, bool wide, u64 old, u64 new);
+	/* Called before a walk runs again after a lost race: a chance to reschedule. */
+	void (*relax)(void *opaque);
 };
 
 enum emu_walk_result {

@@ -507,7 +507,10 @@ int vmx_set_vcpu_events(struct kvmini_vcpu *vcpu, const struct kvm_vcpu_events *
 	if ((re->info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI && re->info)
 		intr &= ~(GUEST_INTR_NMI | GUEST_INTR_MOV_SS | GUEST_INTR_STI);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr);
-	/* As KVM: the pending NMI is counted again at the next entry. */
+	/*
+	 * Counted again at the next entry, as KVM since 6.4 (6.1 set its
+	 * pending count directly; the guest sees no difference).
+	 */
 	if (ev->flags & KVM_VCPUEVENT_VALID_NMI_PENDING) {
 		vcpu->nmi_pending = 0;
 		atomic_set(&vcpu->nmi_queued, ev->nmi.pending);

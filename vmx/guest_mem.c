@@ -118,8 +118,9 @@ static int gpt_read_pte(void *opaque, u64 gpa, bool wide, u64 *pte)
 /*
  * Accessed and dirty bits go in with a locked cmpxchg, as the CPU sets
  * them, so that an entry another vCPU rewrites meanwhile is not lost
- * (KVM's cmpxchg_gpte).  An entry that cannot be written (a read-only
- * slot) keeps its bits, and the access goes on.
+ * (KVM's cmpxchg_gpte).  An entry in a read-only slot keeps its bits,
+ * and the access goes on; one the VMM's mapping will not let us write
+ * (-EFAULT) ends the walk, as in KVM.
  */
 static int gpt_set_pte(void *opaque, u64 gpa, bool wide, u64 old, u64 new)
 {
@@ -134,26 +135,30 @@ static int gpt_set_pte(void *opaque, u64 gpa, bool wide, u64 old, u64 new)
 		u64 __user *p = (u64 __user *)hva;
 
 		if (!access_ok(p, sizeof(*p)))
-			return 0;
+			return -EFAULT;
 		r = __try_cmpxchg_user(p, &old, new, fault_wide);
 	} else {
 		u32 __user *p = (u32 __user *)hva;
 		u32 narrow = old;
 
 		if (!access_ok(p, sizeof(*p)))
-			return 0;
+			return -EFAULT;
 		r = __try_cmpxchg_user(p, &narrow, (u32)new, fault_narrow);
 	}
-	if (r < 0)
-		return 0;
 	if (!r)
 		mark_written(vm, gpa, wide ? 8 : 4);
 	return r;
 }
 
+static void gpt_relax(void *opaque)
+{
+	cond_resched();
+}
+
 static const struct emu_walk_ops walk_ops = {
 	.read_pte = gpt_read_pte,
 	.set_pte = gpt_set_pte,
+	.relax = gpt_relax,
 };
 
 /* The registers the CPU's own walk would use, from the VMCS. */

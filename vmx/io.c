@@ -16,6 +16,7 @@
 #include "vcpu.h"
 #include "vmcs.h"
 #include "vmx.h"
+#include "../emul/emul.h"
 
 /* Exit qualification for I/O instructions, SDM Vol. 3C table 28-5. */
 #define IO_SIZE(q)	(((q) & 7) + 1)
@@ -93,7 +94,10 @@ static bool dest_is_ram(struct kvmini_vcpu *vcpu, unsigned long gla, unsigned in
  * The CPU checks the first element's memory before the port is touched:
  * an INS to a page the guest may not write, or an OUTS from one it may
  * not read (a user-mode program with I/O rights and its kernel's pages),
- * is a #PF and no I/O.  All elements of one exit share that page.
+ * is a #PF and no I/O; a non-canonical address in 64-bit code is a #GP
+ * (the exit comes before the CPU looked at the address, and the walk
+ * would take its canonical alias).  All elements of one exit share that
+ * page.
  */
 static bool string_faults(struct kvmini_vcpu *vcpu, const struct pio_insn *p)
 {
@@ -102,6 +106,10 @@ static bool string_faults(struct kvmini_vcpu *vcpu, const struct pio_insn *p)
 	u64 gpa;
 	u32 code;
 
+	if (vmx_guest_64bit_code() && (!emu_canonical(p->gla) || !emu_canonical(last))) {
+		vmx_inject_gp(vcpu);
+		return true;
+	}
 	if (guest_linear_to_phys(vcpu, p->gla, access, &gpa, &code) == -ENOENT) {
 		vmx_inject_page_fault(vcpu, p->gla, code);
 		return true;

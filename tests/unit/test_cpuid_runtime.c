@@ -141,6 +141,9 @@ static void test_update(void)
 	rt.apic_enabled = true;
 	cpuid_update_runtime(t, NR, &rt);
 	CHECK(t[L1].edx == orig[L1].edx, "APIC enabled again: the bit is back");
+	t[L1].edx &= ~B(9);
+	cpuid_update_runtime(t, NR, &rt);
+	CHECK(t[L1].edx == orig[L1].edx, "a table with APIC clear, APIC_BASE enabled: set, as KVM");
 	CHECK(t[L7].ecx & B(4), "CR4.PKE set: OSPKE set");
 
 	table(t, B(0) | B(2));

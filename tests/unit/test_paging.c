@@ -27,6 +27,8 @@
 static u8 ram[RAM_SIZE];
 static int races;	/* set_pte calls that find the entry cleared "by another vCPU" */
 static int touches;	/* set_pte calls that find an ignored bit (9) flipped meanwhile */
+static int unwritable;	/* set_pte cannot reach the entry */
+static int relaxed;	/* relax() calls: one per walk run again */
 
 static int read_pte(void *opaque __attribute__((unused)), u64 gpa, bool wide, u64 *pte)
 {
@@ -47,6 +49,8 @@ static int set_pte(void *opaque __attribute__((unused)), u64 gpa, bool wide, u64
 {
 	u64 cur = 0;
 
+	if (unwritable)
+		return -1;
 	if (races) {
 		races--;
 		memset(ram + gpa, 0, wide ? 8 : 4);	/* the guest unmapped it meanwhile */
@@ -61,7 +65,12 @@ static int set_pte(void *opaque __attribute__((unused)), u64 gpa, bool wide, u64
 	return 0;
 }
 
-static const struct emu_walk_ops ops = { .read_pte = read_pte, .set_pte = set_pte };
+static void relax(void *opaque __attribute__((unused)))
+{
+	relaxed++;
+}
+
+static const struct emu_walk_ops ops = { .read_pte = read_pte, .set_pte = set_pte, .relax = relax };
 
 static void put64(u64 gpa, u64 v)
 {
@@ -300,9 +309,17 @@ static void test_race_and_paging_off(void)
 
 	m = long_mode(ALL, ALL);
 	touches = 20;
+	relaxed = 0;
 	CHECK(walk(&m, GLA, EMU_PF_WRITE, &gpa, &code) == EMU_WALK_OK && !touches &&
 	      (get64(0x4008) & (A | D)) == (A | D),
 	      "20 lost races on an ignored bit: walked again until A and D are in, never OK without D");
+	CHECK(relaxed == 20, "relax() before each walk run again");
+
+	m = long_mode(ALL, ALL);
+	unwritable = 1;
+	CHECK(walk(&m, GLA, 0, &gpa, &code) == EMU_WALK_NO_RAM,
+	      "an entry whose A bit cannot be written: the walk ends, not the guest's #PF");
+	unwritable = 0;
 
 	m.pg = false;
 	CHECK(walk(&m, 0x1234567890ULL, EMU_PF_USER | EMU_PF_WRITE, &gpa, &code) ==
