@@ -232,7 +232,7 @@ static int write_lvtt(struct lapic *a, __u32 val)
 	val &= LVT_MASK_BASIC | (a->tscdeadline ? LAPIC_TIMER_MODE_MASK : LAPIC_TIMER_PERIODIC);
 	new_mode = val & LAPIC_TIMER_MODE_MASK;
 	/* TMICT means nothing to a deadline timer: switching either way disarms it. */
-	if ((old_mode == LAPIC_TIMER_TSCDEADLINE) != (new_mode == LAPIC_TIMER_TSCDEADLINE))
+	if (lapic_mode_is_deadline(old_mode) != lapic_mode_is_deadline(new_mode))
 		set_reg(a, LAPIC_TMICT, 0);
 	set_reg(a, LAPIC_LVTT, val);
 	return LAPIC_W_TIMER;

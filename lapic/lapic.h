@@ -207,6 +207,12 @@ void lapic_unack(struct lapic *a, __u8 vector);
 __u32 lapic_timer_mode(const struct lapic *a);
 __u32 lapic_timer_divisor(const struct lapic *a);
 
+/* Mode 2 only: KVM takes the reserved mode 3 for one-shot or periodic, not a deadline. */
+static inline bool lapic_mode_is_deadline(__u32 mode)
+{
+	return mode == LAPIC_TIMER_TSCDEADLINE;
+}
+
 /*
  * The timer ran out: the LVTT's vector goes to IRR unless it is masked.
  * Return: true when it was.

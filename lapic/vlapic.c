@@ -127,7 +127,7 @@ static int vlapic_write_reg(struct kvmini_vcpu *vcpu, unsigned int off, u32 val)
 	 * when it runs out (kvm-unit-tests' apic "TMCCT should not be reset").
 	 */
 	if (what > 0 && (off == LAPIC_LVTT || off == LAPIC_SPIV) &&
-	    (old_mode == LAPIC_TIMER_TSCDEADLINE) == (new_mode == LAPIC_TIMER_TSCDEADLINE)) {
+	    lapic_mode_is_deadline(old_mode) == lapic_mode_is_deadline(new_mode)) {
 		what &= ~LAPIC_W_TIMER;
 		if (new_mode != old_mode)
 			vlapic_timer_switch_mode(apic, new_mode);
