@@ -91,8 +91,9 @@ void vmx_get_debugregs(struct kvmini_vcpu *vcpu, struct kvm_debugregs *d)
 
 /*
  * KVM_SET_DEBUGREGS: DR6 and DR7 are 32 bits wide (SDM Vol. 3B 18.2).
- * The hardware keeps running the guest with DR7 0x400 (cr.c): these are
- * the values the guest's MOV from DR reads.
+ * These are the values the guest's MOV from DR reads (cr.c); the CPU
+ * holds them only for the entries where the guest's DR7 arms a
+ * breakpoint (run.c).
  */
 int vmx_set_debugregs(struct kvmini_vcpu *vcpu, const struct kvm_debugregs *d)
 {

@@ -214,7 +214,12 @@ static void handle_exit_irqoff(struct kvmini_vcpu *vcpu)
 	}
 }
 
-/* DR7: L0-3 and G0-3 arm the breakpoints; GD is emulated (exits.c). */
+/*
+ * DR7: L0-3 and G0-3 arm the breakpoints.  GD stays out of the CPU's
+ * copy (every MOV DR exits anyway); a delivered #DB clears it (exits.c),
+ * but the #DB with DR6.BD that a MOV DR under GD raises is not emulated
+ * yet (docs/api.md).
+ */
 #define DR7_ENABLES	0xffUL
 #define DR7_GD		BIT(13)
 #define DR7_INIT	0x400UL
